@@ -2,7 +2,7 @@
  * Builds small ONNX graphs in code, so that work such as nearest-neighbour search runs on the same
  * execution provider as the backbone, and tests can make models whose outputs are known exactly.
  */
-import { onnx, DataType, encodeModel, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import { onnx, DataType, encodeModel, type NodeProto, type TensorProto, type ValueInfoProto, type IAttributeProto } from './proto.js';
 
 export type Dim = number | string;
 
@@ -59,7 +59,7 @@ function checkSize(name: string, dims: readonly number[], n: number): void {
   if (expected !== n) throw new Error(`tensor ${name}: dims [${dims.join(',')}] need ${expected} values, got ${n}`);
 }
 
-function toAttribute(name: string, a: Attr): onnx.IAttributeProto {
+function toAttribute(name: string, a: Attr): IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if ('i' in a) return { name, type: T.INT, i: a.i };
   if ('f' in a) return { name, type: T.FLOAT, f: a.f };

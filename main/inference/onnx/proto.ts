@@ -7,6 +7,7 @@ export type GraphProto = onnxProto.onnx.GraphProto;
 export type NodeProto = onnxProto.onnx.NodeProto;
 export type TensorProto = onnxProto.onnx.TensorProto;
 export type ValueInfoProto = onnxProto.onnx.ValueInfoProto;
+export type IAttributeProto = onnxProto.onnx.IAttributeProto;
 export const DataType = onnxProto.onnx.TensorProto.DataType;
 
 export function decodeModel(bytes: Uint8Array): ModelProto {

@@ -1,0 +1,37 @@
+/**
+ * The contract every inspection model kind fulfils (PatchCore, supervised patch classifier, ONNX detector),
+ * so the pipeline, store and UI treat them alike.
+ */
+import type { ModelKind, ModelOutput, RawImage } from '../common/types.js';
+
+/** Scores of the images a model was validated on; drives threshold tuning in the UI. */
+export interface ValidationScore {
+  readonly name: string;
+  readonly score: number;
+  /** 0 = good, 1 = defect. */
+  readonly label: 0 | 1;
+  readonly defectType?: string;
+}
+
+export interface ModelInfo {
+  readonly id: string;
+  readonly kind: ModelKind;
+  /** Artifact format version; bumped when the on-disk layout changes. */
+  readonly formatVersion: number;
+  readonly backbone: string;
+  readonly createdAt: string;
+  readonly trainImages: number;
+  /** Suggested threshold (score >= threshold is NG). */
+  readonly defaultThreshold: number;
+  /** Scores of held-out images, when the trainer had any. */
+  readonly validation?: readonly ValidationScore[];
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export interface InspectionModel {
+  readonly info: ModelInfo;
+  /** Execution provider the model's ONNX sessions actually run on ('cpu', 'cuda', 'webgpu', ...). */
+  readonly executionProvider: string;
+  infer(image: RawImage): Promise<ModelOutput>;
+  dispose(): Promise<void>;
+}
