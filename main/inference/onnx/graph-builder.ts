@@ -2,7 +2,7 @@
  * Builds small ONNX graphs in code, so that work such as nearest-neighbour search runs on the same
  * execution provider as the backbone, and tests can make models whose outputs are known exactly.
  */
-import { onnx, DataType, encodeModel, type NodeProto, type TensorProto, type ValueInfoProto, type IAttributeProto } from './proto.js';
+import { onnx, DataType, encodeModel, type NodeProto, type TensorProto, type ValueInfoProto, type IAttributeProto, type ModelProto } from './proto.js';
 
 export type Dim = number | string;
 
@@ -114,6 +114,30 @@ export class GraphBuilder {
   /** Shorthand for a single-output node. */
   op(opType: string, inputs: readonly string[], attrs: Record<string, Attr> = {}, output?: string): string {
     return this.node(opType, inputs, attrs, output ? [output] : undefined)[0]!;
+  }
+
+  /**
+   * Appends this builder's nodes, initializers and inputs to an existing model; the result's outputs are
+   * this builder's outputs. Used to put a head (pooling, nearest-neighbour search) on a backbone.
+   */
+  buildOn(base: ModelProto): Uint8Array {
+    const g = base.graph!;
+    const baseOpset = (base.opsetImport ?? []).find((o) => !o.domain)?.version;
+    const opset = Math.max(Number(baseOpset ?? 0), this.opset);
+    const model = onnx.ModelProto.create({
+      irVersion: base.irVersion,
+      producerName: 'inspection-station',
+      opsetImport: [...(base.opsetImport ?? []).filter((o) => o.domain), { domain: '', version: opset }],
+      graph: {
+        name: g.name,
+        node: [...(g.node ?? []), ...this.nodes],
+        input: [...(g.input ?? []), ...this.inputs],
+        output: this.outputs,
+        initializer: [...(g.initializer ?? []), ...this.initializers],
+        valueInfo: g.valueInfo ?? [],
+      },
+    });
+    return encodeModel(model);
   }
 
   build(): Uint8Array {

@@ -1,0 +1,95 @@
+/** Float-map filters: Gaussian blur, bilinear resampling, binary dilation. Row-major Float32Array maps. */
+import type { FloatMap } from '../common/types.js';
+
+/** 1-D Gaussian kernel truncated at 4 sigma (as scipy and anomalib do), normalised to sum 1. */
+export function gaussianKernel(sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(4 * sigma));
+  const k = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
+    k[i + radius] = v;
+    sum += v;
+  }
+  for (let i = 0; i < k.length; i++) k[i]! /= sum;
+  return k;
+}
+
+/** Separable Gaussian blur with reflected borders. */
+export function gaussianBlur(map: FloatMap, sigma: number): FloatMap {
+  if (sigma <= 0) return map;
+  const { width: w, height: h, data } = map;
+  const k = gaussianKernel(sigma);
+  const r = (k.length - 1) / 2;
+  const reflect = (i: number, n: number): number => {
+    if (n === 1) return 0;
+    while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
+    return i;
+  };
+  const tmp = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let j = -r; j <= r; j++) s += k[j + r]! * data[row + reflect(x + j, w)]!;
+      tmp[row + x] = s;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let j = -r; j <= r; j++) s += k[j + r]! * tmp[reflect(y + j, h) * w + x]!;
+      out[y * w + x] = s;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Bilinear resize with half-pixel centres (as torch's align_corners=False). */
+export function resizeBilinear(map: FloatMap, width: number, height: number): FloatMap {
+  const { width: sw, height: sh, data } = map;
+  const out = new Float32Array(width * height);
+  const sx = sw / width;
+  const sy = sh / height;
+  for (let y = 0; y < height; y++) {
+    let fy = (y + 0.5) * sy - 0.5;
+    if (fy < 0) fy = 0;
+    const y0 = Math.min(Math.floor(fy), sh - 1);
+    const y1 = Math.min(y0 + 1, sh - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      let fx = (x + 0.5) * sx - 0.5;
+      if (fx < 0) fx = 0;
+      const x0 = Math.min(Math.floor(fx), sw - 1);
+      const x1 = Math.min(x0 + 1, sw - 1);
+      const wx = fx - x0;
+      const a = data[y0 * sw + x0]! * (1 - wx) + data[y0 * sw + x1]! * wx;
+      const b = data[y1 * sw + x0]! * (1 - wx) + data[y1 * sw + x1]! * wx;
+      out[y * width + x] = a * (1 - wy) + b * wy;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Square dilation of a 0/1 mask by `radius` pixels (separable max). */
+export function dilate(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  if (radius <= 0) return mask;
+  const tmp = new Uint8Array(mask.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (let j = Math.max(0, x - radius); j <= Math.min(width - 1, x + radius) && !v; j++) v = mask[y * width + j]!;
+      tmp[y * width + x] = v;
+    }
+  }
+  const out = new Uint8Array(mask.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (let j = Math.max(0, y - radius); j <= Math.min(height - 1, y + radius) && !v; j++) v = tmp[j * width + x]!;
+      out[y * width + x] = v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * Foreground segmentation of a part lying on a plain background (MVTec screw: dark metal on bright paper).
+ * Otsu on a blurred, downsampled copy; the minority class is the part; largest component; holes filled
+ * (specular highlights on the part are bright and would otherwise punch holes).
+ */
+import type { RawImage } from '../common/types.js';
+import { StationFault } from '../common/result.js';
+import { largestComponent, fillHoles } from './components.js';
+import { gaussianBlur } from './filters.js';
+import { toGray, downsampleGray } from './gray.js';
+
+export interface ForegroundMask {
+  /** width * height, 1 = part, at `scale` times coarser than the image. */
+  readonly mask: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** Image pixels per mask pixel. */
+  readonly scale: number;
+  /** Bounding box of the part, in image pixels. */
+  readonly bbox: { x: number; y: number; w: number; h: number };
+  /** Fraction of the image covered by the part. */
+  readonly coverage: number;
+}
+
+/** Otsu's threshold on values in [0, 255] (256-bin histogram). */
+export function otsuThreshold(values: ArrayLike<number>): number {
+  const hist = new Float64Array(256);
+  for (let i = 0; i < values.length; i++) hist[Math.max(0, Math.min(255, Math.round(values[i]!)))]!++;
+  const total = values.length;
+  let sumAll = 0;
+  for (let t = 0; t < 256; t++) sumAll += t * hist[t]!;
+  let wB = 0, sumB = 0, best = 0, bestT = 127;
+  for (let t = 0; t < 256; t++) {
+    wB += hist[t]!;
+    if (wB === 0) continue;
+    const wF = total - wB;
+    if (wF === 0) break;
+    sumB += t * hist[t]!;
+    const mB = sumB / wB;
+    const mF = (sumAll - sumB) / wF;
+    const between = wB * wF * (mB - mF) * (mB - mF);
+    if (between > best) { best = between; bestT = t; }
+  }
+  return bestT;
+}
+
+/**
+ * Segments the part. Works on a copy about 256 px wide, so it costs a few milliseconds on a 1024 px image.
+ * @throws StationFault('invalid-input') when nothing separable from the background is found.
+ */
+export function foregroundMask(img: RawImage, opts: { workingSize?: number; blurSigma?: number } = {}): ForegroundMask {
+  const gray = toGray(img);
+  const factor = Math.max(1, Math.floor(Math.max(gray.width, gray.height) / (opts.workingSize ?? 256)));
+  const small = gaussianBlur(downsampleGray(gray, factor), opts.blurSigma ?? 1.5);
+  const { width: w, height: h, data } = small;
+  const t = otsuThreshold(data);
+  let below = 0;
+  for (let i = 0; i < data.length; i++) if (data[i]! <= t) below++;
+  // The part is the minority class: dark part on bright background, or the reverse.
+  const partIsDark = below <= data.length / 2;
+  const binary = new Uint8Array(w * h);
+  for (let i = 0; i < data.length; i++) binary[i] = (partIsDark ? data[i]! <= t : data[i]! > t) ? 1 : 0;
+  const mask = fillHoles(largestComponent(binary, w, h), w, h);
+  let area = 0, x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!mask[y * w + x]) continue;
+      area++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (area < 16) throw new StationFault('invalid-input', 'no part found: the image has no region that stands out from the background');
+  return {
+    mask,
+    width: w,
+    height: h,
+    scale: factor,
+    bbox: { x: x0 * factor, y: y0 * factor, w: (x1 - x0 + 1) * factor, h: (y1 - y0 + 1) * factor },
+    coverage: area / (w * h),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Execution-provider selection: the platform's GPU providers first, CPU last; the one that actually
+ * created the session is reported, since onnxruntime falls back silently when given a list.
+ */
+import * as ort from 'onnxruntime-node';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { cpus } from 'node:os';
+
+/** True when onnxruntime-node's binary folder holds the provider's shared library (CUDA is downloaded at install). */
+function hasProviderLibrary(name: string): boolean {
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const dir = join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+    return readdirSync(dir).some((f) => f.includes(`providers_${name}`));
+  } catch {
+    return false;
+  }
+}
+
+export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+
+/** Providers worth trying here, best first. `STATION_EP=cpu|cuda|...` forces one. */
+export function candidateProviders(): ProviderName[] {
+  const forced = process.env.STATION_EP as ProviderName | undefined;
+  if (forced) return [forced];
+  const supported = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const list: ProviderName[] = [];
+  if (process.platform === 'linux' && supported.has('cuda') && hasProviderLibrary('cuda')) list.push('cuda');
+  if (process.platform === 'win32' && supported.has('dml')) list.push('dml');
+  if (process.platform === 'darwin' && supported.has('coreml')) list.push('coreml');
+  // WebGPU needs a real adapter; on Linux without /dev/dri it only finds a slow software one or none.
+  if (supported.has('webgpu') && (process.platform !== 'linux' || existsSync('/dev/dri')) && process.env.STATION_WEBGPU !== '0') {
+    list.push('webgpu');
+  }
+  list.push('cpu');
+  return list;
+}
+
+export function sessionOptions(provider: ProviderName): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: Number(process.env.STATION_THREADS) || Math.max(1, cpus().length),
+    interOpNumThreads: 1,
+  };
+}
+
+/**
+ * Creates a session on the first provider that accepts the model.
+ * @param preferred when given, only this provider and CPU are tried (keeps a pipeline on one device).
+ */
+export async function createSession(
+  model: Uint8Array,
+  preferred?: ProviderName,
+): Promise<{ session: ort.InferenceSession; provider: ProviderName; failures: string[] }> {
+  const order = preferred ? [...new Set<ProviderName>([preferred, 'cpu'])] : candidateProviders();
+  const failures: string[] = [];
+  for (const provider of order) {
+    try {
+      const session = await ort.InferenceSession.create(model, sessionOptions(provider));
+      return { session, provider, failures };
+    } catch (e) {
+      failures.push(`${provider}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no execution provider could load the model (${failures.join('; ')})`);
+}

@@ -1,0 +1,49 @@
+/**
+ * Post-processing of patch scores: the anomaly map in original image coordinates and the boxes around
+ * regions above a threshold.
+ *
+ *   patch scores [h, w] -> bilinear to the canvas [H, W] -> Gaussian blur (σ = 4, as the paper)
+ *   -> resampled into the original image frame at 1/mapScale resolution (outside the canvas: 0)
+ */
+import type { Box, FloatMap } from '../../common/types.js';
+import { gaussianBlur, resizeBilinear } from '../../imaging/filters.js';
+import { connectedComponents } from '../../imaging/components.js';
+import { invertAffine, warpFloat, type Affine } from '../../imaging/warp.js';
+
+export function anomalyMap(
+  patchScores: Float32Array,
+  grid: { h: number; w: number },
+  canvas: { width: number; height: number; toOriginal: Affine },
+  original: { width: number; height: number },
+  opts: { sigma: number; mapScale: number },
+): FloatMap {
+  const onCanvas = gaussianBlur(resizeBilinear({ width: grid.w, height: grid.h, data: patchScores }, canvas.width, canvas.height), opts.sigma);
+  const s = opts.mapScale;
+  const mw = Math.ceil(original.width / s);
+  const mh = Math.ceil(original.height / s);
+  // map pixel -> original pixel (x = s*mx + (s-1)/2) -> canvas pixel
+  const A = invertAffine(canvas.toOriginal);
+  const o = (s - 1) / 2;
+  const mapToCanvas: Affine = {
+    a: A.a * s, b: A.b * s, c: A.a * o + A.b * o + A.c,
+    d: A.d * s, e: A.e * s, f: A.d * o + A.e * o + A.f,
+  };
+  return { width: mw, height: mh, data: warpFloat(onCanvas.data, canvas.width, canvas.height, mw, mh, mapToCanvas, 0) };
+}
+
+/**
+ * Boxes around connected regions of the map at or above `threshold`, in original image pixels
+ * (`scale` = original pixels per map pixel). Regions smaller than `minArea` map pixels are dropped as noise.
+ */
+export function boxesFromMap(map: FloatMap, threshold: number, scale: number, minArea = 4): Box[] {
+  const { width: w, height: h, data } = map;
+  const binary = new Uint8Array(w * h);
+  for (let i = 0; i < data.length; i++) binary[i] = data[i]! >= threshold ? 1 : 0;
+  const { labels, components } = connectedComponents(binary, w, h);
+  const peak = new Float32Array(components.length + 1);
+  for (let i = 0; i < labels.length; i++) if (labels[i]! && data[i]! > peak[labels[i]!]!) peak[labels[i]!] = data[i]!;
+  return components
+    .filter((c) => c.area >= minArea)
+    .map((c) => ({ x: c.x * scale, y: c.y * scale, w: c.w * scale, h: c.h * scale, score: peak[c.label]!, label: 'anomaly' }))
+    .sort((a, b) => b.score - a.score);
+}

@@ -1,0 +1,94 @@
+/**
+ * On-disk form of a trained PatchCore model: a folder with `model.json` (format version, info, config,
+ * backbone identity, bank layout and checksum) and `bank.f32` (little-endian float32 [count, dim]).
+ * Written to a temporary folder then renamed, so a crash never leaves a half-written model.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join, basename } from 'node:path';
+import { z } from 'zod';
+import { StationFault } from '../../common/result.js';
+import type { ModelInfo } from '../model.js';
+import { PatchCoreConfigSchema, type PatchCoreConfig } from './config.js';
+import { PatchExtractor } from './patch-extractor.js';
+import { PatchCoreModel, type MemoryBank } from './model.js';
+import type { ProviderName } from '../execution-provider.js';
+
+export const PATCHCORE_FORMAT_VERSION = 1;
+
+const ArtifactSchema = z.object({
+  formatVersion: z.number().int(),
+  kind: z.literal('patchcore'),
+  info: z.record(z.string(), z.unknown()),
+  config: PatchCoreConfigSchema,
+  bank: z.object({ file: z.string(), count: z.number().int().positive(), dim: z.number().int().positive(), sha256: z.string() }),
+});
+
+export async function savePatchCore(model: PatchCoreModel, dir: string): Promise<void> {
+  const { bank } = model;
+  const bytes = new Uint8Array(bank.features.buffer, bank.features.byteOffset, bank.count * bank.dim * 4);
+  const doc = {
+    formatVersion: PATCHCORE_FORMAT_VERSION,
+    kind: 'patchcore' as const,
+    info: model.info,
+    config: model.config,
+    bank: { file: 'bank.f32', count: bank.count, dim: bank.dim, sha256: createHash('sha256').update(bytes).digest('hex') },
+  };
+  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    await writeFile(join(tmp, 'bank.f32'), bytes);
+    await writeFile(join(tmp, 'model.json'), JSON.stringify(doc, null, 2));
+    if (existsSync(dir)) {
+      const old = `${tmp}.old`;
+      await rename(dir, old);
+      await rename(tmp, dir);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(tmp, dir);
+    }
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export async function loadPatchCore(dir: string, provider?: ProviderName): Promise<PatchCoreModel> {
+  const jsonPath = join(dir, 'model.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(jsonPath, 'utf8'));
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') throw new StationFault('not-found', `no model at ${dir} (missing model.json)`);
+    throw new StationFault('bad-model', `${jsonPath} is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = ArtifactSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new StationFault('bad-model', `${jsonPath} is not a PatchCore model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const doc = parsed.data;
+  if (doc.formatVersion > PATCHCORE_FORMAT_VERSION) {
+    throw new StationFault('bad-model', `${dir} was written by a newer version (format ${doc.formatVersion}; this build reads up to ${PATCHCORE_FORMAT_VERSION})`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, doc.bank.file));
+  } catch {
+    throw new StationFault('bad-model', `${dir}: memory bank file ${doc.bank.file} is missing`);
+  }
+  if (bytes.byteLength !== doc.bank.count * doc.bank.dim * 4 || createHash('sha256').update(bytes).digest('hex') !== doc.bank.sha256) {
+    throw new StationFault('bad-model', `${dir}: memory bank ${doc.bank.file} is corrupt (size or checksum mismatch)`);
+  }
+  // Copy into an aligned buffer: Buffer slices may start at any byte offset.
+  const features = new Float32Array(doc.bank.count * doc.bank.dim);
+  new Uint8Array(features.buffer).set(bytes);
+  const bank: MemoryBank = { features, count: doc.bank.count, dim: doc.bank.dim };
+  const config: PatchCoreConfig = doc.config;
+  const extractor = await PatchExtractor.create(config, provider);
+  if (extractor.dim !== bank.dim) {
+    await extractor.dispose();
+    throw new StationFault('bad-model', `${dir}: bank has ${bank.dim} dims but backbone '${config.backbone}' with layers ${config.layers.join('+')} gives ${extractor.dim}`);
+  }
+  return PatchCoreModel.create(doc.info as unknown as ModelInfo, config, extractor, bank);
+}

@@ -1,0 +1,62 @@
+/** PatchCore hyper-parameters, validated; stored in every trained artifact. */
+import { z } from 'zod';
+
+export const PatchCoreConfigSchema = z.object({
+  /** Backbone id (native-models/<id>) or folder. */
+  backbone: z.string().min(1),
+  /** Feature outputs to concatenate, finest first; deeper levels are upsampled to the first one's grid. */
+  layers: z.array(z.string().min(1)).min(1),
+  registration: z.object({
+    enabled: z.boolean(),
+    width: z.number().int().min(32).max(2048),
+    height: z.number().int().min(32).max(2048),
+    boxLength: z.number().positive(),
+    maskDilation: z.number().int().min(0),
+  }),
+  /** Only patches on the part enter the memory bank and the score (needs a part on a plain background). */
+  foregroundOnly: z.boolean(),
+  /** Random projection of patch features to this many dimensions before the bank; 0 = none. */
+  projectionDim: z.number().int().min(0),
+  coreset: z.object({
+    /** Fraction of training patches kept by greedy k-center selection (1 = whole bank). */
+    ratio: z.number().gt(0).max(1),
+    /** Absolute cap on the memory bank size, whatever the number of training images. */
+    max: z.number().int().positive(),
+    /** Dimensions of the random projection used only to pick the coreset (Johnson-Lindenstrauss). */
+    projectionDim: z.number().int().positive(),
+    seed: z.number().int(),
+  }),
+  /** b in the paper's re-weighting of the image score (Roth et al. 2022, eq. 7); 0 = no re-weighting. */
+  reweightNeighbours: z.number().int().min(0),
+  /** Gaussian blur of the anomaly map, in canvas pixels (the paper uses sigma = 4). */
+  mapSigma: z.number().min(0),
+  /** The stored anomaly map is this many times coarser than the original image. */
+  mapScale: z.number().int().min(1).max(16),
+});
+
+export type PatchCoreConfig = z.infer<typeof PatchCoreConfigSchema>;
+
+export const DEFAULT_PATCHCORE_CONFIG: PatchCoreConfig = {
+  backbone: 'mobilenet_v2_imagenet',
+  layers: ['feat_s8', 'feat_s16'],
+  registration: { enabled: true, width: 512, height: 224, boxLength: 1.15, maskDilation: 8 },
+  foregroundOnly: true,
+  projectionDim: 0,
+  coreset: { ratio: 0.25, max: 10000, projectionDim: 128, seed: 0 },
+  reweightNeighbours: 9,
+  mapSigma: 4,
+  mapScale: 4,
+};
+
+/** Merges a partial config (e.g. from the CLI) over the defaults and validates it. */
+export function resolveConfig(partial: DeepPartial<PatchCoreConfig> = {}): PatchCoreConfig {
+  const d = DEFAULT_PATCHCORE_CONFIG;
+  return PatchCoreConfigSchema.parse({
+    ...d,
+    ...partial,
+    registration: { ...d.registration, ...(partial.registration ?? {}) },
+    coreset: { ...d.coreset, ...(partial.coreset ?? {}) },
+  });
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };

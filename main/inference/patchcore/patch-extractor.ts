@@ -1,0 +1,104 @@
+/**
+ * Image -> locally aware patch features on the part: registration (or plain resize), the feature graph,
+ * and the foreground selection of patches.
+ */
+import * as ort from 'onnxruntime-node';
+import type { RawImage } from '../../common/types.js';
+import { register, type RegisteredImage } from '../registration.js';
+import { readBackboneManifest, loadBackboneGraph, toInputTensor, type BackboneFiles } from '../backbone/loader.js';
+import { createSession, type ProviderName } from '../execution-provider.js';
+import { buildFeatureGraph, PATCHES_OUTPUT } from './feature-graph.js';
+import { gaussianMatrix } from './random.js';
+import type { PatchCoreConfig } from './config.js';
+import { StationFault } from '../../common/result.js';
+
+export interface PatchSet {
+  /** Patch grid: h rows by w columns; grid cell = `stride` canvas pixels. */
+  readonly h: number;
+  readonly w: number;
+  readonly stride: number;
+  /** Feature dimension D (after projection). */
+  readonly dim: number;
+  /** [h*w, D] row-major. */
+  readonly features: Float32Array;
+  /** [h*w], 1 = patch lies on the part (all 1 when foregroundOnly is off). */
+  readonly fg: Uint8Array;
+  readonly registered: RegisteredImage;
+  readonly timings: Record<string, number>;
+}
+
+export class PatchExtractor {
+  private constructor(
+    readonly config: PatchCoreConfig,
+    readonly backbone: BackboneFiles,
+    private readonly session: ort.InferenceSession,
+    readonly executionProvider: ProviderName,
+    readonly dim: number,
+  ) {}
+
+  static async create(config: PatchCoreConfig, provider?: ProviderName): Promise<PatchExtractor> {
+    const files = await readBackboneManifest(config.backbone);
+    const { multipleOf } = files.manifest.input;
+    const { width, height } = config.registration;
+    if (width % multipleOf || height % multipleOf) {
+      throw new StationFault('invalid-input', `canvas ${width}x${height} must be a multiple of ${multipleOf} for backbone '${files.manifest.id}'`);
+    }
+    const graph = await loadBackboneGraph(files, config.layers);
+    const fullDim = config.layers.reduce((s, l) => s + files.manifest.features.find((f) => f.name === l)!.channels, 0);
+    let projection: { matrix: Float32Array; inDim: number; outDim: number } | undefined;
+    if (config.projectionDim > 0 && config.projectionDim < fullDim) {
+      projection = { matrix: gaussianMatrix(fullDim, config.projectionDim, config.coreset.seed + 7), inDim: fullDim, outDim: config.projectionDim };
+    }
+    const { session, provider: used } = await createSession(buildFeatureGraph(graph, config.layers, projection), provider);
+    return new PatchExtractor(config, files, session, used, projection ? projection.outDim : fullDim);
+  }
+
+  async extract(img: RawImage): Promise<PatchSet> {
+    const t0 = performance.now();
+    const registered = register(img, this.config.registration);
+    const t1 = performance.now();
+    const canvas = registered.image;
+    const m = this.backbone.manifest.input;
+    const input = new ort.Tensor('float32', toInputTensor(canvas, m), [1, 3, canvas.height, canvas.width]);
+    const out = (await this.session.run({ [m.name]: input }))[PATCHES_OUTPUT]!;
+    const t2 = performance.now();
+    const [, h, w, dim] = out.dims as number[];
+    const stride = canvas.width / w!;
+    const fg = new Uint8Array(h! * w!);
+    if (!this.config.foregroundOnly) fg.fill(1);
+    else {
+      // A patch is on the part when any canvas pixel of its cell is (the mask is already dilated).
+      for (let y = 0; y < canvas.height; y++) {
+        const gy = Math.min(h! - 1, Math.floor(y / stride));
+        for (let x = 0; x < canvas.width; x++) {
+          if (registered.mask[y * canvas.width + x]) fg[gy * w! + Math.min(w! - 1, Math.floor(x / stride))] = 1;
+        }
+      }
+    }
+    return {
+      h: h!, w: w!, stride, dim: dim!,
+      features: out.data as Float32Array,
+      fg,
+      registered,
+      timings: { register: t1 - t0, features: t2 - t1 },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Copies the rows of the foreground patches: [n_fg, D], and their grid indices. */
+export function foregroundRows(ps: PatchSet): { rows: Float32Array; index: Int32Array } {
+  let n = 0;
+  for (let i = 0; i < ps.fg.length; i++) if (ps.fg[i]) n++;
+  const rows = new Float32Array(n * ps.dim);
+  const index = new Int32Array(n);
+  for (let i = 0, k = 0; i < ps.fg.length; i++) {
+    if (!ps.fg[i]) continue;
+    rows.set(ps.features.subarray(i * ps.dim, (i + 1) * ps.dim), k * ps.dim);
+    index[k++] = i;
+  }
+  return { rows, index };
+}

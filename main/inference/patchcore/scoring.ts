@@ -1,0 +1,67 @@
+/**
+ * PatchCore scoring (Roth et al. 2022, sec. 3.3): patch scores are nearest-neighbour distances to the memory
+ * bank M; the image score s* is the largest, re-weighted by how isolated its nearest bank patch m* is:
+ *
+ *   s = (1 − exp‖m_test,* − m*‖ / Σ_{m ∈ N_b(m*)} exp‖m_test,* − m‖) · s*          (paper eq. 7)
+ *
+ * computed as 1 − softmax(distances)[0], as anomalib does, which is the same quantity, overflow-free.
+ */
+
+/**
+ * @param testFeature m_test,* : [D]
+ * @param bank M : [|M|, D]
+ * @param nearest index of m* in M
+ * @param sStar the unweighted score ‖m_test,* − m*‖
+ * @param b neighbourhood size |N_b(m*)| (m* included); 0 or 1 disables re-weighting
+ */
+export function reweightedScore(
+  testFeature: Float32Array,
+  bank: Float32Array,
+  bankSize: number,
+  dim: number,
+  nearest: number,
+  sStar: number,
+  b: number,
+): number {
+  if (b <= 1 || bankSize < 2) return sStar;
+  b = Math.min(b, bankSize);
+  // N_b(m*): the b bank entries closest to m* (itself first).
+  const base = nearest * dim;
+  const bestIdx = new Int32Array(b).fill(-1);
+  const bestD = new Float64Array(b).fill(Infinity);
+  for (let m = 0; m < bankSize; m++) {
+    const r = m * dim;
+    let s = 0;
+    for (let d = 0; d < dim; d++) {
+      const diff = bank[r + d]! - bank[base + d]!;
+      s += diff * diff;
+    }
+    if (s >= bestD[b - 1]!) continue;
+    let j = b - 1;
+    while (j > 0 && bestD[j - 1]! > s) {
+      bestD[j] = bestD[j - 1]!;
+      bestIdx[j] = bestIdx[j - 1]!;
+      j--;
+    }
+    bestD[j] = s;
+    bestIdx[j] = m;
+  }
+  const dists: number[] = [];
+  for (const m of bestIdx) {
+    if (m < 0) continue;
+    const r = m * dim;
+    let s = 0;
+    for (let d = 0; d < dim; d++) {
+      const diff = testFeature[d]! - bank[r + d]!;
+      s += diff * diff;
+    }
+    dists.push(Math.sqrt(s));
+  }
+  // m* comes first by construction; keep the exact s* for it.
+  dists[0] = sStar;
+  const max = Math.max(...dists);
+  let denom = 0;
+  for (const d of dists) denom += Math.exp(d - max);
+  const weight = 1 - Math.exp(dists[0]! - max) / denom;
+  return weight * sStar;
+}

@@ -1,0 +1,199 @@
+/**
+ * Training glue for PatchCore: runs the patch extractor over the normal images, subsamples the memory bank
+ * with the greedy coreset, and calibrates a default threshold from leave-one-image-out scores of the
+ * training images (each patch is matched only against bank patches of *other* images), so no defect
+ * images are needed to get a sensible starting threshold.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProgressFn, RawImage } from '../../common/types.js';
+import { StationFault } from '../../common/result.js';
+import { decodeImage } from '../../node/image-io.js';
+import type { ModelInfo, ValidationScore } from '../model.js';
+import type { ProviderName } from '../execution-provider.js';
+import { resolveConfig, type DeepPartial, type PatchCoreConfig } from './config.js';
+import { PatchExtractor, foregroundRows } from './patch-extractor.js';
+import { greedyCoreset } from './coreset.js';
+import { PatchCoreModel, type MemoryBank } from './model.js';
+import { NearestNeighbourSearch } from './nn-graph.js';
+import { reweightedScore } from './scoring.js';
+import { PATCHCORE_FORMAT_VERSION } from './artifact.js';
+
+export type ImageSource = string | RawImage;
+
+export interface LabelledImage {
+  readonly source: ImageSource;
+  readonly name: string;
+  readonly label: 0 | 1;
+  readonly defectType?: string;
+}
+
+export interface TrainPatchCoreOptions {
+  /** Normal images only. */
+  readonly images: readonly ImageSource[];
+  readonly config?: DeepPartial<PatchCoreConfig>;
+  readonly id?: string;
+  /** Held-out images scored after training, stored as the model's validation scores (threshold tuning). */
+  readonly validation?: readonly LabelledImage[];
+  readonly onProgress?: ProgressFn;
+  readonly signal?: AbortSignal;
+  readonly provider?: ProviderName;
+}
+
+export interface TrainReport {
+  readonly skipped: { source: string; reason: string }[];
+  readonly candidatePatches: number;
+  readonly bankSize: number;
+  readonly trainScores: number[];
+  readonly seconds: number;
+}
+
+function label(src: ImageSource): string {
+  return typeof src === 'string' ? src : `<image ${src.width}x${src.height}>`;
+}
+
+export async function loadImage(src: ImageSource): Promise<RawImage> {
+  return typeof src === 'string' ? decodeImage(src, { channels: 3 }) : src;
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new StationFault('cancelled', 'training cancelled');
+}
+
+export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ model: PatchCoreModel; report: TrainReport }> {
+  const started = performance.now();
+  const config = resolveConfig(opts.config);
+  if (opts.images.length === 0) throw new StationFault('invalid-input', 'no training images: PatchCore needs at least one normal image');
+  const extractor = await PatchExtractor.create(config, opts.provider);
+  try {
+    const total = opts.images.length;
+    const perImage: Float32Array[] = [];
+    const skipped: { source: string; reason: string }[] = [];
+    for (const [i, src] of opts.images.entries()) {
+      checkAbort(opts.signal);
+      opts.onProgress?.({ stage: 'features', done: i, total, message: label(src) });
+      try {
+        const ps = await extractor.extract(await loadImage(src));
+        perImage.push(foregroundRows(ps).rows);
+      } catch (e) {
+        if (e instanceof StationFault && (e.kind === 'corrupt-image' || e.kind === 'invalid-input' || e.kind === 'not-found')) {
+          skipped.push({ source: label(src), reason: e.message });
+          continue;
+        }
+        throw e;
+      }
+    }
+    if (perImage.length === 0) throw new StationFault('invalid-input', `none of the ${total} training images could be used: ${skipped.map((s) => s.reason).join('; ')}`);
+    opts.onProgress?.({ stage: 'features', done: total, total });
+
+    const dim = extractor.dim;
+    const n = perImage.reduce((s, r) => s + r.length / dim, 0);
+    const all = new Float32Array(n * dim);
+    const source = new Int32Array(n);
+    for (let i = 0, off = 0; i < perImage.length; i++) {
+      all.set(perImage[i]!, off * dim);
+      source.fill(i, off, off + perImage[i]!.length / dim);
+      off += perImage[i]!.length / dim;
+    }
+
+    checkAbort(opts.signal);
+    opts.onProgress?.({ stage: 'coreset', done: 0, total: 1, message: `${n} candidate patches` });
+    const count = Math.max(1, Math.min(config.coreset.max, Math.ceil(config.coreset.ratio * n)));
+    const chosen = greedyCoreset(all, n, dim, count, { projectionDim: config.coreset.projectionDim, seed: config.coreset.seed, signal: opts.signal });
+    const bankFeatures = new Float32Array(chosen.length * dim);
+    const bankSource = new Int32Array(chosen.length);
+    chosen.forEach((row, k) => {
+      bankFeatures.set(all.subarray(row * dim, (row + 1) * dim), k * dim);
+      bankSource[k] = source[row]!;
+    });
+    const bank: MemoryBank = { features: bankFeatures, count: chosen.length, dim };
+    opts.onProgress?.({ stage: 'coreset', done: 1, total: 1, message: `bank of ${bank.count}` });
+
+    // Leave-one-image-out scores of the training images, for the default threshold.
+    checkAbort(opts.signal);
+    const trainScores = await leaveOneOutScores(perImage, bank, bankSource, config, extractor.executionProvider);
+    const mean = trainScores.reduce((a, b) => a + b, 0) / trainScores.length;
+    const std = Math.sqrt(trainScores.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, trainScores.length - 1));
+    // Normal images scored without their own patches are a pessimistic (high) estimate of good scores;
+    // the largest one plus a margin of one spread keeps false rejects rare.
+    const defaultThreshold = Math.max(...trainScores) + std;
+
+    const info: ModelInfo = {
+      id: opts.id ?? `patchcore-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 6)}`,
+      kind: 'patchcore',
+      formatVersion: PATCHCORE_FORMAT_VERSION,
+      backbone: extractor.backbone.manifest.id,
+      createdAt: new Date().toISOString(),
+      trainImages: perImage.length,
+      defaultThreshold,
+      params: { config, bankSize: bank.count, candidatePatches: n, trainScoreMean: mean, trainScoreStd: std },
+    };
+    const model = await PatchCoreModel.create(info, config, extractor, bank);
+    if (opts.validation?.length) {
+      const validation = await scoreLabelled(model, opts.validation, opts.onProgress, opts.signal);
+      model.info = { ...model.info, validation };
+    }
+    return {
+      model,
+      report: { skipped, candidatePatches: n, bankSize: bank.count, trainScores, seconds: (performance.now() - started) / 1000 },
+    };
+  } catch (e) {
+    await extractor.dispose();
+    throw e;
+  }
+}
+
+async function leaveOneOutScores(
+  perImage: Float32Array[],
+  bank: MemoryBank,
+  bankSource: Int32Array,
+  config: PatchCoreConfig,
+  provider: ProviderName,
+): Promise<number[]> {
+  if (perImage.length < 2) return [0];
+  const nn = await NearestNeighbourSearch.create(bank.features, bank.count, bank.dim, provider);
+  try {
+    const k = Math.min(bank.count, 32);
+    const scores: number[] = [];
+    for (const [img, rows] of perImage.entries()) {
+      const q = rows.length / bank.dim;
+      if (q === 0) continue;
+      const { dist, idx } = await nn.search(rows, q, k);
+      let best = -1, bestD = -1, bestM = -1;
+      for (let i = 0; i < q; i++) {
+        // Nearest bank patch from another image; if all k come from this image, the k-th is a safe upper bound.
+        let j = 0;
+        while (j < k - 1 && bankSource[idx[i * k + j]!] === img) j++;
+        const d = dist[i * k + j]!;
+        if (d > bestD) { bestD = d; best = i; bestM = idx[i * k + j]!; }
+      }
+      scores.push(reweightedScore(rows.subarray(best * bank.dim, (best + 1) * bank.dim), bank.features, bank.count, bank.dim, bestM, bestD, config.reweightNeighbours));
+    }
+    return scores;
+  } finally {
+    await nn.dispose();
+  }
+}
+
+/** Scores labelled images (skipping undecodable ones). */
+export async function scoreLabelled(
+  model: PatchCoreModel,
+  images: readonly LabelledImage[],
+  onProgress?: ProgressFn,
+  signal?: AbortSignal,
+): Promise<ValidationScore[]> {
+  const out: ValidationScore[] = [];
+  for (const [i, im] of images.entries()) {
+    checkAbort(signal);
+    onProgress?.({ stage: 'validation', done: i, total: images.length, message: im.name });
+    try {
+      const ps = await model.extractor.extract(await loadImage(im.source));
+      const { score } = await model.scorePatches(ps);
+      out.push({ name: im.name, score, label: im.label, ...(im.defectType ? { defectType: im.defectType } : {}) });
+    } catch (e) {
+      if (e instanceof StationFault && (e.kind === 'corrupt-image' || e.kind === 'invalid-input')) continue;
+      throw e;
+    }
+  }
+  onProgress?.({ stage: 'validation', done: images.length, total: images.length });
+  return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * Part registration: finds the part and brings it to a canonical position, orientation and scale before
+ * feature extraction. Screws lie at random angles and positions; generic CNN features are not rotation
+ * invariant, so without this a rotated good part looks anomalous.
+ *
+ * Steps: foreground mask (imaging/segment) -> principal axis of the mask (PCA of pixel coordinates) ->
+ * head side (the wider end goes left) -> a box aligned with the axis, sized relative to the part's
+ * length, resampled to `width` x `height` pixels.
+ * Without registration the whole image is resized to the canvas (and the mask still marks the part).
+ */
+import type { RawImage } from '../common/types.js';
+import { foregroundMask } from '../imaging/segment.js';
+import { toGray } from '../imaging/gray.js';
+import { dilate } from '../imaging/filters.js';
+import { type Affine, warpGray, warpMask } from '../imaging/warp.js';
+
+export interface RegistrationConfig {
+  /** Rotate/centre/scale the part into a canonical frame. */
+  readonly enabled: boolean;
+  /** Canvas size fed to the backbone, in pixels (multiples of the backbone's `multipleOf`). */
+  readonly width: number;
+  readonly height: number;
+  /** Canonical box as multiples of the part's length along its axis (registration only). */
+  readonly boxLength: number;
+  /** Extra margin of the foreground mask, in canvas pixels, so patches at the part's edge count as part. */
+  readonly maskDilation: number;
+}
+
+export interface RegisteredImage {
+  /** Canvas-sized gray image (channels 1). */
+  readonly image: RawImage;
+  /** Canvas-sized 0/1 mask of the part (dilated). */
+  readonly mask: Uint8Array;
+  /** Canvas pixel -> original image pixel. */
+  readonly toOriginal: Affine;
+  /** Orientation of the part's head in the original image, radians (0 = head pointing left). */
+  readonly angle: number;
+  /** Length of the part along its axis, original pixels. */
+  readonly length: number;
+}
+
+export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImage {
+  const gray = toGray(img);
+  const fg = foregroundMask(gray);
+  const { width: mw, height: mh, mask, scale } = fg;
+
+  // Background level, to fill canvas pixels that fall outside the image.
+  let bgSum = 0, bgN = 0;
+  for (let y = 0; y < mh; y++) {
+    for (let x = 0; x < mw; x++) {
+      if (mask[y * mw + x]) continue;
+      bgSum += gray.data[(y * scale) * gray.width + x * scale]!;
+      bgN++;
+    }
+  }
+  const fill = bgN > 0 ? Math.round(bgSum / bgN) : 255;
+
+  let toOriginal: Affine;
+  let angle = 0;
+  let length = Math.max(fg.bbox.w, fg.bbox.h);
+  if (!cfg.enabled) {
+    const sx = img.width / cfg.width, sy = img.height / cfg.height;
+    toOriginal = { a: sx, b: 0, c: (sx - 1) / 2, d: 0, e: sy, f: (sy - 1) / 2 };
+  } else {
+    // Principal axis of the mask (coordinates in mask pixels).
+    let n = 0, mx = 0, my = 0;
+    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (mask[y * mw + x]) { n++; mx += x; my += y; }
+    mx /= n; my /= n;
+    let cxx = 0, cyy = 0, cxy = 0;
+    for (let y = 0; y < mh; y++) {
+      for (let x = 0; x < mw; x++) {
+        if (!mask[y * mw + x]) continue;
+        const dx = x - mx, dy = y - my;
+        cxx += dx * dx; cyy += dy * dy; cxy += dx * dy;
+      }
+    }
+    let theta = 0.5 * Math.atan2(2 * cxy, cxx - cyy);
+    let cos = Math.cos(theta), sin = Math.sin(theta);
+    // Extent along the axis, and the part's area near each end: the head is the wider end.
+    let umin = Infinity, umax = -Infinity;
+    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (mask[y * mw + x]) {
+      const u = (x - mx) * cos + (y - my) * sin;
+      if (u < umin) umin = u;
+      if (u > umax) umax = u;
+    }
+    const end = 0.2 * (umax - umin);
+    let nearMin = 0, nearMax = 0;
+    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (mask[y * mw + x]) {
+      const u = (x - mx) * cos + (y - my) * sin;
+      if (u < umin + end) nearMin++;
+      else if (u > umax - end) nearMax++;
+    }
+    let centreU = (umin + umax) / 2;
+    if (nearMax > nearMin) {
+      theta += Math.PI;
+      cos = -cos; sin = -sin;
+      centreU = -centreU;
+    }
+    angle = theta;
+    length = (umax - umin) * scale;
+    // Centre of the part in original pixel coordinates (mask pixel x covers image pixels [x*scale, (x+1)*scale)).
+    const cx = (mx + centreU * cos + 0.5) * scale - 0.5;
+    const cy = (my + centreU * sin + 0.5) * scale - 0.5;
+    const s = (cfg.boxLength * length) / cfg.width; // original pixels per canvas pixel
+    // canvas (ox, oy) -> (u, v) = ((ox + 0.5 - W/2) s, (oy + 0.5 - H/2) s) -> original = c + u*axis + v*normal
+    const ou = (0.5 - cfg.width / 2) * s, ov = (0.5 - cfg.height / 2) * s;
+    toOriginal = {
+      a: s * cos, b: -s * sin, c: cx + ou * cos - ov * sin,
+      d: s * sin, e: s * cos, f: cy + ou * sin + ov * cos,
+    };
+  }
+
+  const image = warpGray(gray.data, gray.width, gray.height, cfg.width, cfg.height, toOriginal, fill);
+  // The mask lives on a coarser grid: map canvas -> mask pixels.
+  const toMask: Affine = {
+    a: toOriginal.a / scale, b: toOriginal.b / scale, c: (toOriginal.c + 0.5) / scale - 0.5,
+    d: toOriginal.d / scale, e: toOriginal.e / scale, f: (toOriginal.f + 0.5) / scale - 0.5,
+  };
+  const canvasMask = dilate(warpMask(mask, mw, mh, cfg.width, cfg.height, toMask), cfg.width, cfg.height, cfg.maskDilation);
+  return {
+    image: { width: cfg.width, height: cfg.height, channels: 1, data: image },
+    mask: canvasMask,
+    toOriginal,
+    angle,
+    length,
+  };
+}
