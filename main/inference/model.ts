@@ -28,10 +28,15 @@ export interface ModelInfo {
   readonly params: Readonly<Record<string, unknown>>;
 }
 
+export interface InferOptions {
+  readonly threshold?: number;
+}
+
 export interface InspectionModel {
   readonly info: ModelInfo;
   /** Execution provider the model's ONNX sessions actually run on ('cpu', 'cuda', 'webgpu', ...). */
   readonly executionProvider: string;
-  infer(image: RawImage): Promise<ModelOutput>;
+  /** `threshold` (default: info.defaultThreshold) decides which map regions become boxes. */
+  infer(image: RawImage, opts?: InferOptions): Promise<ModelOutput>;
   dispose(): Promise<void>;
 }

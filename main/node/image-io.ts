@@ -37,6 +37,8 @@ export async function encodePng(img: RawImage): Promise<Buffer> {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
     raw: { width: img.width, height: img.height, channels: img.channels },
   })
+    // sharp writes sRGB by default; keep single-channel images single-channel.
+    .toColourspace(img.channels === 1 ? 'b-w' : 'srgb')
     .png()
     .toBuffer();
 }

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: speed and memory of the engine on the shared screw images, CPU by default.
+ *   - inspect: median (and p90) milliseconds per 1024x1024 image, decode to verdict, after warm-up
+ *   - train: seconds to train on 20 normal images
+ *   - peak resident memory of the process
+ * `--backbones a,b|all` also runs the reference experiment (full protocol) per backbone and prints AUROC beside speed.
+ */
+import { Command } from 'commander';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { toStationError } from '../common/result.js';
+import { sharedDir } from '../node/paths.js';
+import { decodeImage } from '../node/image-io.js';
+import { trainPatchCore } from '../inference/patchcore/index.js';
+import { listBackboneIds } from '../inference/backbone/loader.js';
+import { median } from '../experiment/patchcore-experiment.js';
+import { prepareVariants } from '../experiment/prepare.js';
+import { runPatchCoreVariant } from '../experiment/patchcore-experiment.js';
+import { configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
+import { table } from './output.js';
+import { tmpdir } from 'node:os';
+
+interface BenchFlags extends ModelFlags { data: string; images: number; train: number; backbones?: string[]; defect: string }
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+}
+
+async function benchOne(f: BenchFlags, backbone?: string): Promise<(string | number | null)[]> {
+  const dir = f.data;
+  const good = readdirSync(join(dir, 'train', 'good')).sort().map((n) => join(dir, 'train', 'good', n));
+  const testDirs = readdirSync(join(dir, 'test')).sort();
+  const test = testDirs.flatMap((t) => readdirSync(join(dir, 'test', t)).sort().map((n) => join(dir, 'test', t, n)));
+  const config = { ...configFromFlags(f), ...(backbone ? { backbone } : {}) };
+  const t0 = performance.now();
+  const { model } = await trainPatchCore({ images: good.slice(0, f.train), config });
+  const trainS = (performance.now() - t0) / 1000;
+  const times: number[] = [];
+  const stages: Record<string, number[]> = {};
+  try {
+    // Spread over defect types; the first 3 are warm-up (JIT, allocator, ORT arenas).
+    const picks = Array.from({ length: f.images + 3 }, (_, i) => test[Math.floor((i * test.length) / (f.images + 3))]!);
+    for (const [i, file] of picks.entries()) {
+      const s = performance.now();
+      const img = await decodeImage(file);
+      const d = performance.now();
+      const out = await model.infer(img);
+      const verdict = out.score >= model.info.defaultThreshold ? 'NG' : 'OK';
+      const e = performance.now();
+      if (i < 3 || !verdict) continue;
+      times.push(e - s);
+      (stages.decode ??= []).push(d - s);
+      for (const [k, v] of Object.entries(out.timings)) (stages[k] ??= []).push(v);
+    }
+  } finally {
+    await model.dispose();
+  }
+  const stageText = Object.entries(stages).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(', ');
+  return [model.info.backbone, model.executionProvider, median(times), percentile(times, 0.9), trainS, stageText];
+}
+
+const program = new Command('bench')
+  .description('speed and memory of inspection and training on the shared screw images')
+  .option('--data <dir>', 'MVTec-layout folder', sharedDir('datasets', 'mvtec-screw'))
+  .option('--images <n>', 'timed images', intOption('images', 1), 30)
+  .option('--train <n>', 'training images', intOption('train', 1), 20)
+  .option('--backbones <list>', "compare backbones ('all' = every installed one): AUROC (full protocol) beside speed", listOption)
+  .option('--defect <type>', 'defect type for the backbone comparison', 'all');
+patchCoreFlags(program);
+program.action(async (f: BenchFlags) => {
+  const rows: (string | number | null)[][] = [];
+  const ids = f.backbones?.includes('all') ? await listBackboneIds() : (f.backbones ?? [undefined]);
+  for (const id of ids) {
+    rows.push(await benchOne(f, id));
+  }
+  console.log(table(['backbone', 'provider', 'inspect median ms', 'p90 ms', 'train s', 'stage medians (ms)'], rows));
+  if (f.backbones) {
+    const work = join(tmpdir(), 'station-experiment-seed0');
+    const dirs = await prepareVariants({ source: f.data, work, variants: ['original'], seed: 0, trainLimit: f.train });
+    const acc: (string | number | null)[][] = [];
+    for (const id of ids) {
+      const r = await runPatchCoreVariant({ dir: dirs.original!, variant: 'original', defect: f.defect, train: f.train, protocol: 'full', config: { ...configFromFlags(f), backbone: id! } });
+      acc.push([id!, r.auroc, r.precisionAtFullRecall, r.f1, r.pixelAuroc, r.medianInferMs]);
+    }
+    console.log(`\nbackbone comparison, original variant, defect ${f.defect}, ${f.train} training images, full protocol`);
+    console.log(table(['backbone', 'AUROC', 'P@R=1', 'best F1', 'pixel AUROC', 'ms/img'], acc));
+  }
+  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(`\npeak resident memory: ${peakMiB.toFixed(0)} MiB; ${f.images} timed images of ${f.data}; 1024x1024 PNG, decode to verdict`);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = toStationError(e);
+  process.stderr.write(`bench: ${err.kind}: ${err.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,211 @@
+/** `station generate | train | evaluate | inspect | backbone`: each engine step on its own. */
+import { Command, Option } from 'commander';
+import { readdir, stat, mkdir, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { StationFault, toStationError } from '../common/result.js';
+import type { Verdict } from '../common/types.js';
+import { generateDataset } from '../dataset/generate.js';
+import { listMvtec } from '../dataset/mvtec.js';
+import { decodeImage, isImagePath } from '../node/image-io.js';
+import { nativeModelsDir, userDataDir } from '../node/paths.js';
+import { trainPatchCore, savePatchCore } from '../inference/patchcore/index.js';
+import { loadModel } from '../inference/load-model.js';
+import { listBackboneIds, readBackboneManifest } from '../inference/backbone/loader.js';
+import { importBackbone } from '../inference/backbone/import.js';
+import { overlayPng } from '../pipeline/overlay.js';
+import { scoreImages, selectTestImages, variantResult } from '../experiment/patchcore-experiment.js';
+import type { PatchCoreModel } from '../inference/patchcore/model.js';
+import { configFromFlags, floatOption, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
+import { progressPrinter, table, writeJson } from './output.js';
+import { experimentTable } from './commands-experiment.js';
+
+/** Image files of a folder, sorted by name. */
+async function imagesIn(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    throw new StationFault('not-found', `folder not found: ${dir}`);
+  }
+  return names.filter(isImagePath).sort().map((n) => join(dir, n));
+}
+
+function defaultModelDir(): string {
+  return join(userDataDir(), 'models', 'default');
+}
+
+function generateCommand(): Command {
+  return new Command('generate')
+    .description('write dataset variants (original, misalignment, brightness, background and combinations) of an MVTec-layout folder')
+    .requiredOption('--data <dir>', 'MVTec-layout source folder')
+    .requiredOption('--out <dir>', 'output folder (one MVTec-layout folder per variant + manifest.json)')
+    .option('--variants <list>', 'comma-separated variants', listOption, ['original', 'misalignment', 'brightness', 'background'])
+    .option('--seed <n>', 'random seed', intOption('seed'), 0)
+    .option('--train-limit <n>', 'only the first n training images', intOption('train-limit', 1))
+    .option('--json <file>', 'write the manifest summary')
+    .action(async (f: { data: string; out: string; variants: string[]; seed: number; trainLimit?: number; json?: string }) => {
+      const m = await generateDataset({
+        source: f.data, out: f.out, variants: f.variants, seed: f.seed, onProgress: progressPrinter(),
+        ...(f.trainLimit ? { limit: { train: f.trainLimit } } : {}),
+      });
+      console.log(table(['variant', 'train', 'test', 'masks', 'skipped'], Object.entries(m.counts).map(([v, c]) => [v, c.train, c.test, c.masks, c.skipped])));
+      for (const s of m.skipped) console.log(`skipped ${s.source}${s.variant ? ` (${s.variant})` : ''}: ${s.reason}`);
+      console.log(`manifest: ${join(resolve(f.out), 'manifest.json')}`);
+      if (f.json) await writeJson(f.json, { counts: m.counts, skipped: m.skipped, variants: m.variants, seed: m.seed });
+    });
+}
+
+interface TrainFlags extends ModelFlags { images?: string; data?: string; train?: number; out?: string; validate?: boolean; json?: string }
+
+function trainCommand(): Command {
+  const cmd = new Command('train')
+    .description('train a PatchCore model on normal images')
+    .option('--images <dir>', 'folder of normal images')
+    .option('--data <dir>', 'MVTec-layout folder (uses train/good; with --validate also test/)')
+    .option('--train <n>', 'use the first n images (by name)', intOption('train', 1))
+    .option('--out <dir>', 'model folder to write', defaultModelDir())
+    .option('--validate', 'score the test images of --data and store them for threshold tuning')
+    .option('--json <file>', 'write the training report');
+  patchCoreFlags(cmd);
+  return cmd.action(async (f: TrainFlags) => {
+    if (!f.images === !f.data) throw new StationFault('invalid-input', 'give exactly one of --images DIR or --data DIR');
+    let images: string[];
+    let validation;
+    if (f.images) images = await imagesIn(f.images);
+    else {
+      const listing = await listMvtec(f.data!);
+      images = listing.train.filter((i) => i.defectType === 'good').map((i) => i.path);
+      if (f.validate) {
+        validation = listing.test.map((t) => ({ source: t.path, name: `${t.defectType}/${t.name}`, label: (t.defectType === 'good' ? 0 : 1) as 0 | 1, defectType: t.defectType }));
+      }
+    }
+    if (f.train) images = images.slice(0, f.train);
+    const { model, report } = await trainPatchCore({ images, config: configFromFlags(f), validation, onProgress: progressPrinter() });
+    await savePatchCore(model, resolve(f.out!));
+    console.log(table(['model', 'images', 'skipped', 'patches', 'bank', 'threshold', 'train s', 'provider'], [[model.info.id, model.info.trainImages, report.skipped.length, report.candidatePatches, report.bankSize, model.info.defaultThreshold, report.seconds, model.executionProvider]]));
+    for (const s of report.skipped) console.log(`skipped ${s.source}: ${s.reason}`);
+    console.log(`saved to ${resolve(f.out!)}`);
+    if (f.json) await writeJson(f.json, { info: model.info, report });
+    await model.dispose();
+  });
+}
+
+function evaluateCommand(): Command {
+  return new Command('evaluate')
+    .description('score the test images of an MVTec-layout folder with a trained model')
+    .requiredOption('--data <dir>', 'MVTec-layout folder')
+    .option('--model <dir>', 'model folder', defaultModelDir())
+    .option('--defect <type>', "defect type, or 'all'", 'all')
+    .addOption(new Option('--protocol <p>', 'seed: 5 + 5 images; full: all').choices(['seed', 'full']).default('full'))
+    .option('--json <file>', 'write per-image scores and metrics')
+    .action(async (f: { data: string; model: string; defect: string; protocol: 'seed' | 'full'; json?: string }) => {
+      const model = (await loadModel(f.model)) as PatchCoreModel;
+      try {
+        const listing = await listMvtec(f.data);
+        const test = selectTestImages(listing.test, f.defect, f.protocol, listing.defectTypes);
+        const { scores, pixel } = await scoreImages(model, test, { onProgress: progressPrinter(), variant: basename(f.data) });
+        const r = variantResult(basename(resolve(f.data)), 'patchcore', scores, pixel, 0);
+        console.log(experimentTable([r]));
+        const s = r.summary;
+        console.log('\nper defect type:');
+        console.log(table(['type', 'AUROC', 'P@R=1', 'best F1', 'defects'], Object.entries(s.perType).map(([t, g]) => [t, g.auroc, g.fullRecall?.precision ?? null, g.bestF1?.f1 ?? null, g.defects])));
+        if (f.json) await writeJson(f.json, r);
+      } finally {
+        await model.dispose();
+      }
+    });
+}
+
+function inspectCommand(): Command {
+  return new Command('inspect')
+    .description('inspect an image or a folder: score, OK/NG verdict, heatmap overlay PNG')
+    .argument('<path>', 'image file or folder')
+    .option('--model <dir>', 'model folder', defaultModelDir())
+    .option('--threshold <t>', 'NG when score >= t (default: the model\'s threshold)', floatOption('threshold'))
+    .option('--out <dir>', 'where overlay PNGs are written', 'inspect-out')
+    .option('--no-overlay', 'do not write overlay PNGs')
+    .option('--json <file>', 'write per-image results')
+    .action(async (path: string, f: { model: string; threshold?: number; out: string; overlay: boolean; json?: string }) => {
+      let files: string[];
+      const st = await stat(path).catch(() => null);
+      if (!st) throw new StationFault('not-found', `no such file or folder: ${path}`);
+      files = st.isDirectory() ? await imagesIn(path) : [path];
+      if (files.length === 0) throw new StationFault('not-found', `no images in ${path}`);
+      const model = await loadModel(f.model);
+      const threshold = f.threshold ?? model.info.defaultThreshold;
+      if (f.overlay) await mkdir(f.out, { recursive: true });
+      const rows: (string | number | null)[][] = [];
+      const results: unknown[] = [];
+      try {
+        for (const file of files) {
+          try {
+            const img = await decodeImage(file);
+            const t0 = performance.now();
+            const out = await model.infer(img, { threshold });
+            const ms = performance.now() - t0;
+            const verdict: Verdict = out.score >= threshold ? 'NG' : 'OK';
+            let overlay: string | null = null;
+            if (f.overlay) {
+              overlay = join(f.out, `${basename(file, extname(file))}.overlay.png`);
+              await writeFile(overlay, await overlayPng(img, out.map, out.boxes, { threshold, verdict, score: out.score }));
+            }
+            rows.push([basename(file), out.score, verdict, out.boxes.length, ms, overlay]);
+            results.push({ file, score: out.score, threshold, verdict, boxes: out.boxes, ms, overlay });
+          } catch (e) {
+            const err = toStationError(e);
+            if (err.kind !== 'corrupt-image' && err.kind !== 'invalid-input') throw e;
+            rows.push([basename(file), null, 'skipped', null, null, err.message]);
+            results.push({ file, skipped: err.message });
+          }
+        }
+      } finally {
+        await model.dispose();
+      }
+      console.log(table(['image', 'score', 'verdict', 'boxes', 'ms', 'overlay / reason'], rows));
+      console.log(`model ${model.info.id} (${model.info.backbone}, ${model.executionProvider}), threshold ${threshold.toFixed(3)}`);
+      if (f.json) await writeJson(f.json, { model: model.info.id, threshold, executionProvider: model.executionProvider, results });
+    });
+}
+
+function backboneCommand(): Command {
+  const cmd = new Command('backbone').description('list or import feature-extractor backbones');
+  cmd.command('list')
+    .description('backbones available under native-models/')
+    .action(async () => {
+      const rows: (string | number | null)[][] = [];
+      for (const id of await listBackboneIds()) {
+        const { manifest } = await readBackboneManifest(id);
+        rows.push([id, manifest.input.colour, manifest.features.map((f) => `${f.name}(${f.channels}@${f.stride})`).join(' '), manifest.license]);
+      }
+      console.log(rows.length ? table(['id', 'colour', 'features (channels@stride)', 'license'], rows) : 'no backbones found: run npm install (it converts the default ones)');
+    });
+  cmd.command('import')
+    .description("import an ONNX classifier, exposing internal tensors as feature outputs (e.g. a torchvision WideResNet50's layer2/layer3)")
+    .argument('<file>', 'ONNX file')
+    .requiredOption('--outputs <names>', 'tensor names to expose, finest first', listOption)
+    .requiredOption('--id <id>', 'backbone id (lower-case letters, digits, _ . -)')
+    .option('--out <dir>', 'destination folder (default native-models/<id>)')
+    .option('--colour <c>', 'rgb or bgr', 'rgb')
+    .option('--mean <m>', 'per-channel mean after scaling', listOption)
+    .option('--std <s>', 'per-channel std after scaling', listOption)
+    .option('--scale <s>', 'pixel scale (default 1/255)', floatOption('scale'))
+    .action(async (file: string, f: { outputs: string[]; id: string; out?: string; colour: 'rgb' | 'bgr'; mean?: string[]; std?: string[]; scale?: number }) => {
+      const triple = (v: string[] | undefined, name: string): [number, number, number] | undefined => {
+        if (!v) return undefined;
+        const n = v.map(Number);
+        if (n.length !== 3 || n.some((x) => !Number.isFinite(x))) throw new StationFault('invalid-input', `--${name} needs three numbers`);
+        return n as [number, number, number];
+      };
+      const manifest = await importBackbone({
+        file, outputs: f.outputs, id: f.id, outDir: f.out ?? nativeModelsDir(f.id),
+        input: { colour: f.colour, ...(f.scale ? { scale: f.scale } : {}), ...(triple(f.mean, 'mean') ? { mean: triple(f.mean, 'mean') } : {}), ...(triple(f.std, 'std') ? { std: triple(f.std, 'std') } : {}) },
+      });
+      console.log(table(['output', 'channels', 'stride'], manifest.features.map((x) => [x.name, x.channels, x.stride])));
+      console.log(`backbone '${manifest.id}' written to ${f.out ?? nativeModelsDir(f.id)}`);
+    });
+  return cmd;
+}
+
+export function engineCommands(): Command[] {
+  return [generateCommand(), trainCommand(), evaluateCommand(), inspectCommand(), backboneCommand()];
+}

@@ -1,0 +1,66 @@
+/** `station experiment`: the reference experiment, every variant, our figures beside the reference's. */
+import { Command, Option } from 'commander';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareVariants } from '../experiment/prepare.js';
+import { runPatchCoreVariant, type VariantResult } from '../experiment/patchcore-experiment.js';
+import { DEFAULT_VARIANTS, REFERENCE } from '../experiment/reference.js';
+import { configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
+import { progressPrinter, table, writeJson } from './output.js';
+import { sharedDir } from '../node/paths.js';
+
+interface ExperimentFlags extends ModelFlags {
+  data: string;
+  defect: string;
+  train: number;
+  protocol: 'seed' | 'full';
+  variants: string[];
+  seed: number;
+  work?: string;
+  json?: string;
+  quiet?: boolean;
+}
+
+export function experimentCommand(): Command {
+  const cmd = new Command('experiment')
+    .description('run the reference experiment: generate each dataset variant, train on normal images, test, and compare with the reference figures')
+    .option('--data <dir>', 'MVTec-layout folder', sharedDir('datasets', 'mvtec-screw'))
+    .option('--defect <type>', "defect type to test, or 'all'", 'scratch_neck')
+    .option('--train <n>', 'number of normal training images (first by name)', intOption('train', 1), 20)
+    .addOption(new Option('--protocol <p>', "'seed': first 5 good + first 5 defect images; 'full': every test image").choices(['seed', 'full']).default('full'))
+    .option('--variants <list>', 'dataset variants, e.g. original,misalignment+brightness', listOption, [...DEFAULT_VARIANTS])
+    .option('--seed <n>', 'seed of the dataset generator', intOption('seed'), 0)
+    .option('--work <dir>', 'where generated variants are written (reused when unchanged)')
+    .option('--json <file>', 'write machine-readable results')
+    .option('--quiet', 'no progress output');
+  patchCoreFlags(cmd);
+  return cmd.action(async (f: ExperimentFlags) => {
+    const progress = progressPrinter(f.quiet);
+    const work = f.work ?? join(tmpdir(), `station-experiment-seed${f.seed}`);
+    const dirs = await prepareVariants({ source: f.data, work, variants: f.variants, seed: f.seed, trainLimit: f.train, onProgress: progress });
+    const config = configFromFlags(f);
+    const results: VariantResult[] = [];
+    for (const [variant, dir] of Object.entries(dirs)) {
+      results.push(await runPatchCoreVariant({ dir, variant, defect: f.defect, train: f.train, protocol: f.protocol, config, onProgress: progress }));
+    }
+    console.log(experimentTable(results));
+    console.log(`\n${f.protocol} protocol, defect ${f.defect}, ${f.train} training images, data ${f.data}`);
+    if (f.json) {
+      await writeJson(f.json, {
+        command: process.argv.slice(2).join(' '),
+        protocol: f.protocol, defect: f.defect, train: f.train, seed: f.seed, config,
+        variants: results.map((r) => ({ ...r, reference: REFERENCE[r.variant]?.[r.model === 'patchcore' ? 'patchcore' : 'detector'] ?? null })),
+      });
+    }
+  });
+}
+
+export function experimentTable(results: readonly VariantResult[]): string {
+  return table(
+    ['variant', 'model', 'AUROC', 'ref', 'P@R=1', 'ref', 'thr@R=1', 'best F1', 'pixel AUROC', 'good', 'defect', 'train s', 'ms/img'],
+    results.map((r) => {
+      const ref = REFERENCE[r.variant]?.[r.model === 'patchcore' ? 'patchcore' : 'detector'];
+      return [r.variant, r.model, r.auroc, ref?.auroc ?? null, r.precisionAtFullRecall, ref?.precisionAtFullRecall ?? null, r.thresholdAtFullRecall, r.f1, r.pixelAuroc, r.nGood, r.nDefect, r.trainSeconds, r.medianInferMs];
+    }),
+  );
+}

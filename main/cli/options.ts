@@ -1,0 +1,70 @@
+/** Parsing of shared CLI options into engine configuration. */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { DeepPartial, PatchCoreConfig } from '../inference/patchcore/config.js';
+
+export function intOption(name: string, min = 0) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export function floatOption(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    return n;
+  };
+}
+
+export function listOption(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export interface ModelFlags {
+  backbone?: string;
+  layers?: string[];
+  registration?: boolean;
+  foreground?: boolean;
+  size?: number;
+  coresetRatio?: number;
+  coresetMax?: number;
+  projection?: number;
+}
+
+/** Adds the PatchCore flags shared by train and experiment. */
+export function patchCoreFlags(cmd: Command): Command {
+  return cmd
+    .option('--backbone <id>', 'backbone id under native-models/ or a folder with manifest.json')
+    .option('--layers <names>', 'feature outputs to concatenate, finest first (comma separated)', listOption)
+    .option('--no-registration', 'do not rotate/centre the part; resize the whole image instead')
+    .option('--no-foreground', 'use every patch, not only those on the part')
+    .option('--size <px>', 'canvas width fed to the backbone', intOption('size', 32))
+    .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', floatOption('coreset-ratio'))
+    .option('--coreset-max <n>', 'absolute cap on the memory bank size', intOption('coreset-max', 1))
+    .option('--projection <d>', 'random projection of patch features to d dimensions (0 = none)', intOption('projection'));
+}
+
+export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
+  const c: DeepPartial<PatchCoreConfig> = {};
+  if (f.backbone) c.backbone = f.backbone;
+  if (f.layers) c.layers = f.layers;
+  const reg: DeepPartial<PatchCoreConfig['registration']> = {};
+  if (f.registration === false) {
+    reg.enabled = false;
+    // Whole image: keep it square.
+    reg.width = f.size ?? 512;
+    reg.height = f.size ?? 512;
+  } else if (f.size) {
+    reg.width = f.size;
+    reg.height = Math.max(32, Math.round((f.size * 224) / 512 / 32) * 32);
+  }
+  if (Object.keys(reg).length) c.registration = reg;
+  if (f.foreground === false) c.foregroundOnly = false;
+  if (f.projection !== undefined) c.projectionDim = f.projection;
+  if (f.coresetRatio !== undefined || f.coresetMax !== undefined) {
+    c.coreset = { ...(f.coresetRatio !== undefined ? { ratio: f.coresetRatio } : {}), ...(f.coresetMax !== undefined ? { max: f.coresetMax } : {}) };
+  }
+  return c;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * The station's command line: `npm run station -- <command> --help`.
+ * Errors are one line on stderr and a non-zero exit; a stack trace only with STATION_DEBUG=1.
+ */
+import { Command, CommanderError } from 'commander';
+import { toStationError } from '../common/result.js';
+import { experimentCommand } from './commands-experiment.js';
+import { engineCommands } from './commands-engine.js';
+
+const program = new Command('station')
+  .description('Visual inspection station: train on normal images, inspect parts, evaluate')
+  .showHelpAfterError()
+  .exitOverride();
+
+program.addCommand(experimentCommand());
+for (const c of engineCommands()) program.addCommand(c);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  const err = toStationError(e);
+  process.stderr.write(`station: ${err.kind}: ${err.message}\n`);
+  if (process.env.STATION_DEBUG) console.error(e);
+  process.exit(err.kind === 'invalid-input' ? 2 : 1);
+}
