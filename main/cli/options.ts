@@ -27,6 +27,7 @@ export interface ModelFlags {
   layers?: string[];
   registration?: boolean;
   foreground?: boolean;
+  cleanBackground?: boolean;
   size?: number;
   coresetRatio?: number;
   coresetMax?: number;
@@ -40,6 +41,7 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--layers <names>', 'feature outputs to concatenate, finest first (comma separated)', listOption)
     .option('--no-registration', 'do not rotate/centre the part; resize the whole image instead')
     .option('--no-foreground', 'use every patch, not only those on the part')
+    .option('--no-clean-background', 'keep the background around the part instead of painting it uniform')
     .option('--size <px>', 'canvas width fed to the backbone', intOption('size', 32))
     .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', floatOption('coreset-ratio'))
     .option('--coreset-max <n>', 'absolute cap on the memory bank size', intOption('coreset-max', 1))
@@ -62,6 +64,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   }
   if (Object.keys(reg).length) c.registration = reg;
   if (f.foreground === false) c.foregroundOnly = false;
+  if (f.cleanBackground === false || f.foreground === false) c.registration = { ...(c.registration ?? {}), cleanBackground: false };
   if (f.projection !== undefined) c.projectionDim = f.projection;
   if (f.coresetRatio !== undefined || f.coresetMax !== undefined) {
     c.coreset = { ...(f.coresetRatio !== undefined ? { ratio: f.coresetRatio } : {}), ...(f.coresetMax !== undefined ? { max: f.coresetMax } : {}) };

@@ -24,6 +24,12 @@ export interface RegistrationConfig {
   readonly boxLength: number;
   /** Extra margin of the foreground mask, in canvas pixels, so patches at the part's edge count as part. */
   readonly maskDilation: number;
+  /**
+   * Paint everything outside the (dilated) part mask with the background level. Backbone features have
+   * receptive fields of 100+ pixels, so clutter beside the part (other objects, marks, shadows) would
+   * otherwise leak into the part's own patch features.
+   */
+  readonly cleanBackground?: boolean;
 }
 
 export interface RegisteredImage {
@@ -117,6 +123,9 @@ export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImag
     d: toOriginal.d / scale, e: toOriginal.e / scale, f: (toOriginal.f + 0.5) / scale - 0.5,
   };
   const canvasMask = dilate(warpMask(mask, mw, mh, cfg.width, cfg.height, toMask), cfg.width, cfg.height, cfg.maskDilation);
+  if (cfg.cleanBackground) {
+    for (let i = 0; i < image.length; i++) if (!canvasMask[i]) image[i] = fill;
+  }
   return {
     image: { width: cfg.width, height: cfg.height, channels: 1, data: image },
     mask: canvasMask,

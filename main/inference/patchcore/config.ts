@@ -12,6 +12,7 @@ export const PatchCoreConfigSchema = z.object({
     height: z.number().int().min(32).max(2048),
     boxLength: z.number().positive(),
     maskDilation: z.number().int().min(0),
+    cleanBackground: z.boolean().default(true),
   }),
   /** Only patches on the part enter the memory bank and the score (needs a part on a plain background). */
   foregroundOnly: z.boolean(),
@@ -39,7 +40,7 @@ export type PatchCoreConfig = z.infer<typeof PatchCoreConfigSchema>;
 export const DEFAULT_PATCHCORE_CONFIG: PatchCoreConfig = {
   backbone: 'mobilenet_v2_imagenet',
   layers: ['feat_s8', 'feat_s16'],
-  registration: { enabled: true, width: 512, height: 224, boxLength: 1.15, maskDilation: 8 },
+  registration: { enabled: true, width: 512, height: 224, boxLength: 1.15, maskDilation: 8, cleanBackground: true },
   foregroundOnly: true,
   projectionDim: 0,
   coreset: { ratio: 0.25, max: 10000, projectionDim: 128, seed: 0 },
