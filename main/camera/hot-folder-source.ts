@@ -1,0 +1,184 @@
+/**
+ * Watches a folder a line camera writes into. Each new image is emitted once, only after it is complete:
+ * its size and mtime stayed unchanged for `settleMs` (a file still being written keeps growing), and files with
+ * temporary names (`.tmp`, `.part`, `~`, dot-files) are ignored until renamed. fs.watch only nudges a scan; a
+ * poll timer is the ground truth (watchers miss events on network shares). A deleted folder is reported as lost
+ * and polled with backoff until it comes back.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { Emitter } from '../common/event.js';
+import { toStationError } from '../common/result.js';
+import { decodeImage, isImagePath } from '../node/image-io.js';
+import { Backoff, type FrameSource, type RetryOptions, type SourceFrame, type SourceStatusUpdate } from './source.js';
+
+export interface HotFolderOptions extends RetryOptions {
+  readonly path: string;
+  /** How long size+mtime must stay unchanged. Default 300 ms. */
+  readonly settleMs?: number;
+  /** Poll interval. Default 200 ms. */
+  readonly pollMs?: number;
+  /** Also emit files present at start. Default false. */
+  readonly includeExisting?: boolean;
+}
+
+const TEMP_NAME = /(\.tmp|\.part|\.partial|\.crdownload|~)$/i;
+
+interface Seen {
+  size: number;
+  mtimeMs: number;
+  stableSince: number;
+  emitted: boolean;
+}
+
+export class HotFolderSource implements FrameSource {
+  readonly kind = 'hotfolder' as const;
+  readonly name: string;
+  private readonly dir: string;
+  private readonly status = new Emitter<SourceStatusUpdate>();
+  readonly onStatus = this.status.event;
+  private readonly seen = new Map<string, Seen>();
+  private emit: ((f: SourceFrame) => void) | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private watcher: FSWatcher | null = null;
+  private running = false;
+  private paused = false;
+  private scanning = false;
+  private primed = false;
+  private lost = false;
+  private readonly backoff: Backoff;
+  private readonly pending: string[] = [];
+
+  constructor(private readonly opts: HotFolderOptions) {
+    this.dir = resolve(opts.path);
+    this.name = basename(this.dir) || this.dir;
+    this.backoff = new Backoff(opts.retryBaseMs ?? 500, opts.retryMaxMs ?? 30_000);
+  }
+
+  start(emit: (frame: SourceFrame) => void): void {
+    if (this.running) return;
+    this.running = true;
+    this.emit = emit;
+    this.status.fire({ state: 'starting' });
+    this.schedule(0);
+  }
+
+  pause(): void {
+    if (!this.running) return;
+    this.paused = true;
+    this.status.fire({ state: 'paused' });
+  }
+
+  resume(): void {
+    if (!this.running || !this.paused) return;
+    this.paused = false;
+    this.status.fire({ state: 'running' });
+    this.flush();
+  }
+
+  /** While paused, completed files wait in order; step releases the oldest one. */
+  step(): void {
+    const p = this.pending.shift();
+    if (p) this.emitFile(p);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.watcher?.close();
+    this.watcher = null;
+    this.emit = null;
+    this.status.fire({ state: 'idle' });
+    this.status.dispose();
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.scan(), ms);
+  }
+
+  private ensureWatcher(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.dir, { persistent: false }, () => {
+        // A change: scan soon (but the settle rule still applies).
+        if (!this.scanning && this.timer) this.schedule(20);
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
+    } catch {
+      this.watcher = null; // polling alone still works
+    }
+  }
+
+  private async scan(): Promise<void> {
+    this.timer = null;
+    if (!this.running || this.scanning) return;
+    this.scanning = true;
+    const pollMs = this.opts.pollMs ?? 200;
+    const settleMs = this.opts.settleMs ?? 300;
+    try {
+      const st = await stat(this.dir).catch(() => null);
+      if (!st || !st.isDirectory()) throw Object.assign(new Error(`watched folder is gone: ${this.dir}`), { code: 'ENOENT' });
+      this.ensureWatcher();
+      const names = (await readdir(this.dir)).filter((n) => !n.startsWith('.') && !TEMP_NAME.test(n) && isImagePath(n)).sort();
+      if (this.lost || !this.primed) {
+        this.lost = false;
+        this.backoff.reset();
+        this.status.fire({ state: this.paused ? 'paused' : 'running', message: `watching ${this.dir}` });
+      }
+      const now = Date.now();
+      const present = new Set(names);
+      for (const name of names) {
+        const p = join(this.dir, name);
+        const s = await stat(p).catch(() => null);
+        if (!s || !s.isFile()) continue;
+        const prev = this.seen.get(name);
+        if (!prev || prev.size !== s.size || prev.mtimeMs !== s.mtimeMs) {
+          // New or still changing: (re)start its settle clock. Files present before the first scan count as done
+          // unless includeExisting.
+          const emitted = prev ? false : !this.primed && !this.opts.includeExisting;
+          this.seen.set(name, { size: s.size, mtimeMs: s.mtimeMs, stableSince: now, emitted });
+          continue;
+        }
+        if (!prev.emitted && s.size > 0 && now - prev.stableSince >= settleMs) {
+          prev.emitted = true;
+          this.pending.push(p);
+        }
+      }
+      for (const name of [...this.seen.keys()]) if (!present.has(name)) this.seen.delete(name);
+      this.primed = true;
+      if (!this.paused) this.flush();
+      this.schedule(pollMs);
+    } catch (e) {
+      const err = toStationError(e);
+      this.watcher?.close();
+      this.watcher = null;
+      this.lost = true;
+      const inMs = this.backoff.next();
+      this.status.fire({ state: 'lost', message: err.message, retry: { attempt: this.backoff.attempt, inMs } });
+      this.schedule(inMs);
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private flush(): void {
+    // Oldest first; the pipeline keeps the newest if it cannot keep up, and counts the rest as dropped.
+    while (this.pending.length && !this.paused) this.emitFile(this.pending.shift()!);
+  }
+
+  private emitFile(path: string): void {
+    this.emit?.({
+      source: this.name,
+      name: basename(path),
+      capturedAt: Date.now(),
+      read: () => decodeImage(path, { channels: 3 }),
+    });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Frame sources: what the live pipeline inspects. A source pushes frames; the pipeline keeps only the newest one
+ * it has not started on (see pipeline/latest-slot.ts), so a source never needs to care how slow inference is.
+ * Frames are cheap handles: pixels are decoded by `read()` only for frames that actually get inspected.
+ */
+import type { SourceKind, SourceState } from '../common/api.js';
+import type { Event } from '../common/event.js';
+import type { RawImage } from '../common/types.js';
+
+export interface SourceFrame {
+  /** Source display name ("demo", folder basename, ...). */
+  readonly source: string;
+  /** File name when the frame came from a file. */
+  readonly name?: string;
+  /** Date.now() when the frame was produced / detected. */
+  readonly capturedAt: number;
+  /** Ground truth when the source knows it (demo: synthesised defect). Not used for the verdict. */
+  readonly truth?: { readonly defect: boolean; readonly kind?: string };
+  /** Decodes the frame to RGB pixels; throws StationFault('corrupt-image' | 'not-found'). */
+  read(): Promise<RawImage>;
+}
+
+export interface SourceStatusUpdate {
+  readonly state: SourceState;
+  readonly message?: string;
+  readonly retry?: { readonly attempt: number; readonly inMs: number };
+}
+
+export interface FrameSource {
+  readonly kind: SourceKind;
+  readonly name: string;
+  /** Begins producing frames into `emit`. Never throws: problems are reported through onStatus. */
+  start(emit: (frame: SourceFrame) => void): void;
+  pause(): void;
+  resume(): void;
+  /** While paused: produce exactly one more frame (if the source can). */
+  step(): void;
+  stop(): Promise<void>;
+  readonly onStatus: Event<SourceStatusUpdate>;
+}
+
+/** Exponential backoff for reconnecting lost sources: base, 2*base, ... capped at max. */
+export class Backoff {
+  attempt = 0;
+  constructor(
+    readonly baseMs = 500,
+    readonly maxMs = 30_000,
+  ) {}
+  next(): number {
+    const d = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
+    this.attempt++;
+    return d;
+  }
+  reset(): void {
+    this.attempt = 0;
+  }
+}
+
+export interface RetryOptions {
+  /** First retry delay; doubled per attempt. Default 500 ms. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+}

@@ -1,0 +1,522 @@
+/**
+ * Station API — contract v1. KEEP STABLE: extend additively (new methods, new optional fields), never rename
+ * or remove. This single definition is the source of both sides:
+ *   - renderer: `createProxy(stationApi, transport)` -> `StationApi` (every method returns Promise<Result<T>>,
+ *     every `onX` is an `Event<T>`);
+ *   - engine worker: `serveApi(stationApi, impl, transport)` with `impl: StationApiImpl`; requests are validated
+ *     here with the zod schemas below before reaching the implementation.
+ *
+ * Images never travel inside events: frames, heatmaps, thumbnails and exports are files under the station's
+ * data dir, referred to by a `MediaRef` (a relative path like `frames/2025-01-31/000123.jpg`). Turn one into a
+ * URL with `mediaUrl(ref, base)` from media.ts (browser: `/media/<ref>` on the loopback host, cookie/token auth;
+ * Electron: `station-media://media/<ref>`).
+ *
+ * Pure: no node/electron/DOM imports.
+ */
+import { z } from 'zod';
+import { event, method, type ApiClient, type ApiImpl } from './contract.js';
+import type { Box, ModelKind, Progress, Verdict } from './types.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared shapes
+// ---------------------------------------------------------------------------------------------------------
+
+/** A file under the station's media root (data dir), relative, '/'-separated. Resolve with `mediaUrl()`. */
+export type MediaRef = string;
+
+/** A path on the machine running the engine (typed by the user or returned by `system.pickFolder`). */
+const serverPath = z.string().trim().min(1, 'path is required').max(4096);
+const modelId = z.string().min(1).max(200);
+const isoTime = z.string().min(1).max(64);
+
+export const SourceSpecSchema = z.discriminatedUnion('kind', [
+  /** Built-in synthetic screw-like parts; needs no files. */
+  z.object({
+    kind: z.literal('demo'),
+    fps: z.number().positive().max(60).default(4),
+    /** Fraction of synthesised parts that carry a defect. */
+    defectRate: z.number().min(0).max(1).default(0.25),
+    seed: z.number().int().optional(),
+  }),
+  /** Replay the images of a folder in name order. */
+  z.object({
+    kind: z.literal('folder'),
+    path: serverPath,
+    fps: z.number().positive().max(120).default(4),
+    loop: z.boolean().default(false),
+    /** Descend into sub-folders (e.g. an MVTec `test/` folder). */
+    recursive: z.boolean().default(false),
+  }),
+  /** Watch a folder that a line camera writes into; each new file is inspected once, after it is fully written. */
+  z.object({
+    kind: z.literal('hotfolder'),
+    path: serverPath,
+    /** How long a file's size must stay unchanged before it counts as complete. */
+    settleMs: z.number().int().min(0).max(60_000).default(300),
+    /** Also inspect files already present when the source starts. */
+    includeExisting: z.boolean().default(false),
+  }),
+  /** A video file (needs `ffmpeg` on PATH) or an image sequence (a folder or a glob like `/x/frame_*.png`). */
+  z.object({
+    kind: z.literal('video'),
+    path: serverPath,
+    fps: z.number().positive().max(120).default(4),
+    loop: z.boolean().default(false),
+  }),
+  /** Frames captured in the renderer (getUserMedia) and sent with `live.pushFrame`. */
+  z.object({
+    kind: z.literal('webcam'),
+    label: z.string().max(200).default('webcam'),
+  }),
+]);
+export type SourceSpec = z.input<typeof SourceSpecSchema>;
+export type SourceKind = SourceSpec['kind'];
+
+export type SourceState =
+  | 'idle' // nothing started
+  | 'starting'
+  | 'running'
+  | 'paused'
+  | 'lost' // disappeared (folder deleted, camera gone); will be retried
+  | 'ended' // a non-looping folder/video reached its end
+  | 'error'; // gave up (bad spec, ffmpeg missing, ...)
+
+export interface SourceStatus {
+  readonly state: SourceState;
+  readonly spec: SourceSpec | null;
+  /** Human-readable name ("demo", folder basename, ...). */
+  readonly name: string;
+  readonly message?: string;
+  /** When state is 'lost': the retry attempt number and the delay before it. */
+  readonly retry?: { readonly attempt: number; readonly inMs: number };
+  readonly at: string;
+}
+
+export interface LiveStats {
+  /** Frames inspected per second (moving average). */
+  readonly fps: number;
+  /** Source-to-verdict latency of the last frame, ms. */
+  readonly latencyMs: number;
+  /** Frames inspected since start. */
+  readonly inspected: number;
+  /** Frames the source produced that were skipped because inference was still busy (newest frame wins). */
+  readonly dropped: number;
+  readonly ok: number;
+  readonly ng: number;
+}
+
+export interface LiveState {
+  readonly running: boolean;
+  readonly paused: boolean;
+  readonly source: SourceStatus;
+  readonly modelId: string | null;
+  readonly threshold: number | null;
+  readonly stats: LiveStats;
+}
+
+/**
+ * Anomaly values on a coarse grid, quantised relative to the threshold: q = clamp(round(128 * v / threshold), 0, 255),
+ * so 128 means "exactly at the threshold" and 255 means >= ~2x threshold. `data` is base64 of width*height bytes
+ * (row-major). Lets the UI show a value on hover without decoding the PNG.
+ */
+export interface QuantisedMap {
+  readonly width: number;
+  readonly height: number;
+  readonly data: string;
+}
+
+/**
+ * The heatmap PNG uses a FIXED colour scale across frames: the same quantisation as QuantisedMap
+ * (value/threshold, 0..2), coloured transparent->blue->yellow->red, alpha rising with the value, so a heatmap can be
+ * overlaid on the frame directly and colours mean the same thing on every frame.
+ */
+export const HEATMAP_SCALE = { min: 0, max: 2, unit: 'score/threshold' } as const;
+
+export interface FrameEvent {
+  /** Monotonic per live session. */
+  readonly seq: number;
+  /** Log record id when the inspection was stored; null when storing was off or failed. */
+  readonly inspectionId: number | null;
+  readonly source: string;
+  /** Original file name when the frame came from a file. */
+  readonly name?: string;
+  readonly capturedAt: string;
+  readonly width: number;
+  readonly height: number;
+  readonly frame: MediaRef;
+  readonly heatmap: MediaRef | null;
+  readonly anomaly?: QuantisedMap;
+  readonly score: number;
+  readonly threshold: number;
+  readonly verdict: Verdict;
+  /** Boxes in original image pixels, with label + confidence (`score`). */
+  readonly boxes: readonly Box[];
+  readonly modelId: string;
+  readonly timings: Readonly<Record<string, number>>;
+  readonly stats: LiveStats;
+}
+
+export interface BackboneInfo {
+  readonly id: string;
+  readonly description: string;
+  /** The ONNX file is present and readable. */
+  readonly available: boolean;
+  readonly license?: string;
+}
+
+export interface SystemInfo {
+  readonly appVersion: string;
+  readonly contractVersion: 1;
+  readonly versions: Readonly<Record<string, string>>; // node, electron?, onnxruntime, sharp, ...
+  readonly platform: string;
+  readonly shell: 'electron' | 'browser';
+  /** Execution providers onnxruntime offers on this machine, in preference order. */
+  readonly executionProviders: readonly string[];
+  /** The provider the active model actually runs on; null when no model is loaded. */
+  readonly activeExecutionProvider: string | null;
+  readonly backbones: readonly BackboneInfo[];
+  readonly defaultBackbone: string | null;
+  readonly dataDir: string;
+  /** `system.pickFolder` opens a native dialog (Electron only). */
+  readonly canPickFolder: boolean;
+  /** Whether `ffmpeg` was found (video files as a source). */
+  readonly ffmpeg: boolean;
+}
+
+export interface Notice {
+  readonly level: 'info' | 'warning' | 'error';
+  readonly message: string;
+  readonly at: string;
+}
+
+export interface FolderEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly kind: 'dir' | 'image' | 'other';
+}
+
+export interface FolderListing {
+  readonly path: string;
+  readonly parent: string | null;
+  readonly entries: readonly FolderEntry[];
+  readonly imageCount: number;
+  readonly truncated: boolean;
+}
+
+export interface ModelSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly backbone: string;
+  readonly createdAt: string;
+  readonly trainImages: number;
+  readonly defaultThreshold: number;
+  /** The threshold in force (last `thresholds.set`, else the default). */
+  readonly threshold: number;
+  readonly active: boolean;
+  readonly hasValidation: boolean;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export interface ValidationScoreDto {
+  readonly name: string;
+  readonly score: number;
+  /** 0 = good, 1 = defect. */
+  readonly label: 0 | 1;
+  readonly defectType?: string;
+}
+
+export interface ValidationScores {
+  readonly modelId: string;
+  readonly scores: readonly ValidationScoreDto[];
+  readonly threshold: number;
+  readonly defaultThreshold: number;
+  /** Area under the ROC curve of these scores, when both classes are present. */
+  readonly auroc: number | null;
+}
+
+export interface ThresholdRecord {
+  readonly modelId: string;
+  readonly value: number;
+  readonly previous: number | null;
+  readonly reason: string;
+  readonly who: string;
+  readonly at: string;
+}
+
+export interface ThresholdState {
+  readonly modelId: string;
+  readonly value: number;
+  readonly defaultValue: number;
+  /** The latest change; null while the model's default is in force. */
+  readonly last: ThresholdRecord | null;
+}
+
+export type JobKind = 'train' | 'generate' | 'evaluate' | 'export' | 'bootstrap';
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobInfo {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly title: string;
+  readonly state: JobState;
+  readonly progress: Progress | null;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly error: { readonly kind: string; readonly message: string } | null;
+  /** Kind-specific result once done: TrainResult | GenerateResult | EvaluateResult | ExportResult. */
+  readonly result: unknown;
+}
+
+export interface TrainResult {
+  readonly modelId: string;
+}
+export interface GenerateResult {
+  readonly outputDir: string;
+  readonly images: number;
+}
+export interface EvaluateResult {
+  readonly modelId: string;
+  readonly images: number;
+  /** Image-level AUROC and friends; keys from main/evaluation/metrics.ts. */
+  readonly metrics: Readonly<Record<string, number | null>>;
+  readonly scores: readonly ValidationScoreDto[];
+}
+export interface ExportResult {
+  readonly path: string;
+  readonly rows: number;
+  /** Set when the file was written under the data dir: download it with `mediaUrl(media)`. */
+  readonly media?: MediaRef;
+}
+
+export interface InspectionRecord {
+  readonly id: number;
+  readonly at: string;
+  readonly source: string;
+  readonly name?: string;
+  readonly modelId: string;
+  readonly score: number;
+  readonly threshold: number;
+  readonly verdict: Verdict;
+  readonly boxes: readonly Box[];
+  readonly latencyMs: number;
+  readonly frame: MediaRef | null;
+  readonly heatmap: MediaRef | null;
+  readonly thumbnail: MediaRef | null;
+}
+
+export interface LogPage {
+  readonly total: number;
+  readonly offset: number;
+  readonly items: readonly InspectionRecord[];
+}
+
+export interface LogSummary {
+  readonly total: number;
+  readonly ok: number;
+  readonly ng: number;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+export interface DatasetInfo {
+  readonly path: string;
+  /** 'mvtec': has train/good and test/<type>; 'flat': images directly inside. */
+  readonly layout: 'mvtec' | 'flat' | 'empty';
+  readonly goodImages: number;
+  readonly defectImages: number;
+  readonly defectTypes: readonly string[];
+  /** A few sample images from the folder (server paths; preview via `datasets.preview`). */
+  readonly samples: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Request schemas (validated on the serving side)
+// ---------------------------------------------------------------------------------------------------------
+
+export const LogFilterSchema = z.object({
+  /** ISO time, inclusive. */
+  from: isoTime.optional(),
+  /** ISO time, exclusive. */
+  to: isoTime.optional(),
+  verdict: z.enum(['OK', 'NG']).optional(),
+  modelId: modelId.optional(),
+  source: z.string().max(500).optional(),
+});
+export type LogFilter = z.input<typeof LogFilterSchema>;
+
+export const TrainRequestSchema = z.object({
+  /** Folder of good images (flat, or an MVTec category folder: its train/good is used). */
+  goodFolder: serverPath,
+  name: z.string().trim().min(1).max(100).optional(),
+  kind: z.enum(['patchcore']).default('patchcore'),
+  backbone: z.string().min(1).max(100).optional(),
+  /** Use at most this many images (taken in name order). */
+  maxImages: z.number().int().positive().max(10_000).optional(),
+  /** Optional folder with good + defect images (MVTec layout) scored after training for threshold tuning. */
+  validationFolder: serverPath.optional(),
+  /** Model-specific knobs (PatchCoreConfig fields), passed through. */
+  config: z.record(z.string(), z.unknown()).optional(),
+  /** Make the new model active when training succeeds. Default true. */
+  activate: z.boolean().default(true),
+});
+export type TrainRequest = z.input<typeof TrainRequestSchema>;
+
+export const GenerateRequestSchema = z.object({
+  /** Folder of good images to derive variants from. */
+  sourceFolder: serverPath,
+  /** Where to write; default: a new folder under the data dir. */
+  outputFolder: serverPath.optional(),
+  /** Variants per source image. */
+  perImage: z.number().int().min(1).max(100).default(4),
+  /** Which augmentations / synthetic defects to apply; passed to main/dataset. */
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+export type GenerateRequest = z.input<typeof GenerateRequestSchema>;
+
+export const EvaluateRequestSchema = z.object({
+  modelId: modelId.optional(),
+  /** Folder with labelled images: MVTec `test/` layout (good/ + defect sub-folders) or an MVTec category folder. */
+  folder: serverPath,
+  maxImages: z.number().int().positive().max(10_000).optional(),
+});
+export type EvaluateRequest = z.input<typeof EvaluateRequestSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// The contract
+// ---------------------------------------------------------------------------------------------------------
+
+const none = z.void();
+
+export const stationApi = {
+  system: {
+    info: method(none).returns<SystemInfo>(),
+    /** Native folder dialog (Electron). In the browser returns `{supported:false, path:null}`; type a path instead. */
+    pickFolder: method(z.object({ title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() }).optional()).returns<{
+      supported: boolean;
+      path: string | null;
+    }>(),
+    /** Lists a server-side folder (for a typed-path browser in the UI). Defaults to the user's home. */
+    listFolder: method(z.object({ path: z.string().max(4096).optional() }).optional()).returns<FolderListing>(),
+    onNotice: event<Notice>(),
+  },
+
+  live: {
+    state: method(none).returns<LiveState>(),
+    /** Starts inspecting `source` with the active (or given) model; replaces a running source. */
+    start: method(z.object({ source: SourceSpecSchema, modelId: modelId.optional(), store: z.boolean().default(true) })).returns<LiveState>(),
+    stop: method(none).returns<LiveState>(),
+    pause: method(none).returns<LiveState>(),
+    resume: method(none).returns<LiveState>(),
+    /** While paused: inspect exactly one more frame. */
+    step: method(none).returns<LiveState>(),
+    /** A webcam frame captured in the renderer: JPEG/PNG bytes as base64. Dropped (not queued) while busy. */
+    pushFrame: method(
+      z.object({
+        data: z.string().min(16).max(30_000_000),
+        mime: z.enum(['image/jpeg', 'image/png', 'image/webp']).default('image/jpeg'),
+        capturedAt: isoTime.optional(),
+      }),
+    ).returns<{ accepted: boolean }>(),
+    onFrame: event<FrameEvent>(),
+    onState: event<LiveState>(),
+  },
+
+  sources: {
+    status: method(none).returns<SourceStatus>(),
+    /** Checks a spec without starting it (folder exists, image count, ffmpeg present...). */
+    probe: method(SourceSpecSchema).returns<{ ok: boolean; message: string; images?: number }>(),
+    onStatus: event<SourceStatus>(),
+  },
+
+  models: {
+    list: method(none).returns<ModelSummary[]>(),
+    active: method(none).returns<ModelSummary | null>(),
+    activate: method(z.object({ id: modelId })).returns<ModelSummary>(),
+    remove: method(z.object({ id: modelId })).returns<void>(),
+    /** Starts a training job; follow it with `jobs.onProgress`. Its result is a TrainResult. */
+    train: method(TrainRequestSchema).returns<{ jobId: string }>(),
+    /** Starts an evaluation job on a labelled folder; result is an EvaluateResult (also stored as validation scores). */
+    evaluate: method(EvaluateRequestSchema).returns<{ jobId: string }>(),
+    onChanged: event<ModelSummary[]>(),
+  },
+
+  datasets: {
+    /** Describes a folder of images (layout, counts, samples). */
+    inspect: method(z.object({ path: serverPath })).returns<DatasetInfo>(),
+    /** Generates variants (augmentations, synthetic defects) of good images; result is a GenerateResult. */
+    generate: method(GenerateRequestSchema).returns<{ jobId: string }>(),
+    /** A server-side image as a small JPEG thumbnail (base64), for previews of typed paths. */
+    preview: method(z.object({ path: serverPath, size: z.number().int().min(16).max(1024).default(256) })).returns<{
+      mime: 'image/jpeg';
+      data: string;
+      width: number;
+      height: number;
+    }>(),
+  },
+
+  thresholds: {
+    get: method(z.object({ modelId: modelId.optional() }).optional()).returns<ThresholdState>(),
+    /** Validation scores (good vs defect) of a model, for histograms / ROC. */
+    validationScores: method(z.object({ modelId: modelId.optional() }).optional()).returns<ValidationScores>(),
+    /** Sets the threshold; recorded with reason and who, effective on the next live frame. */
+    set: method(
+      z.object({
+        modelId: modelId.optional(),
+        value: z.number().finite(),
+        reason: z.string().trim().min(1, 'a reason is required').max(1000),
+        who: z.string().trim().min(1, 'who is required').max(200),
+      }),
+    ).returns<ThresholdRecord>(),
+    history: method(z.object({ modelId: modelId.optional(), limit: z.number().int().min(1).max(1000).default(100) }).optional()).returns<
+      ThresholdRecord[]
+    >(),
+    onChanged: event<ThresholdRecord>(),
+  },
+
+  log: {
+    query: method(
+      LogFilterSchema.extend({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(50),
+        order: z.enum(['newest', 'oldest']).default('newest'),
+      }),
+    ).returns<LogPage>(),
+    get: method(z.object({ id: z.number().int().positive() })).returns<InspectionRecord>(),
+    summary: method(LogFilterSchema.optional()).returns<LogSummary>(),
+    /** Exports matching records to a server-side file; result is an ExportResult. Without `path`, writes under the data dir (downloadable via `result.media`). */
+    export: method(
+      z.object({
+        format: z.enum(['csv', 'json']),
+        path: serverPath.optional(),
+        filter: LogFilterSchema.default({}),
+      }),
+    ).returns<{ jobId: string }>(),
+    /** Fires for every new stored inspection (lighter than onFrame; for a live-updating log table). */
+    onAppended: event<InspectionRecord>(),
+  },
+
+  jobs: {
+    list: method(none).returns<JobInfo[]>(),
+    get: method(z.object({ id: z.string().min(1).max(100) })).returns<JobInfo>(),
+    cancel: method(z.object({ id: z.string().min(1).max(100) })).returns<JobInfo>(),
+    onProgress: event<JobInfo>(),
+  },
+} as const;
+
+export type StationApiDef = typeof stationApi;
+/** What the renderer holds. */
+export type StationApi = ApiClient<StationApiDef>;
+/** What the engine implements. */
+export type StationApiImpl = ApiImpl<StationApiDef>;
+
+export type SystemService = StationApi['system'];
+export type LiveService = StationApi['live'];
+export type SourcesService = StationApi['sources'];
+export type ModelsService = StationApi['models'];
+export type DatasetsService = StationApi['datasets'];
+export type ThresholdsService = StationApi['thresholds'];
+export type LogService = StationApi['log'];
+export type JobsService = StationApi['jobs'];
+
+export const CONTRACT_VERSION = 1 as const;

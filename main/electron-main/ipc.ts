@@ -1,0 +1,60 @@
+/**
+ * IPC registration, in one place: each window's renderer gets its own engine connection; messages are relayed
+ * untouched (validation happens in the engine). Takes the electron pieces as parameters, for tests.
+ */
+import { isChannelMessage, type Transport } from '../common/channel.js';
+
+export const IPC_TO_MAIN = 'station:msg';
+export const IPC_TO_RENDERER = 'station:msg';
+export const IPC_PICK_FOLDER = 'station:pick-folder';
+
+export interface IpcMainLike {
+  on(channel: string, l: (e: { sender: SenderLike }, msg: unknown) => void): unknown;
+  removeAllListeners(channel: string): unknown;
+}
+
+export interface SenderLike {
+  readonly id: number;
+  send(channel: string, msg: unknown): void;
+  isDestroyed(): boolean;
+  once(event: 'destroyed', l: () => void): unknown;
+}
+
+/**
+ * Relays channel messages between renderers and the engine. Only call/listen/unlisten messages from
+ * renderers are forwarded; `allowSender` rejects frames we did not create (e.g. a devtools extension page).
+ */
+export function registerIpc(
+  ipcMain: IpcMainLike,
+  openEngine: () => Transport & { close(): void },
+  allowSender: (sender: SenderLike) => boolean,
+): { connections(): number; dispose(): void } {
+  const conns = new Map<number, Transport & { close(): void }>();
+  ipcMain.on(IPC_TO_MAIN, (e, msg) => {
+    const sender = e.sender;
+    if (!allowSender(sender) || !isChannelMessage(msg) || (msg.t !== 'call' && msg.t !== 'listen' && msg.t !== 'unlisten')) return;
+    let conn = conns.get(sender.id);
+    if (!conn) {
+      const c = openEngine();
+      conn = c;
+      conns.set(sender.id, c);
+      c.onMessage((m) => {
+        if (!sender.isDestroyed()) sender.send(IPC_TO_RENDERER, m);
+      });
+      c.onClose?.(() => conns.delete(sender.id));
+      sender.once('destroyed', () => {
+        conns.delete(sender.id);
+        c.close();
+      });
+    }
+    conn.send(msg);
+  });
+  return {
+    connections: () => conns.size,
+    dispose() {
+      ipcMain.removeAllListeners(IPC_TO_MAIN);
+      for (const c of conns.values()) c.close();
+      conns.clear();
+    },
+  };
+}

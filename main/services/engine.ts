@@ -1,0 +1,155 @@
+/**
+ * The station engine: implements the whole StationApi contract. Runs inside the engine worker (never on the
+ * Electron main thread or the host's event loop), owning the store, the models and the live pipeline.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Notice, StationApiImpl } from '../common/api.js';
+import { Emitter } from '../common/event.js';
+import { StationFault } from '../common/result.js';
+import { MediaStore } from '../pipeline/media-store.js';
+import { openStore } from '../store/store.js';
+import { createSource } from '../camera/create-source.js';
+import { listImages } from '../camera/folder-source.js';
+import { findFfmpeg } from '../camera/ffmpeg.js';
+import { JobManager } from './jobs.js';
+import { ModelRegistry } from './model-registry.js';
+import { LiveService } from './live.js';
+import { LogService } from './log.js';
+import { systemInfo, listFolder } from './system.js';
+import { inspectDataset, previewImage, runGenerate } from './datasets.js';
+import { runBootstrap, runEvaluation, runTraining } from './training.js';
+
+export interface EngineOptions {
+  readonly dataDir: string;
+  readonly shell: 'electron' | 'browser';
+  readonly electronVersion?: string;
+  /** Train a demo model on first start when there is none. Default true. */
+  readonly bootstrap?: boolean;
+  /** Native folder dialog, provided by the Electron main process (relayed); absent in the browser. */
+  readonly pickFolder?: (opts: { title?: string; defaultPath?: string }) => Promise<string | null>;
+}
+
+export interface Engine {
+  readonly api: StationApiImpl;
+  readonly jobs: JobManager;
+  dispose(): Promise<void>;
+}
+
+const TRAIN_KINDS = ['train', 'bootstrap'] as const;
+
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(join(dataDir, 'media'), { recursive: true });
+  await mkdir(join(dataDir, 'models'), { recursive: true });
+  const store = openStore(join(dataDir, 'station.db'));
+  const media = new MediaStore(join(dataDir, 'media'));
+  const notices = new Emitter<Notice>();
+  const notice = (level: Notice['level'], message: string) => notices.fire({ level, message, at: new Date().toISOString() });
+  const reg = new ModelRegistry(store, join(dataDir, 'models'));
+  const jobs = new JobManager();
+  const live = new LiveService(reg, store, media, notice);
+  const log = new LogService(store, media.root);
+
+  if (opts.bootstrap !== false && reg.list().length === 0) {
+    jobs.start('bootstrap', 'Training the built-in demo model', (ctx) => runBootstrap(reg, dataDir, ctx), TRAIN_KINDS);
+  } else {
+    reg.ensureLoaded().catch((e: Error) => notice('error', `could not load the active model: ${e.message}`));
+  }
+
+  const api: StationApiImpl = {
+    system: {
+      info: () => systemInfo({ shell: opts.shell, dataDir, activeProvider: reg.executionProvider(), electronVersion: opts.electronVersion }),
+      pickFolder: async (req) => {
+        if (!opts.pickFolder) return { supported: false, path: null };
+        return { supported: true, path: await opts.pickFolder(req ?? {}) };
+      },
+      listFolder: (req) => listFolder(req?.path),
+      onNotice: notices.event,
+    },
+    live: {
+      state: () => live.state(),
+      start: (req) => live.start(req),
+      stop: () => live.stop(),
+      pause: () => live.pause(),
+      resume: () => live.resume(),
+      step: () => live.step(),
+      pushFrame: (req) => live.pushFrame(req),
+      onFrame: live.onFrame,
+      onState: live.onState,
+    },
+    sources: {
+      status: () => live.sourceStatus(),
+      probe: async (spec) => {
+        try {
+          if (spec.kind === 'demo' || spec.kind === 'webcam') return { ok: true, message: `${spec.kind} source is always available` };
+          if (spec.kind === 'video' && !/\.(png|jpe?g|bmp|tiff?|webp)$/i.test(spec.path) && !/[*?[]/.test(spec.path)) {
+            const s = await createSource(spec); // throws a clear error without ffmpeg
+            await s.stop();
+            return { ok: true, message: findFfmpeg() ? 'ffmpeg found' : 'image sequence' };
+          }
+          const n = spec.kind === 'video' ? undefined : (await listImages(resolve(spec.path), spec.kind === 'folder' && spec.recursive)).length;
+          return { ok: true, message: n === undefined ? 'ok' : `${n} images`, images: n };
+        } catch (e) {
+          return { ok: false, message: (e as Error).message };
+        }
+      },
+      onStatus: live.onStatus,
+    },
+    models: {
+      list: () => reg.list(),
+      active: () => reg.active(),
+      activate: (req) => reg.activate(req.id),
+      remove: (req) => reg.remove(req.id),
+      train: (req) => ({ jobId: jobs.start('train', `Training ${req.name ?? 'a model'}`, (ctx) => runTraining(reg, req, ctx), TRAIN_KINDS).id }),
+      evaluate: (req) => ({ jobId: jobs.start('evaluate', 'Evaluating', (ctx) => runEvaluation(reg, req, ctx), ['evaluate']).id }),
+      onChanged: reg.onChanged,
+    },
+    datasets: {
+      inspect: (req) => inspectDataset(req.path),
+      preview: (req) => previewImage(req.path, req.size),
+      generate: (req) => ({
+        jobId: jobs.start(
+          'generate',
+          'Generating variants',
+          (ctx) => runGenerate(req, join(dataDir, 'datasets', `generated-${new Date().toISOString().replace(/[:.]/g, '-')}`), ctx),
+          ['generate'],
+        ).id,
+      }),
+    },
+    thresholds: {
+      get: (req) => reg.getThreshold(req?.modelId),
+      validationScores: (req) => reg.validationScores(req?.modelId),
+      set: (req) => reg.setThreshold(req),
+      history: (req) => reg.thresholdHistory(req?.modelId, req?.limit ?? 100),
+      onChanged: reg.onThresholdChanged,
+    },
+    log: {
+      query: (req) => log.query(req),
+      get: (req) => log.get(req.id),
+      summary: (req) => log.summary(req ?? {}),
+      export: (req) => ({ jobId: jobs.start('export', `Exporting ${req.format.toUpperCase()}`, (ctx) => log.export(req, ctx)).id }),
+      onAppended: live.onAppended,
+    },
+    jobs: {
+      list: () => jobs.list(),
+      get: (req) => jobs.get(req.id),
+      cancel: (req) => jobs.cancel(req.id),
+      onProgress: jobs.onProgress,
+    },
+  };
+
+  return {
+    api,
+    jobs,
+    async dispose() {
+      await live.dispose().catch(() => {});
+      await jobs.cancelAll().catch(() => {});
+      await reg.dispose().catch(() => {});
+      notices.dispose();
+      store.close();
+    },
+  };
+}
+
+export { StationFault };

@@ -1,0 +1,256 @@
+/**
+ * Models and thresholds: the store holds the records (one default product), this keeps the active model loaded
+ * in memory with its threshold, so the live loop reads both synchronously per frame.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { ModelSummary, ThresholdRecord, ThresholdState, ValidationScoreDto, ValidationScores } from '../common/api.js';
+import { Emitter } from '../common/event.js';
+import { StationFault } from '../common/result.js';
+import type { ModelKind } from '../common/types.js';
+import type { InspectionModel, ModelInfo } from '../inference/model.js';
+import { loadModel } from '../inference/load-model.js';
+import type { ModelRecord, StationStore, ThresholdHistoryEntry } from '../store/interface.js';
+import { auroc } from '../evaluation/metrics.js';
+import type { CurrentModel } from '../pipeline/live-pipeline.js';
+
+export const DEFAULT_PRODUCT = 'default';
+
+/** Loads a model artifact of any kind (the folder's model.json says which). */
+export async function loadInspectionModel(_kind: ModelKind, dir: string): Promise<InspectionModel> {
+  return loadModel(dir);
+}
+
+function toRecord(e: ThresholdHistoryEntry, modelId: string): ThresholdRecord {
+  return { modelId, value: e.newValue, previous: e.oldValue, reason: e.why, who: e.who, at: e.changedAt };
+}
+
+export class ModelRegistry {
+  private loaded: { id: string; model: InspectionModel } | null = null;
+  private loading: Promise<void> | null = null;
+  private threshold: number | null = null;
+  private readonly changed = new Emitter<ModelSummary[]>();
+  readonly onChanged = this.changed.event;
+  private readonly thresholdChanged = new Emitter<ThresholdRecord>();
+  readonly onThresholdChanged = this.thresholdChanged.event;
+
+  constructor(
+    readonly store: StationStore,
+    readonly modelsDir: string,
+  ) {
+    if (!store.getProduct(DEFAULT_PRODUCT)) store.createProduct({ id: DEFAULT_PRODUCT, name: 'Default product' });
+  }
+
+  activeId(): string | null {
+    return this.store.getProduct(DEFAULT_PRODUCT)?.activeModelId ?? null;
+  }
+
+  private defaultThresholdOf(rec: ModelRecord): number {
+    const v = (rec.trainInfo as { defaultThreshold?: unknown }).defaultThreshold;
+    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  }
+
+  thresholdOf(rec: ModelRecord): number {
+    return rec.threshold ?? this.defaultThresholdOf(rec);
+  }
+
+  summary(rec: ModelRecord, activeId = this.activeId()): ModelSummary {
+    const ti = rec.trainInfo as { trainImages?: number; params?: Record<string, unknown>; validationCount?: number };
+    return {
+      id: rec.id,
+      name: rec.name || rec.id,
+      kind: rec.kind,
+      backbone: rec.backbone,
+      createdAt: rec.createdAt,
+      trainImages: typeof ti.trainImages === 'number' ? ti.trainImages : 0,
+      defaultThreshold: this.defaultThresholdOf(rec),
+      threshold: this.thresholdOf(rec),
+      active: rec.id === activeId,
+      hasValidation: (ti.validationCount ?? 0) > 0 || this.store.listEvaluations({ modelId: rec.id }).length > 0,
+      params: ti.params ?? {},
+    };
+  }
+
+  list(): ModelSummary[] {
+    const active = this.activeId();
+    return this.store.listModels({ productId: DEFAULT_PRODUCT }).map((r) => this.summary(r, active));
+  }
+
+  get(id: string): ModelRecord {
+    const rec = this.store.getModel(id);
+    if (!rec) throw new StationFault('not-found', `no model ${id}`);
+    return rec;
+  }
+
+  active(): ModelSummary | null {
+    const id = this.activeId();
+    return id ? this.summary(this.get(id), id) : null;
+  }
+
+  /** Loads the model first (so a broken artifact never becomes active), then makes it active. */
+  async activate(id: string): Promise<ModelSummary> {
+    const rec = this.get(id);
+    const model = await loadInspectionModel(rec.kind, rec.artifactPath);
+    const old = this.loaded;
+    this.loaded = { id, model };
+    this.threshold = this.thresholdOf(rec);
+    this.store.updateProduct(DEFAULT_PRODUCT, { activeModelId: id });
+    if (old && old.model !== model) await old.model.dispose().catch(() => {});
+    this.changed.fire(this.list());
+    return this.summary(rec, id);
+  }
+
+  /** Loads the active model if it is not loaded yet. */
+  async ensureLoaded(): Promise<void> {
+    const id = this.activeId();
+    if (!id || this.loaded?.id === id) return;
+    this.loading ??= (async () => {
+      const rec = this.get(id);
+      const model = await loadInspectionModel(rec.kind, rec.artifactPath);
+      this.loaded = { id, model };
+      this.threshold = this.thresholdOf(rec);
+    })().finally(() => (this.loading = null));
+    await this.loading;
+  }
+
+  /** For the live loop: the loaded active model and its threshold (null when none is loaded). */
+  current(): CurrentModel | null {
+    if (!this.loaded || this.threshold === null) return null;
+    return { modelId: this.loaded.id, model: this.loaded.model, threshold: this.threshold };
+  }
+
+  executionProvider(): string | null {
+    return this.loaded?.model.executionProvider ?? null;
+  }
+
+  async remove(id: string): Promise<void> {
+    const rec = this.get(id);
+    if (this.activeId() === id) {
+      if (this.loaded?.id === id) {
+        await this.loaded.model.dispose().catch(() => {});
+        this.loaded = null;
+        this.threshold = null;
+      }
+    }
+    this.store.deleteModel(id); // refuses while inspections reference it
+    await rm(rec.artifactPath, { recursive: true, force: true }).catch(() => {});
+    this.changed.fire(this.list());
+  }
+
+  /** Registers a trained model saved by `save(dir)`: writes to a temp folder, renames, records, sets its threshold. */
+  async register(
+    model: InspectionModel,
+    save: (dir: string) => Promise<void>,
+    extra: { name?: string; trainImages: number; activate: boolean },
+  ): Promise<ModelSummary> {
+    const info: ModelInfo = model.info;
+    const id = info.id || randomUUID();
+    const dir = resolve(this.modelsDir, id);
+    const tmp = `${dir}.tmp-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    await save(tmp);
+    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+    const rec = this.store.createModel({
+      id,
+      kind: info.kind,
+      productId: DEFAULT_PRODUCT,
+      name: extra.name ?? `${info.kind} ${info.backbone} ${info.createdAt.slice(0, 16).replace('T', ' ')}`,
+      artifactPath: dir,
+      backbone: info.backbone,
+      createdAt: info.createdAt,
+      trainInfo: {
+        trainImages: extra.trainImages,
+        defaultThreshold: info.defaultThreshold,
+        formatVersion: info.formatVersion,
+        validationCount: info.validation?.length ?? 0,
+        params: info.params,
+      },
+    });
+    this.store.setThreshold({ modelId: id, value: info.defaultThreshold, who: 'system', why: 'default threshold from training' });
+    if (info.validation?.length) {
+      const scores = info.validation.map((v) => ({ path: v.name, score: v.score, label: v.label === 0 ? 'good' : (v.defectType ?? 'defect') }));
+      this.store.recordEvaluation({ modelId: id, metrics: { auroc: this.aurocOf(info.validation) }, perImage: scores });
+    }
+    await model.dispose().catch(() => {});
+    if (extra.activate) return this.activate(rec.id);
+    this.changed.fire(this.list());
+    return this.summary(this.get(id));
+  }
+
+  private aurocOf(scores: readonly { score: number; label: 0 | 1 }[]): number | null {
+    const hasBoth = scores.some((s) => s.label === 0) && scores.some((s) => s.label === 1);
+    if (!hasBoth) return null;
+    try {
+      return auroc(
+        scores.map((s) => s.score),
+        scores.map((s) => s.label),
+      );
+    } catch {
+      return null;
+    }
+  }
+
+  private resolveId(modelId?: string): string {
+    const id = modelId ?? this.activeId();
+    if (!id) throw new StationFault('not-found', 'no active model: train or activate one first');
+    return id;
+  }
+
+  getThreshold(modelId?: string): ThresholdState {
+    const rec = this.get(this.resolveId(modelId));
+    const last = this.store.thresholdHistory({ modelId: rec.id }, 1)[0];
+    // The first history row is the training default; only operator changes count as "last".
+    const changed = last && last.oldValue !== null ? toRecord(last, rec.id) : null;
+    return { modelId: rec.id, value: this.thresholdOf(rec), defaultValue: this.defaultThresholdOf(rec), last: changed };
+  }
+
+  setThreshold(req: { modelId?: string; value: number; reason: string; who: string }): ThresholdRecord {
+    const rec = this.get(this.resolveId(req.modelId));
+    const entry = this.store.setThreshold({ modelId: rec.id, value: req.value, who: req.who, why: req.reason });
+    if (this.loaded?.id === rec.id) this.threshold = req.value;
+    const out = toRecord(entry, rec.id);
+    this.thresholdChanged.fire(out);
+    this.changed.fire(this.list());
+    return out;
+  }
+
+  thresholdHistory(modelId: string | undefined, limit: number): ThresholdRecord[] {
+    const id = this.resolveId(modelId);
+    this.get(id);
+    return this.store.thresholdHistory({ modelId: id }, limit).map((e) => toRecord(e, id));
+  }
+
+  validationScores(modelId?: string): ValidationScores {
+    const rec = this.get(this.resolveId(modelId));
+    const latest = this.store.listEvaluations({ modelId: rec.id })[0];
+    const full = latest ? this.store.getEvaluation(latest.id) : null;
+    const scores: ValidationScoreDto[] = (full?.perImage ?? []).map((p) => ({
+      name: p.path,
+      score: p.score,
+      label: p.label === 'good' ? 0 : 1,
+      ...(p.label && p.label !== 'good' ? { defectType: p.label } : {}),
+    }));
+    return {
+      modelId: rec.id,
+      scores,
+      threshold: this.thresholdOf(rec),
+      defaultThreshold: this.defaultThresholdOf(rec),
+      auroc: this.aurocOf(scores),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.loaded?.model.dispose().catch(() => {});
+    this.loaded = null;
+    this.changed.dispose();
+    this.thresholdChanged.dispose();
+  }
+
+  modelDir(id: string): string {
+    return join(this.modelsDir, id);
+  }
+}
