@@ -17,7 +17,7 @@ import { listBackboneIds } from '../inference/backbone/loader.js';
 import { median } from '../experiment/patchcore-experiment.js';
 import { prepareVariants } from '../experiment/prepare.js';
 import { runPatchCoreVariant } from '../experiment/patchcore-experiment.js';
-import { configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
+import { benchmarkBackbone, configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
 import { table } from './output.js';
 import { tmpdir } from 'node:os';
 
@@ -33,7 +33,8 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<(string | num
   const good = readdirSync(join(dir, 'train', 'good')).sort().map((n) => join(dir, 'train', 'good', n));
   const testDirs = readdirSync(join(dir, 'test')).sort();
   const test = testDirs.flatMap((t) => readdirSync(join(dir, 'test', t)).sort().map((n) => join(dir, 'test', t, n)));
-  const config = { ...configFromFlags(f), ...(backbone ? { backbone } : {}) };
+  const config = { backbone: backbone ?? (await benchmarkBackbone()), ...configFromFlags(f) };
+  if (backbone) config.backbone = backbone;
   const t0 = performance.now();
   const { model } = await trainPatchCore({ images: good.slice(0, f.train), config });
   const trainS = (performance.now() - t0) / 1000;

@@ -8,6 +8,7 @@ import { DEFAULT_VARIANTS, REFERENCE } from '../experiment/reference.js';
 import { configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
 import { progressPrinter, table, writeJson } from './output.js';
 import { sharedDir } from '../node/paths.js';
+import { benchmarkBackbone } from './options.js';
 
 interface ExperimentFlags extends ModelFlags {
   data: string;
@@ -38,7 +39,7 @@ export function experimentCommand(): Command {
     const progress = progressPrinter(f.quiet);
     const work = f.work ?? join(tmpdir(), `station-experiment-seed${f.seed}`);
     const dirs = await prepareVariants({ source: f.data, work, variants: f.variants, seed: f.seed, trainLimit: f.train, onProgress: progress });
-    const config = configFromFlags(f);
+    const config = { backbone: await benchmarkBackbone(), ...configFromFlags(f) };
     const results: VariantResult[] = [];
     for (const [variant, dir] of Object.entries(dirs)) {
       results.push(await runPatchCoreVariant({ dir, variant, defect: f.defect, train: f.train, protocol: f.protocol, config, onProgress: progress }));

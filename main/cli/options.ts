@@ -71,3 +71,13 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   }
   return c;
 }
+
+/**
+ * Backbone for experiments and benchmarks when none is given: the pure-ImageNet MobileNetV2 from ../shared when
+ * it is there (the reference for the figures in the README), else the station's default.
+ */
+export async function benchmarkBackbone(): Promise<string> {
+  const { listBackboneIds } = await import('../inference/backbone/loader.js');
+  const { DEFAULT_BACKBONE } = await import('../inference/patchcore/config.js');
+  return (await listBackboneIds()).includes('mobilenet_v2_imagenet') ? 'mobilenet_v2_imagenet' : DEFAULT_BACKBONE;
+}

@@ -15,32 +15,47 @@ export function gaussianKernel(sigma: number): Float32Array {
   return k;
 }
 
+/** Index table for reflected borders (scipy 'reflect': d c b a | a b c d | d c b a), offset by the radius. */
+function reflectIndex(n: number, r: number): Int32Array {
+  const idx = new Int32Array(n + 2 * r);
+  for (let i = -r; i < n + r; i++) {
+    let j = i;
+    if (n === 1) j = 0;
+    else while (j < 0 || j >= n) j = j < 0 ? -j - 1 : 2 * n - j - 1;
+    idx[i + r] = j;
+  }
+  return idx;
+}
+
 /** Separable Gaussian blur with reflected borders. */
 export function gaussianBlur(map: FloatMap, sigma: number): FloatMap {
   if (sigma <= 0) return map;
   const { width: w, height: h, data } = map;
   const k = gaussianKernel(sigma);
-  const r = (k.length - 1) / 2;
-  const reflect = (i: number, n: number): number => {
-    if (n === 1) return 0;
-    while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
-    return i;
-  };
+  const taps = k.length;
+  const r = (taps - 1) / 2;
+  // Rows: copy each padded row once, then a plain dot product per pixel (no per-tap branching).
+  const xi = reflectIndex(w, r);
+  const padded = new Float32Array(w + 2 * r);
   const tmp = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
+    for (let i = 0; i < padded.length; i++) padded[i] = data[row + xi[i]!]!;
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r]! * data[row + reflect(x + j, w)]!;
+      for (let j = 0; j < taps; j++) s += k[j]! * padded[x + j]!;
       tmp[row + x] = s;
     }
   }
+  // Columns: accumulate whole rows, which walks memory in order.
+  const yi = reflectIndex(h, r);
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r]! * tmp[reflect(y + j, h) * w + x]!;
-      out[y * w + x] = s;
+    const o = y * w;
+    for (let j = 0; j < taps; j++) {
+      const src = yi[y + j]! * w;
+      const kj = k[j]!;
+      for (let x = 0; x < w; x++) out[o + x]! += kj * tmp[src + x]!;
     }
   }
   return { width: w, height: h, data: out };

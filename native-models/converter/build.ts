@@ -139,6 +139,7 @@ export function buildBackbone(spec: NsfwjsBackboneSpec, nsfwjsDir: string, nsfwj
       multipleOf: spec.multipleOf,
     },
     features: converted.outputs.map((o) => ({ name: o.name, channels: o.channels!, stride: o.stride })),
+    recommendedLayers: spec.recommendedLayers,
     license: `MIT (nsfwjs ${nsfwjsVersion}, https://github.com/infinitered/nsfwjs); ImageNet-initialised weights`,
     provenance: `Built at npm install by native-models/converter (version ${CONVERTER_VERSION}) from node_modules/nsfwjs/dist/models/${spec.bundle} (nsfwjs ${nsfwjsVersion}).`,
   });

@@ -17,6 +17,8 @@ export interface NsfwjsBackboneSpec {
   readonly referenceOutputs: readonly OutputRequest[];
   /** Height and width multiple that keeps the deepest feature map aligned. */
   readonly multipleOf: number;
+  /** Layers PatchCore uses by default (see the backbone comparison in the README). */
+  readonly recommendedLayers: readonly string[];
   readonly description: string;
 }
 
@@ -37,6 +39,7 @@ export const NSFWJS_BACKBONES: readonly NsfwjsBackboneSpec[] = [
       probs,
     ],
     multipleOf: 32,
+    recommendedLayers: ['feat_block_6_expand_relu'],
     description:
       'MobileNetV2 1.0 from nsfwjs 4.3.0 (TensorFlow.js layers model), converted to ONNX at install time. ' +
       'Blocks 0-10 are frozen ImageNet weights; only those feature outputs are kept (the classifier head and the ' +
@@ -55,6 +58,7 @@ export const NSFWJS_BACKBONES: readonly NsfwjsBackboneSpec[] = [
       probs,
     ],
     multipleOf: 16,
+    recommendedLayers: ['feat_mixed0', 'feat_mixed2'],
     description:
       'InceptionV3 from nsfwjs 4.3.0 (TensorFlow.js layers model), converted to ONNX at install time. mixed0-mixed5 ' +
       'are frozen ImageNet weights; only those are kept. Input: RGB pixels/255, no mean/std. The stem uses VALID ' +

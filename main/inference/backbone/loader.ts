@@ -11,8 +11,8 @@ import { StationFault } from '../../common/result.js';
 import type { RawImage } from '../../common/types.js';
 import { nativeModelsDir } from '../../node/paths.js';
 import { BackboneManifestSchema, type BackboneManifest, type FeatureOutput } from './manifest.js';
-import { decodeModel, type ModelProto } from '../onnx/proto.js';
-import { pruneModel, tensorNames } from '../onnx/prune.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { decodeOnnx, pruneModel, tensorNames } from '../onnx/prune.js';
 import { encodeModel } from '../onnx/proto.js';
 import { createSession, type ProviderName } from '../execution-provider.js';
 
@@ -82,12 +82,11 @@ export async function loadBackboneGraph(files: BackboneFiles, outputs: readonly 
   }
   let model: ModelProto;
   try {
-    model = decodeModel(bytes);
-    if (!model.graph || !model.graph.node?.length) throw new Error('no graph');
+    model = decodeOnnx(bytes, modelPath);
   } catch (e) {
-    throw new StationFault('bad-model', `backbone '${manifest.id}': ${modelPath} is not an ONNX model (${(e as Error).message})`);
+    throw new StationFault('bad-model', `backbone '${manifest.id}': ${(e as Error).message}`);
   }
-  const inputs = (model.graph.input ?? []).map((i) => i.name);
+  const inputs = (model.graph!.input ?? []).map((i) => i.name);
   if (!inputs.includes(manifest.input.name)) {
     throw new StationFault('bad-model', `backbone '${manifest.id}': the manifest's input '${manifest.input.name}' is not an input of ${modelPath} (it has: ${inputs.join(', ')})`);
   }
@@ -96,10 +95,11 @@ export async function loadBackboneGraph(files: BackboneFiles, outputs: readonly 
       throw new StationFault('invalid-input', `backbone '${manifest.id}' has no feature output '${o}' (manifest lists: ${manifest.features.map((f) => f.name).join(', ')})`);
     }
   }
-  const names = tensorNames(model);
+  const names = new Set(tensorNames(model));
   const absent = manifest.features.filter((f) => !names.has(f.name)).map((f) => f.name);
   if (absent.length) throw new StationFault('bad-model', `backbone '${manifest.id}': feature tensor(s) ${absent.join(', ')} not found in ${modelPath}`);
-  return pruneModel(model, outputs);
+  pruneModel(model, outputs);
+  return model;
 }
 
 /**

@@ -34,8 +34,13 @@ export const BackboneManifestSchema = z.object({
     multipleOf: z.number().int().positive().default(32),
   }),
   features: z.array(FeatureOutputSchema).min(1),
+  /** Feature outputs PatchCore uses when a config names none (finest first); chosen by measurement. */
+  recommendedLayers: z.array(z.string().min(1)).min(1).optional(),
   license: z.string().default('unknown'),
   provenance: z.string().default(''),
+}).refine((m) => !m.recommendedLayers || m.recommendedLayers.every((l) => m.features.some((f) => f.name === l)), {
+  message: 'recommendedLayers must name feature outputs',
+  path: ['recommendedLayers'],
 });
 
 export type BackboneManifest = z.infer<typeof BackboneManifestSchema>;

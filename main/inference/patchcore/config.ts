@@ -37,24 +37,31 @@ export const PatchCoreConfigSchema = z.object({
 
 export type PatchCoreConfig = z.infer<typeof PatchCoreConfigSchema>;
 
-export const DEFAULT_PATCHCORE_CONFIG: PatchCoreConfig = {
-  backbone: 'mobilenet_v2_imagenet',
-  layers: ['feat_s8', 'feat_s16'],
+/** The station's default backbone: built from npm packages at install, so it exists on every machine. */
+export const DEFAULT_BACKBONE = 'nsfwjs_mobilenet_v2';
+
+/** Everything but the backbone's layers, which default to the backbone manifest's `recommendedLayers`. */
+export const DEFAULT_PATCHCORE_CONFIG: Omit<PatchCoreConfig, 'layers'> & { layers?: string[] } = {
+  backbone: DEFAULT_BACKBONE,
   registration: { enabled: true, width: 512, height: 224, boxLength: 1.15, maskDilation: 8, cleanBackground: true },
   foregroundOnly: true,
   projectionDim: 0,
-  coreset: { ratio: 0.25, max: 10000, projectionDim: 128, seed: 0 },
+  coreset: { ratio: 0.5, max: 10000, projectionDim: 128, seed: 0 },
   reweightNeighbours: 9,
   mapSigma: 4,
   mapScale: 4,
 };
 
-/** Merges a partial config (e.g. from the CLI) over the defaults and validates it. */
-export function resolveConfig(partial: DeepPartial<PatchCoreConfig> = {}): PatchCoreConfig {
+/**
+ * Merges a partial config (e.g. from the CLI) over the defaults and validates it.
+ * @param recommendedLayers the backbone's default layers, used when the partial names none
+ */
+export function resolveConfig(partial: DeepPartial<PatchCoreConfig> = {}, recommendedLayers?: readonly string[]): PatchCoreConfig {
   const d = DEFAULT_PATCHCORE_CONFIG;
   return PatchCoreConfigSchema.parse({
     ...d,
     ...partial,
+    layers: partial.layers ?? (recommendedLayers ? [...recommendedLayers] : d.layers),
     registration: { ...d.registration, ...(partial.registration ?? {}) },
     coreset: { ...d.coreset, ...(partial.coreset ?? {}) },
   });

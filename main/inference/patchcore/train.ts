@@ -10,7 +10,8 @@ import { StationFault } from '../../common/result.js';
 import { decodeImage } from '../../node/image-io.js';
 import type { ModelInfo, ValidationScore } from '../model.js';
 import type { ProviderName } from '../execution-provider.js';
-import { resolveConfig, type DeepPartial, type PatchCoreConfig } from './config.js';
+import { DEFAULT_PATCHCORE_CONFIG, resolveConfig, type DeepPartial, type PatchCoreConfig } from './config.js';
+import { readBackboneManifest } from '../backbone/loader.js';
 import { PatchExtractor, foregroundRows } from './patch-extractor.js';
 import { greedyCoreset } from './coreset.js';
 import { PatchCoreModel, type MemoryBank } from './model.js';
@@ -61,7 +62,9 @@ function checkAbort(signal?: AbortSignal): void {
 
 export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ model: PatchCoreModel; report: TrainReport }> {
   const started = performance.now();
-  const config = resolveConfig(opts.config);
+  const backbone = opts.config?.backbone ?? DEFAULT_PATCHCORE_CONFIG.backbone;
+  const { manifest } = await readBackboneManifest(backbone);
+  const config = resolveConfig(opts.config, manifest.recommendedLayers ?? [manifest.features[0]!.name]);
   if (opts.images.length === 0) throw new StationFault('invalid-input', 'no training images: PatchCore needs at least one normal image');
   const extractor = await PatchExtractor.create(config, opts.provider);
   try {

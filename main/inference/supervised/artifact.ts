@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { StationFault } from '../../common/result.js';
 import type { ModelInfo } from '../model.js';
+import type { ProviderName } from '../execution-provider.js';
 import type { ClassifierParams } from './classifier.js';
 import { createFeatureExtractor } from './features.js';
 import { SUPERVISED_FORMAT_VERSION, SupervisedModel, type SupervisedParams } from './model.js';
@@ -64,7 +65,7 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-export function saveSupervisedModel(model: SupervisedModel, dir: string): void {
+export async function saveSupervisedModel(model: SupervisedModel, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const c = model.classifier;
   const parts = layout(c);
@@ -138,10 +139,10 @@ export function readSupervisedArtifact(dir: string): { info: ModelInfo; classifi
 }
 
 /** Loads a saved model with its backbone; scores equal the model that was saved. */
-export async function loadSupervisedModel(dir: string, opts: { backbone?: string } = {}): Promise<SupervisedModel> {
+export async function loadSupervisedModel(dir: string, provider?: ProviderName, opts: { backbone?: string } = {}): Promise<SupervisedModel> {
   const { info, classifier } = readSupervisedArtifact(dir);
   const p = info.params as unknown as SupervisedParams;
-  const extractor = await createFeatureExtractor({ backbone: opts.backbone ?? info.backbone, layers: p.layers, inputSize: p.inputSize });
+  const extractor = await createFeatureExtractor({ backbone: opts.backbone ?? info.backbone, layers: p.layers, inputSize: p.inputSize, provider });
   if (extractor.dims !== classifier.dims) {
     await extractor.dispose();
     throw new StationFault('bad-model', `supervised model ${dir}: backbone gives ${extractor.dims} feature dims, classifier expects ${classifier.dims}`);

@@ -9,6 +9,7 @@ import { StationFault } from '../../common/result.js';
 import type { RawImage } from '../../common/types.js';
 import type { BackboneManifest } from '../backbone/manifest.js';
 import { Backbone } from '../backbone/loader.js';
+import type { ProviderName } from '../execution-provider.js';
 
 /** A dense feature grid: data[(y * width + x) * dims + d]. */
 export interface FeatureGrid {
@@ -27,6 +28,8 @@ export interface FeatureOptions {
   readonly layers: readonly string[];
   /** The longer image side is resized to this (rounded to the manifest's multipleOf). */
   readonly inputSize: number;
+  /** Execution provider to prefer (default: the best available). */
+  readonly provider?: ProviderName;
 }
 
 export interface FeatureExtractor {
@@ -117,7 +120,7 @@ export async function resizeImage(image: RawImage, w: number, h: number): Promis
 
 export async function createFeatureExtractor(opts: FeatureOptions): Promise<FeatureExtractor> {
   if (opts.layers.length === 0) throw new StationFault('invalid-input', 'no feature layers given');
-  const backbone = await Backbone.load(opts.backbone, opts.layers);
+  const backbone = await Backbone.load(opts.backbone, opts.layers, opts.provider);
   const manifest = backbone.manifest;
   const outs = backbone.outputs;
   const multiple = Math.max(manifest.input.multipleOf, ...outs.map((o) => o.stride));

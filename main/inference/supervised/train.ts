@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { StationFault } from '../../common/result.js';
 import type { ProgressFn, RawImage } from '../../common/types.js';
 import type { ModelInfo, ValidationScore } from '../model.js';
+import type { ProviderName } from '../execution-provider.js';
 import { dihedralSet, transformImage, transformPixels } from './augment.js';
 import { computeStandardisation, predict, rng, trainClassifier, type ClassifierParams } from './classifier.js';
 import { createFeatureExtractor, type FeatureExtractor } from './features.js';
@@ -35,10 +36,10 @@ export interface SupervisedTrainOptions {
   readonly hidden: number;
   readonly epochs: number;
   readonly hardNegativeEpochs: number;
+  /** Rounds of hard-negative mining, each followed by hardNegativeEpochs of training. */
+  readonly miningRounds: number;
   readonly learningRate: number;
   readonly l2: number;
-  /** Good patches kept per (augmented) image, drawn at random; bounds memory (cells x dims floats). */
-  readonly goodPerImage: number;
   /** Random good patches in the first round. */
   readonly negatives: number;
   /** Highest-scoring good patches added in the mining round. */
@@ -48,6 +49,7 @@ export interface SupervisedTrainOptions {
   readonly label: string;
   readonly seed: number;
   readonly id?: string;
+  readonly provider?: ProviderName;
   readonly onProgress?: ProgressFn;
   readonly signal?: AbortSignal;
   /** Images scored after training to fill ModelInfo.validation. */
@@ -64,9 +66,9 @@ export const DEFAULT_SUPERVISED_OPTIONS: SupervisedTrainOptions = {
   hidden: 32,
   epochs: 8,
   hardNegativeEpochs: 6,
+  miningRounds: 2,
   learningRate: 0.003,
   l2: 1e-4,
-  goodPerImage: 1024,
   negatives: 20000,
   hardNegatives: 8000,
   sigma: 1,
@@ -79,21 +81,61 @@ function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) throw new StationFault('cancelled', 'training cancelled');
 }
 
-/** Growable row store for feature samples. */
-class Rows {
-  data: Float32Array;
+/**
+ * Growable store of feature rows, each quantised to 8 bits with its own offset and step (error <= step/2,
+ * ~1/500 of the row's range): every cell of every augmented image fits in memory (~d bytes a cell), so hard
+ * negatives can be mined from all of them rather than from a random subset.
+ */
+export class QuantRows {
+  q: Uint8Array;
+  lo: Float32Array;
+  step: Float32Array;
   n = 0;
   constructor(readonly d: number, capacity: number) {
-    this.data = new Float32Array(d * capacity);
+    this.q = new Uint8Array(d * capacity);
+    this.lo = new Float32Array(capacity);
+    this.step = new Float32Array(capacity);
   }
   push(src: Float32Array, offset: number): number {
-    if ((this.n + 1) * this.d > this.data.length) {
-      const next = new Float32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
+    const d = this.d;
+    if (this.n >= this.lo.length) {
+      const cap = this.lo.length * 2;
+      const q = new Uint8Array(d * cap);
+      q.set(this.q);
+      this.q = q;
+      const lo = new Float32Array(cap);
+      lo.set(this.lo);
+      this.lo = lo;
+      const st = new Float32Array(cap);
+      st.set(this.step);
+      this.step = st;
     }
-    this.data.set(src.subarray(offset, offset + this.d), this.n * this.d);
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let k = 0; k < d; k++) {
+      const v = src[offset + k]!;
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+    }
+    const step = mx > mn ? (mx - mn) / 255 : 1;
+    const base = this.n * d;
+    for (let k = 0; k < d; k++) this.q[base + k] = Math.round((src[offset + k]! - mn) / step);
+    this.lo[this.n] = mn;
+    this.step[this.n] = step;
     return this.n++;
+  }
+  /** Dequantises rows `index` into a dense [index.length, d] matrix. */
+  gather(index: ArrayLike<number>): Float32Array {
+    const d = this.d;
+    const out = new Float32Array(index.length * d);
+    for (let i = 0; i < index.length; i++) {
+      const r = index[i]!;
+      const lo = this.lo[r]!;
+      const st = this.step[r]!;
+      const base = r * d;
+      for (let k = 0; k < d; k++) out[i * d + k] = lo + st * this.q[base + k]!;
+    }
+    return out;
   }
 }
 
@@ -101,9 +143,9 @@ class Rows {
 export async function collectTrainingCells(
   extractor: FeatureExtractor,
   samples: readonly SupervisedSample[],
-  opts: Pick<SupervisedTrainOptions, 'augmentDefects' | 'augmentGood' | 'positiveFraction' | 'goodPerImage' | 'seed' | 'onProgress' | 'signal'>,
-): Promise<{ rows: Rows; labels: Uint8Array }> {
-  const rows = new Rows(extractor.dims, 1 << 16);
+  opts: Pick<SupervisedTrainOptions, 'augmentDefects' | 'augmentGood' | 'positiveFraction' | 'onProgress' | 'signal'>,
+): Promise<{ rows: QuantRows; labels: Uint8Array }> {
+  const rows = new QuantRows(extractor.dims, 1 << 16);
   const lab: number[] = [];
   const jobs: { s: SupervisedSample; t: ReturnType<typeof dihedralSet>[number] }[] = [];
   for (const s of samples) {
@@ -111,7 +153,6 @@ export async function collectTrainingCells(
     for (const t of dihedralSet(defect ? opts.augmentDefects : opts.augmentGood)) jobs.push({ s, t });
   }
   let done = 0;
-  const rand = rng(opts.seed ^ 0x5eed);
   for (const { s, t } of jobs) {
     checkAbort(opts.signal);
     const { image } = s;
@@ -130,21 +171,10 @@ export async function collectTrainingCells(
     } else {
       labels = new Int8Array(n); // all good
     }
-    const good: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (labels[i] === LABEL_DEFECT) {
-        rows.push(grid.data, i * grid.dims);
-        lab.push(1);
-      } else if (labels[i] === LABEL_GOOD) good.push(i);
-    }
-    const keep = Math.min(good.length, opts.goodPerImage);
-    for (let i = 0; i < keep; i++) {
-      const j = i + Math.floor(rand() * (good.length - i));
-      const t = good[i]!;
-      good[i] = good[j]!;
-      good[j] = t;
-      rows.push(grid.data, t * grid.dims);
-      lab.push(0);
+      if (labels[i] !== LABEL_GOOD && labels[i] !== LABEL_DEFECT) continue;
+      rows.push(grid.data, i * grid.dims);
+      lab.push(labels[i]);
     }
     opts.onProgress?.({ stage: 'features', done: ++done, total: jobs.length, message: s.name });
   }
@@ -161,6 +191,70 @@ function balancedWeights(index: Int32Array, y: Uint8Array, total: number): Float
   return w;
 }
 
+/**
+ * Fits the patch classifier on collected cells: all defect cells + random good cells, then rounds of
+ * hard-negative mining over every good cell.
+ */
+export function fitPatchClassifier(
+  rows: QuantRows,
+  labels: Uint8Array,
+  opts: SupervisedTrainOptions,
+): { params: ClassifierParams; counts: { defect: number; good: number; used: number } } {
+  const d = rows.d;
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let i = 0; i < rows.n; i++) (labels[i] ? pos : neg).push(i);
+  if (pos.length === 0) throw new StationFault('invalid-input', 'no defect patches: the annotated regions are too small for the patch grid');
+  const rand = rng(opts.seed);
+  // Fisher-Yates prefix: a random subset of good patches for the first round
+  const negShuffled = Int32Array.from(neg);
+  const k = Math.min(opts.negatives, negShuffled.length);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rand() * (negShuffled.length - i));
+    const t = negShuffled[i];
+    negShuffled[i] = negShuffled[j];
+    negShuffled[j] = t;
+  }
+  let chosen = [...pos, ...negShuffled.subarray(0, k)];
+  // the first training set (all defects + random good cells) also sets the standardisation
+  let x = rows.gather(chosen);
+  let y = Uint8Array.from(chosen, (r) => labels[r]!);
+  const all = (m: number) => Int32Array.from({ length: m }, (_, i) => i);
+  const norm = computeStandardisation(x, chosen.length, d);
+  const base = { hidden: opts.hidden, batchSize: 256, learningRate: opts.learningRate, l2: opts.l2, seed: opts.seed };
+  opts.onProgress?.({ stage: 'train', done: 0, total: opts.miningRounds + 1 });
+  let params: ClassifierParams = trainClassifier(x, d, all(chosen.length), y, balancedWeights(all(chosen.length), y, chosen.length), norm, {
+    ...base,
+    epochs: opts.epochs,
+  });
+  checkAbort(opts.signal);
+  for (let round = 0; round < opts.miningRounds && opts.hardNegativeEpochs > 0 && opts.hardNegatives > 0; round++) {
+    checkAbort(opts.signal);
+    // Hard-negative mining over every good cell: the image score is a maximum, so the good cells the
+    // first model likes least are the ones that decide false alarms.
+    const p = new Float32Array(neg.length);
+    const chunk = 8192;
+    for (let s0 = 0; s0 < neg.length; s0 += chunk) {
+      const part = neg.slice(s0, s0 + chunk);
+      p.set(predict(params, rows.gather(part), part.length), s0);
+    }
+    const order = Array.from(neg.keys()).sort((a, b) => p[b]! - p[a]!);
+    const set = new Set<number>(chosen);
+    for (const i of order.slice(0, opts.hardNegatives)) set.add(neg[i]!);
+    chosen = [...set];
+    x = rows.gather(chosen);
+    y = Uint8Array.from(chosen, (r) => labels[r]!);
+    opts.onProgress?.({ stage: 'train', done: round + 1, total: opts.miningRounds + 1 });
+    params = trainClassifier(x, d, all(chosen.length), y, balancedWeights(all(chosen.length), y, chosen.length), norm, {
+      ...base,
+      epochs: opts.hardNegativeEpochs,
+      learningRate: opts.learningRate / 2,
+      seed: opts.seed + 1 + round,
+    }, params);
+  }
+  return { params, counts: { defect: pos.length, good: neg.length, used: chosen.length } };
+}
+
 export async function trainSupervised(
   samples: readonly SupervisedSample[],
   options: Partial<SupervisedTrainOptions> = {},
@@ -169,52 +263,12 @@ export async function trainSupervised(
   const nDefect = samples.filter((s) => !!s.mask || (s.boxes?.length ?? 0) > 0).length;
   if (nDefect === 0) throw new StationFault('invalid-input', 'the supervised model needs at least one annotated defect image');
   if (nDefect === samples.length) throw new StationFault('invalid-input', 'the supervised model needs at least one good image');
-  const extractor = await createFeatureExtractor({ backbone: opts.backbone, layers: opts.layers, inputSize: opts.inputSize });
+  const extractor = await createFeatureExtractor({ backbone: opts.backbone, layers: opts.layers, inputSize: opts.inputSize, provider: opts.provider });
   try {
     const { rows, labels } = await collectTrainingCells(extractor, samples, opts);
+    const { params, counts } = fitPatchClassifier(rows, labels, opts);
     const d = rows.d;
-    const pos: number[] = [];
-    const neg: number[] = [];
-    for (let i = 0; i < rows.n; i++) (labels[i] ? pos : neg).push(i);
-    if (pos.length === 0) throw new StationFault('invalid-input', 'no defect patches: the annotated regions are too small for the patch grid');
-    const rand = rng(opts.seed);
-    // Fisher-Yates prefix: a random subset of good patches for the first round
-    const negShuffled = Int32Array.from(neg);
-    const k = Math.min(opts.negatives, negShuffled.length);
-    for (let i = 0; i < k; i++) {
-      const j = i + Math.floor(rand() * (negShuffled.length - i));
-      const t = negShuffled[i];
-      negShuffled[i] = negShuffled[j];
-      negShuffled[j] = t;
-    }
-    let index = Int32Array.from([...pos, ...negShuffled.subarray(0, k)]);
-    const norm = computeStandardisation(rows.data, rows.n, d);
-    const base = { hidden: opts.hidden, batchSize: 256, learningRate: opts.learningRate, l2: opts.l2, seed: opts.seed };
-    opts.onProgress?.({ stage: 'train', done: 0, total: 2 });
-    let params: ClassifierParams = trainClassifier(rows.data, d, index, labels, balancedWeights(index, labels, rows.n), norm, {
-      ...base,
-      epochs: opts.epochs,
-    });
-    checkAbort(opts.signal);
-    if (opts.hardNegativeEpochs > 0 && opts.hardNegatives > 0) {
-      // Hard-negative mining: score every good patch, add the highest-scoring ones.
-      const negRows = Int32Array.from(neg);
-      const feats = new Float32Array(negRows.length * d);
-      negRows.forEach((r, i) => feats.set(rows.data.subarray(r * d, (r + 1) * d), i * d));
-      const p = predict(params, feats, negRows.length);
-      const order = Array.from(negRows.keys()).sort((a, b) => p[b] - p[a]);
-      const chosen = new Set<number>(index);
-      for (const i of order.slice(0, opts.hardNegatives)) chosen.add(negRows[i]);
-      index = Int32Array.from(chosen);
-      opts.onProgress?.({ stage: 'train', done: 1, total: 2 });
-      params = trainClassifier(rows.data, d, index, labels, balancedWeights(index, labels, rows.n), norm, {
-        ...base,
-        epochs: opts.hardNegativeEpochs,
-        learningRate: opts.learningRate / 2,
-        seed: opts.seed + 1,
-      }, params);
-    }
-    opts.onProgress?.({ stage: 'train', done: 2, total: 2 });
+    opts.onProgress?.({ stage: 'train', done: opts.miningRounds + 1, total: opts.miningRounds + 1 });
     const modelParams: SupervisedParams = {
       layers: [...opts.layers],
       inputSize: opts.inputSize,
@@ -226,7 +280,8 @@ export async function trainSupervised(
       positiveFraction: opts.positiveFraction,
       augmentDefects: opts.augmentDefects,
       augmentGood: opts.augmentGood,
-      trainPatches: { defect: pos.length, good: neg.length, used: index.length },
+      miningRounds: opts.miningRounds,
+      trainPatches: counts,
       defectImages: nDefect,
     };
     const info: ModelInfo = {

@@ -1,0 +1,7 @@
+/** Supervised defect model: patch classifier on frozen backbone features, trained from annotated defects. */
+export { trainSupervised, DEFAULT_SUPERVISED_OPTIONS, type SupervisedSample, type SupervisedTrainOptions } from './train.js';
+export { SupervisedModel, SUPERVISED_FORMAT_VERSION, type SupervisedParams } from './model.js';
+export { saveSupervisedModel, loadSupervisedModel, readSupervisedArtifact } from './artifact.js';
+export { runSupervisedExperiment, runSupervisedVariant, spread, type SupervisedExperimentOptions, type SupervisedExperimentResult, type ScoredImage } from './experiment.js';
+export { maskFromImage, boxesToMask } from './labels.js';
+export { samplesFromAnnotations } from './samples.js';

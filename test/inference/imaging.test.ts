@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gaussianBlur, gaussianKernel, resizeBilinear, dilate } from '../../main/imaging/filters.js';
+import { connectedComponents, fillHoles, largestComponent } from '../../main/imaging/components.js';
+import { otsuThreshold } from '../../main/imaging/segment.js';
+import { invertAffine, applyAffine } from '../../main/imaging/warp.js';
+import { boxesFromMap } from '../../main/inference/patchcore/anomaly-map.js';
+
+/** Textbook separable blur with scipy's 'reflect' border, in float64, to check the fast one against. */
+function naiveBlur(w: number, h: number, d: Float32Array, sigma: number): Float64Array {
+  const k = gaussianKernel(sigma);
+  const r = (k.length - 1) / 2;
+  const refl = (i: number, n: number): number => { while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1; return i; };
+  const t = new Float64Array(w * h), o = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) { let a = 0; for (let j = -r; j <= r; j++) a += k[j + r]! * d[y * w + refl(x + j, w)]!; t[y * w + x] = a; }
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) { let a = 0; for (let j = -r; j <= r; j++) a += k[j + r]! * t[refl(y + j, h) * w + x]!; o[y * w + x] = a; }
+  return o;
+}
+
+test('gaussian blur equals the textbook separable filter, borders reflected, mass preserved', () => {
+  const w = 37, h = 11;
+  const d = Float32Array.from({ length: w * h }, (_, i) => Math.sin(i * 0.7) * 3 + (i % 5));
+  const fast = gaussianBlur({ width: w, height: h, data: d }, 4).data; // radius 16 > h: reflection wraps repeatedly
+  const slow = naiveBlur(w, h, d, 4);
+  for (let i = 0; i < fast.length; i++) assert.ok(Math.abs(fast[i]! - slow[i]!) < 1e-5, `pixel ${i}`);
+  const k = gaussianKernel(4);
+  assert.equal(k.length, 33, 'truncated at 4 sigma');
+  assert.ok(Math.abs(k.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+  const impulse = new Float32Array(21 * 21); impulse[10 * 21 + 10] = 1;
+  const spread = gaussianBlur({ width: 21, height: 21, data: impulse }, 1).data;
+  assert.ok(Math.abs(spread.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'an interior impulse keeps its mass');
+  assert.ok(spread[10 * 21 + 10]! > spread[10 * 21 + 11]!, 'peak stays at the centre');
+});
+
+test('bilinear resize with half-pixel centres: 2x2 -> 4x4 by hand', () => {
+  const out = resizeBilinear({ width: 2, height: 2, data: Float32Array.from([0, 4, 8, 12]) }, 4, 4).data;
+  // Output x centres map to source x = -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped 1): row 0 = 0, 1, 3, 4.
+  assert.deepEqual([...out.slice(0, 4)], [0, 1, 3, 4]);
+  assert.deepEqual([...out.slice(12, 16)], [8, 9, 11, 12]);
+});
+
+test('connected components, largest component, hole filling and dilation', () => {
+  // 6x5:  two blobs (4-connected only), one with a hole.
+  const img = Uint8Array.from([
+    1, 1, 1, 0, 0, 0,
+    1, 0, 1, 0, 1, 0,
+    1, 1, 1, 0, 0, 1,
+    0, 0, 0, 0, 0, 1,
+    0, 0, 0, 0, 0, 0,
+  ]);
+  const { components } = connectedComponents(img, 6, 5);
+  assert.deepEqual(components.map((c) => [c.area, c.x, c.y, c.w, c.h]), [[8, 0, 0, 3, 3], [1, 4, 1, 1, 1], [2, 5, 2, 1, 2]]);
+  const big = largestComponent(img, 6, 5);
+  assert.equal(big.reduce((a, b) => a + b, 0), 8);
+  const filled = fillHoles(big, 6, 5);
+  assert.equal(filled[1 * 6 + 1], 1, 'the enclosed pixel is filled');
+  assert.equal(filled.reduce((a, b) => a + b, 0), 9);
+  const grown = dilate(Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0]), 3, 3, 1);
+  assert.deepEqual([...grown], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+});
+
+test('Otsu separates a bimodal histogram between its modes', () => {
+  const v = [...Array(300).fill(40), ...Array(700).fill(200), 45, 195];
+  const t = otsuThreshold(v);
+  assert.ok(t >= 45 && t < 195, `threshold ${t}`);
+});
+
+test('affine inverse round-trips', () => {
+  const m = { a: 2 * Math.cos(0.3), b: -2 * Math.sin(0.3), c: 100, d: 2 * Math.sin(0.3), e: 2 * Math.cos(0.3), f: -40 };
+  const [x, y] = applyAffine(m, 12, 34);
+  const [u, v] = applyAffine(invertAffine(m), x, y);
+  assert.ok(Math.abs(u - 12) < 1e-9 && Math.abs(v - 34) < 1e-9);
+});
+
+test('boxes from a map: one per region above the threshold, in original pixels, highest first', () => {
+  const w = 10, h = 6;
+  const data = new Float32Array(w * h);
+  for (const [x, y, v] of [[1, 1, 5], [2, 1, 6], [1, 2, 5], [2, 2, 5], [7, 3, 9], [8, 3, 8], [7, 4, 8], [8, 4, 8], [5, 5, 2]] as const) data[y * w + x] = v;
+  const boxes = boxesFromMap({ width: w, height: h, data }, 4, 4, 4);
+  assert.deepEqual(boxes.map((b) => [b.x, b.y, b.w, b.h, b.score]), [[28, 12, 8, 8, 9], [4, 4, 8, 8, 6]]);
+});
