@@ -1,6 +1,8 @@
 /** `station generate | train | evaluate | inspect | backbone`: each engine step on its own. */
 import { Command, Option } from 'commander';
 import { readdir, stat, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { writeDemoDataset } from '../services/training.js';
 import { basename, extname, join, resolve } from 'node:path';
 import { StationFault, toStationError } from '../common/result.js';
 import type { Verdict } from '../common/types.js';
@@ -32,6 +34,31 @@ async function imagesIn(dir: string): Promise<string[]> {
 
 function defaultModelDir(): string {
   return join(userDataDir(), 'models', 'default');
+}
+
+/**
+ * The model `inspect` uses when none is given: the default model folder, created on first use by training on
+ * the built-in demo parts (synthetic, no files needed) with the station's default backbone. For real parts,
+ * train on your own good images (`station train --images DIR`).
+ */
+async function ensureDefaultModel(): Promise<string> {
+  const dir = defaultModelDir();
+  if (existsSync(join(dir, 'model.json'))) return dir;
+  process.stderr.write(`no model given and none at ${dir}: training the built-in demo model (synthetic parts) once...\n`);
+  const root = join(userDataDir(), 'demo-dataset');
+  const progress = progressPrinter();
+  if (!existsSync(join(root, 'train', 'good', '023.png'))) {
+    await writeDemoDataset(root, 24, 6, { signal: new AbortController().signal, progress });
+  }
+  const listing = await listMvtec(root);
+  const { model } = await trainPatchCore({
+    images: listing.train.map((i) => i.path),
+    validation: listing.test.map((t) => ({ source: t.path, name: `${t.defectType}/${t.name}`, label: (t.defectType === 'good' ? 0 : 1) as 0 | 1, defectType: t.defectType })),
+    onProgress: progress,
+  });
+  await savePatchCore(model, dir);
+  await model.dispose();
+  return dir;
 }
 
 function generateCommand(): Command {
@@ -120,18 +147,18 @@ function inspectCommand(): Command {
   return new Command('inspect')
     .description('inspect an image or a folder: score, OK/NG verdict, heatmap overlay PNG')
     .argument('<path>', 'image file or folder')
-    .option('--model <dir>', 'model folder', defaultModelDir())
+    .option('--model <dir>', 'model folder (default: the station default model, trained on the built-in demo parts on first use)')
     .option('--threshold <t>', 'NG when score >= t (default: the model\'s threshold)', floatOption('threshold'))
     .option('--out <dir>', 'where overlay PNGs are written', 'inspect-out')
     .option('--no-overlay', 'do not write overlay PNGs')
     .option('--json <file>', 'write per-image results')
-    .action(async (path: string, f: { model: string; threshold?: number; out: string; overlay: boolean; json?: string }) => {
+    .action(async (path: string, f: { model?: string; threshold?: number; out: string; overlay: boolean; json?: string }) => {
       let files: string[];
       const st = await stat(path).catch(() => null);
       if (!st) throw new StationFault('not-found', `no such file or folder: ${path}`);
       files = st.isDirectory() ? await imagesIn(path) : [path];
       if (files.length === 0) throw new StationFault('not-found', `no images in ${path}`);
-      const model = await loadModel(f.model);
+      const model = await loadModel(f.model ?? (await ensureDefaultModel()));
       const threshold = f.threshold ?? model.info.defaultThreshold;
       if (f.overlay) await mkdir(f.out, { recursive: true });
       const rows: (string | number | null)[][] = [];
