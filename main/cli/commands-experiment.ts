@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareVariants } from '../experiment/prepare.js';
 import { runPatchCoreVariant, type VariantResult } from '../experiment/patchcore-experiment.js';
+import { runSupervisedVariant } from '../experiment/supervised-experiment.js';
 import { DEFAULT_VARIANTS, REFERENCE } from '../experiment/reference.js';
 import { configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
 import { progressPrinter, table, writeJson } from './output.js';
@@ -20,6 +21,8 @@ interface ExperimentFlags extends ModelFlags {
   work?: string;
   json?: string;
   quiet?: boolean;
+  model: 'patchcore' | 'supervised' | 'both';
+  trainDefects: number;
 }
 
 export function experimentCommand(): Command {
@@ -32,6 +35,8 @@ export function experimentCommand(): Command {
     .option('--variants <list>', 'dataset variants, e.g. original,misalignment+brightness', listOption, [...DEFAULT_VARIANTS])
     .option('--seed <n>', 'seed of the dataset generator', intOption('seed'), 0)
     .option('--work <dir>', 'where generated variants are written (reused when unchanged)')
+    .addOption(new Option('--model <kind>', 'patchcore (normal images only), supervised (annotated defects + normal images), or both').choices(['patchcore', 'supervised', 'both']).default('patchcore'))
+    .option('--train-defects <n>', 'supervised: annotated defect images to train on (spread over the defect type; never tested)', intOption('train-defects', 1), 10)
     .option('--json <file>', 'write machine-readable results')
     .option('--quiet', 'no progress output');
   patchCoreFlags(cmd);
@@ -42,14 +47,19 @@ export function experimentCommand(): Command {
     const config = { backbone: await benchmarkBackbone(), ...configFromFlags(f) };
     const results: VariantResult[] = [];
     for (const [variant, dir] of Object.entries(dirs)) {
-      results.push(await runPatchCoreVariant({ dir, variant, defect: f.defect, train: f.train, protocol: f.protocol, config, onProgress: progress }));
+      if (f.model !== 'supervised') {
+        results.push(await runPatchCoreVariant({ dir, variant, defect: f.defect, train: f.train, protocol: f.protocol, config, onProgress: progress }));
+      }
+      if (f.model !== 'patchcore') {
+        results.push(await runSupervisedVariant({ dir, variant, defect: f.defect, train: f.train, trainDefects: f.trainDefects, protocol: f.protocol, onProgress: progress }));
+      }
     }
     console.log(experimentTable(results));
-    console.log(`\n${f.protocol} protocol, defect ${f.defect}, ${f.train} training images, data ${f.data}`);
+    console.log(`\n${f.protocol} protocol, defect ${f.defect}, ${f.train} normal training images${f.model !== 'patchcore' ? ` (+ ${f.trainDefects} annotated defect images for the supervised model)` : ''}, data ${f.data}`);
     if (f.json) {
       await writeJson(f.json, {
         command: process.argv.slice(2).join(' '),
-        protocol: f.protocol, defect: f.defect, train: f.train, seed: f.seed, config,
+        protocol: f.protocol, defect: f.defect, train: f.train, seed: f.seed, model: f.model, trainDefects: f.trainDefects, config,
         variants: results.map((r) => ({ ...r, reference: REFERENCE[r.variant]?.[r.model === 'patchcore' ? 'patchcore' : 'detector'] ?? null })),
       });
     }

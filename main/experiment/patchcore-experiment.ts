@@ -7,7 +7,8 @@ import type { ProgressFn } from '../common/types.js';
 import { StationFault } from '../common/result.js';
 import { listMvtec, type DatasetImage } from '../dataset/mvtec.js';
 import { decodeImage } from '../node/image-io.js';
-import { trainPatchCore, type PatchCoreConfig, type PatchCoreModel } from '../inference/patchcore/index.js';
+import { trainPatchCore, type PatchCoreConfig } from '../inference/patchcore/index.js';
+import type { InspectionModel } from '../inference/model.js';
 import type { DeepPartial } from '../inference/patchcore/config.js';
 import { auroc, bestF1, thresholdAtFullRecall } from '../evaluation/metrics.js';
 import { pixelAuroc, type PixelPair } from '../evaluation/pixel-metrics.js';
@@ -59,20 +60,22 @@ export function selectTrainImages(train: readonly DatasetImage[], n: number): Da
   return good.slice(0, n);
 }
 
-/** Nearest-neighbour downsampling of a 0/1 mask image to the anomaly map's grid. */
-async function maskAtMapSize(path: string, width: number, height: number): Promise<Uint8Array> {
-  const m = await decodeImage(path, { channels: 1 });
-  const out = new Uint8Array(width * height);
-  const sx = m.width / width, sy = m.height / height;
+/** Nearest-neighbour sample of a map or mask on a width x height grid (pixel AUROC needs no more; memory stays small). */
+function sampleGrid<T extends Float32Array | Uint8Array>(src: T, sw: number, sh: number, width: number, height: number, make: (n: number) => T): T {
+  const out = make(width * height);
   for (let y = 0; y < height; y++) {
-    const row = Math.min(m.height - 1, Math.floor((y + 0.5) * sy)) * m.width;
-    for (let x = 0; x < width; x++) out[y * width + x] = m.data[row + Math.min(m.width - 1, Math.floor((x + 0.5) * sx))]! > 127 ? 1 : 0;
+    const row = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / height)) * sw;
+    for (let x = 0; x < width; x++) out[y * width + x] = src[row + Math.min(sw - 1, Math.floor(((x + 0.5) * sw) / width))]!;
   }
   return out;
 }
 
+/** Largest side of the maps kept for pixel AUROC. */
+const PIXEL_GRID = 256;
+
+/** Scores test images with any model kind; pixel AUROC from the maps where masks exist. */
 export async function scoreImages(
-  model: PatchCoreModel,
+  model: InspectionModel,
   images: readonly DatasetImage[],
   opts: { onProgress?: ProgressFn; signal?: AbortSignal; variant: string; pixel?: boolean },
 ): Promise<{ scores: ImageScore[]; pixel: number | null }> {
@@ -87,8 +90,15 @@ export async function scoreImages(
     const ms = performance.now() - t0;
     scores.push({ name: `${im.defectType}/${im.name}`, defectType: im.defectType, label: im.defectType === 'good' ? 0 : 1, score: out.score, ms });
     if (opts.pixel !== false && out.map) {
-      const mask = im.maskPath ? await maskAtMapSize(im.maskPath, out.map.width, out.map.height) : null;
-      pairs.push({ map: out.map, mask });
+      const f = Math.max(1, Math.max(out.map.width, out.map.height) / PIXEL_GRID);
+      const w = Math.round(out.map.width / f), h = Math.round(out.map.height / f);
+      const map = f === 1 ? out.map : { width: w, height: h, data: sampleGrid(out.map.data, out.map.width, out.map.height, w, h, (n) => new Float32Array(n)) };
+      let mask: Uint8Array | null = null;
+      if (im.maskPath) {
+        const m = await decodeImage(im.maskPath, { channels: 1 });
+        mask = sampleGrid(m.data, m.width, m.height, w, h, (n) => new Uint8Array(n)).map((v) => (v > 127 ? 1 : 0));
+      }
+      pairs.push({ map, mask });
     }
   }
   let pixel: number | null = null;

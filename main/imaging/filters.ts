@@ -87,24 +87,29 @@ export function resizeBilinear(map: FloatMap, width: number, height: number): Fl
   return { width, height, data: out };
 }
 
-/** Square dilation of a 0/1 mask by `radius` pixels (separable max). */
+/** Square dilation of a 0/1 mask by `radius` pixels: per axis, distance to the nearest set pixel, O(pixels). */
 export function dilate(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   if (radius <= 0) return mask;
   const tmp = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = 0;
-      for (let j = Math.max(0, x - radius); j <= Math.min(width - 1, x + radius) && !v; j++) v = mask[y * width + j]!;
-      tmp[y * width + x] = v;
-    }
-  }
+  dilate1d(mask, tmp, width, height, 1, width, radius);
   const out = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = 0;
-      for (let j = Math.max(0, y - radius); j <= Math.min(height - 1, y + radius) && !v; j++) v = tmp[j * width + x]!;
-      out[y * width + x] = v;
+  dilate1d(tmp, out, height, width, width, 1, radius);
+  return out;
+}
+
+/** Dilates `lines` lines of `n` pixels (element step `step`, line step `lineStep`) by `r`. */
+function dilate1d(src: Uint8Array, dst: Uint8Array, n: number, lines: number, step: number, lineStep: number, r: number): void {
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStep;
+    let last = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (src[base + i * step]) last = i;
+      if (i - last <= r) dst[base + i * step] = 1;
+    }
+    let next = Infinity;
+    for (let i = n - 1; i >= 0; i--) {
+      if (src[base + i * step]) next = i;
+      if (next - i <= r) dst[base + i * step] = 1;
     }
   }
-  return out;
 }

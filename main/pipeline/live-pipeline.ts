@@ -123,7 +123,8 @@ export class LivePipeline {
     try {
       const image = await frame.read();
       const t0 = performance.now();
-      const output = await cur.model.infer(image);
+      // Boxes are cut at the threshold in force (it can change live), not the model's default.
+      const output = await cur.model.infer(image, { threshold: cur.threshold });
       const inferMs = performance.now() - t0;
       if (this.stopped) return;
       const verdict = decideVerdict(cur.model.info.kind, output, cur.threshold);

@@ -79,3 +79,15 @@ test('boxes from a map: one per region above the threshold, in original pixels, 
   const boxes = boxesFromMap({ width: w, height: h, data }, 4, 4, 4);
   assert.deepEqual(boxes.map((b) => [b.x, b.y, b.w, b.h, b.score]), [[28, 12, 8, 8, 9], [4, 4, 8, 8, 6]]);
 });
+
+test('dilation grows a mask by exactly the radius (square structuring element), including at borders', () => {
+  const w = 9, h = 7;
+  const m = new Uint8Array(w * h);
+  m[3 * w + 4] = 1;
+  m[0] = 1;
+  const d = dilate(m, w, h, 2);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const want = (Math.abs(x - 4) <= 2 && Math.abs(y - 3) <= 2) || (x <= 2 && y <= 2) ? 1 : 0;
+    assert.equal(d[y * w + x], want, `(${x}, ${y})`);
+  }
+});

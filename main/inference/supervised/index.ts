@@ -2,6 +2,5 @@
 export { trainSupervised, DEFAULT_SUPERVISED_OPTIONS, type SupervisedSample, type SupervisedTrainOptions } from './train.js';
 export { SupervisedModel, SUPERVISED_FORMAT_VERSION, type SupervisedParams } from './model.js';
 export { saveSupervisedModel, loadSupervisedModel, readSupervisedArtifact } from './artifact.js';
-export { runSupervisedExperiment, runSupervisedVariant, spread, type SupervisedExperimentOptions, type SupervisedExperimentResult, type ScoredImage } from './experiment.js';
 export { maskFromImage, boxesToMask } from './labels.js';
 export { samplesFromAnnotations } from './samples.js';

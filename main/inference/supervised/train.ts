@@ -1,8 +1,9 @@
 /**
- * Trains the supervised defect model from annotated defect images and good images, in seconds:
- * frozen backbone patch features (3x3-averaged), per-patch labels from masks or boxes, class-balanced
- * weighted BCE, an MLP trained with Adam, then one round of hard-negative mining (the good patches the
- * first model scores highest join the training set), since the image score is the maximum over patches.
+ * Trains the supervised defect model from annotated defect images and good images: frozen backbone patch
+ * features (3x3-averaged; every image also in right-angle rotations/flips), per-patch labels from masks or
+ * boxes, class-balanced weighted BCE, a small MLP trained with Adam, then rounds of hard-negative mining
+ * (the good patches the current model scores highest join the training set), since the image score is the
+ * maximum over patches. Cost: one backbone run per augmented image, then ~10-30 s of plain-TS fitting.
  */
 import { randomUUID } from 'node:crypto';
 import { StationFault } from '../../common/result.js';

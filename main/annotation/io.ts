@@ -1,0 +1,78 @@
+/**
+ * Node-side annotation files: MVTec ground-truth masks imported as boxes, COCO JSON and YOLO txt written
+ * atomically (temp file + rename) and read back.
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { StationFault } from '../common/result.js';
+import { decodeImage, isImagePath } from '../node/image-io.js';
+import { fromCoco, toCoco } from './coco.js';
+import { masksToBoxes } from './masks.js';
+import { fromYolo, toYolo } from './yolo.js';
+import type { ImageAnnotation } from './types.js';
+
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Annotations of every image in `<dataset>/test/<type>` from `<dataset>/ground_truth/<type>/<stem>_mask.png`
+ * (class name = defect type). Image names are relative to the dataset folder. Images without a mask
+ * (e.g. test/good) get no boxes.
+ */
+export async function annotationsFromMvtec(dataset: string, type: string, opts: { minArea?: number } = {}): Promise<ImageAnnotation[]> {
+  const dir = join(dataset, 'test', type);
+  if (!existsSync(dir)) throw new StationFault('not-found', `folder not found: ${dir}`);
+  const out: ImageAnnotation[] = [];
+  for (const f of readdirSync(dir).filter(isImagePath).sort()) {
+    const maskFile = join(dataset, 'ground_truth', type, `${f.replace(/\.[^.]+$/, '')}_mask.png`);
+    if (existsSync(maskFile)) {
+      const mask = await decodeImage(maskFile, { channels: 1 });
+      out.push({ image: `test/${type}/${f}`, width: mask.width, height: mask.height, boxes: masksToBoxes(mask, { label: type, minArea: opts.minArea }) });
+    } else {
+      const img = await decodeImage(join(dir, f), { channels: 1 });
+      out.push({ image: `test/${type}/${f}`, width: img.width, height: img.height, boxes: [] });
+    }
+  }
+  return out;
+}
+
+export function writeCocoFile(path: string, annotations: readonly ImageAnnotation[], categories: readonly string[]): void {
+  writeFileAtomic(path, JSON.stringify(toCoco(annotations, categories), null, 1));
+}
+
+export function readCocoFile(path: string): { annotations: ImageAnnotation[]; categories: string[] } {
+  if (!existsSync(path)) throw new StationFault('not-found', `COCO file not found: ${path}`);
+  return fromCoco(readFileSync(path, 'utf8'));
+}
+
+/** Writes `<dir>/labels/<stem>.txt` per image and `<dir>/classes.txt`. */
+export function writeYoloDir(dir: string, annotations: readonly ImageAnnotation[], classes: readonly string[]): void {
+  for (const a of annotations) {
+    writeFileAtomic(join(dir, 'labels', `${basename(a.image).replace(/\.[^.]+$/, '')}.txt`), toYolo(a, classes));
+  }
+  writeFileAtomic(join(dir, 'classes.txt'), classes.join('\n') + '\n');
+}
+
+/** Reads YOLO labels back for known images (sizes are not in YOLO files). Missing label file = no boxes. */
+export function readYoloDir(
+  dir: string,
+  images: readonly { image: string; width: number; height: number }[],
+): { annotations: ImageAnnotation[]; classes: string[] } {
+  const classesFile = join(dir, 'classes.txt');
+  if (!existsSync(classesFile)) throw new StationFault('not-found', `YOLO classes file not found: ${classesFile}`);
+  const classes = readFileSync(classesFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const annotations = images.map((im) => {
+    const p = join(dir, 'labels', `${basename(im.image).replace(/\.[^.]+$/, '')}.txt`);
+    return existsSync(p) ? fromYolo(readFileSync(p, 'utf8'), im, classes) : { ...im, boxes: [] };
+  });
+  return { annotations, classes };
+}

@@ -1,0 +1,347 @@
+/**
+ * The operator's screen: the current part with its heatmap and boxes, a large OK/NG verdict readable from a
+ * distance, throughput and latency, and the source controls (demo, folder, hot folder, video, webcam).
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { FrameEvent, LiveState, SourceKind, SourceSpec, SourceStatus } from '../../../main/common/api.js';
+import { HEATMAP_SCALE } from '../../../main/common/api.js';
+import { FolderField } from '../components/FolderField.js';
+import { FrameView } from '../components/FrameView.js';
+import { WebcamPump } from '../components/Webcam.js';
+import { useStation } from '../connection.js';
+import { heatGradientCss } from '../lib/colormap.js';
+import { fmtScore, useCall, useEvent, useLoad } from '../lib/hooks.js';
+import { usePersistent } from '../lib/persist.js';
+
+const KINDS: { kind: SourceKind; label: string }[] = [
+  { kind: 'demo', label: 'Demo' },
+  { kind: 'folder', label: 'Folder' },
+  { kind: 'hotfolder', label: 'Hot folder' },
+  { kind: 'video', label: 'Video' },
+  { kind: 'webcam', label: 'Webcam' },
+];
+
+export function LiveView() {
+  const { api, mediaUrl, info, refreshInfo } = useStation();
+  const { run, busy } = useCall();
+  const [live, setLive] = useState<LiveState | null>(null);
+  const [frame, setFrame] = useState<FrameEvent | null>(null);
+  // Counts the live sessions started from this screen; lets tests (and the eye) tell a fresh run from the last one.
+  const [runs, setRuns] = useState(0);
+  const [source, setSource] = useState<SourceStatus | null>(null);
+  const [opacity, setOpacity] = usePersistent('live.opacity', 0.6);
+  const [showHeat, setShowHeat] = usePersistent('live.heat', true);
+  const [showBoxes, setShowBoxes] = usePersistent('live.boxes', true);
+
+  const initial = useLoad('Live state', (a) => a.live.state());
+  useEffect(() => {
+    if (initial.value) {
+      setLive(initial.value);
+      setSource(initial.value.source);
+    }
+  }, [initial.value]);
+  const active = useLoad('Active model', (a) => a.models.active());
+  useEvent(api.models.onChanged, () => {
+    active.reload();
+    refreshInfo();
+  });
+  useEvent(api.live.onFrame, (f) => setFrame(f));
+  useEvent(api.live.onState, (s) => {
+    setLive(s);
+    setSource(s.source);
+  });
+  useEvent(api.sources.onStatus, (s) => setSource(s));
+
+  // Open while webcam frames may be pushed; closed before any request that ends or pauses the session.
+  const webcamGate = useRef(true);
+  const act = async (label: string, call: () => ReturnType<typeof api.live.stop>) => {
+    webcamGate.current = call === api.live.resume;
+    const s = await run(label, call);
+    if (s) {
+      setLive(s);
+      setSource(s.source);
+    }
+    return s;
+  };
+
+  // Space toggles pause, S steps: quick hands-free-ish control beside the line.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!live?.running || (e.target as HTMLElement)?.closest('input, textarea, select, dialog')) return;
+      if (e.code === 'Space') {
+        e.preventDefault();
+        void act(live.paused ? 'Resume' : 'Pause', live.paused ? api.live.resume : api.live.pause);
+      } else if (e.key === 's' && live.paused) void act('Step', api.live.step);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  const stats = frame?.stats ?? live?.stats;
+  const running = live?.running ?? false;
+  const paused = live?.paused ?? false;
+  const verdict = frame && running ? frame.verdict : frame ? frame.verdict : null;
+  const ep = info?.activeExecutionProvider ?? '—';
+  const webcamRunning = running && live?.source.spec?.kind === 'webcam';
+
+  return (
+    <div className="live" data-testid="live-view" data-runs={runs}>
+      <div className="live-stage">
+        <FrameView
+          frame={frame}
+          mediaUrl={mediaUrl}
+          opacity={opacity}
+          showHeat={showHeat}
+          showBoxes={showBoxes}
+          placeholder={running ? 'Waiting for the first frame…' : 'Choose a source and press Start'}
+        />
+        <div className="panel controls">
+          {running ? (
+            <>
+              <button className="btn" data-testid="pause" onClick={() => void act(paused ? 'Resume' : 'Pause', paused ? api.live.resume : api.live.pause)}>
+                {paused ? '▶ Resume' : '❚❚ Pause'}
+              </button>
+              <button className="btn" data-testid="step" disabled={!paused} onClick={() => void act('Step', api.live.step)}>
+                Step ▸|
+              </button>
+              <button className="btn danger" data-testid="stop" onClick={() => void act('Stop', api.live.stop)}>
+                ■ Stop
+              </button>
+            </>
+          ) : null}
+          <label className="row small">
+            <input type="checkbox" checked={showHeat} onChange={(e) => setShowHeat(e.target.checked)} /> Heatmap
+          </label>
+          <label className="row small">
+            <input type="checkbox" checked={showBoxes} onChange={(e) => setShowBoxes(e.target.checked)} /> Boxes
+          </label>
+          <label className="row small" style={{ flex: '0 1 220px' }}>
+            Opacity
+            <input
+              type="range"
+              min={0}
+              max={1}
+              step={0.05}
+              value={opacity}
+              style={{ flex: 1 }}
+              data-testid="opacity"
+              aria-label="Heatmap opacity"
+              onChange={(e) => setOpacity(Number(e.target.value))}
+            />
+          </label>
+          <div className="legend" style={{ flex: '1 1 240px' }} title="Fixed scale: anomaly value relative to the threshold">
+            <span className="mono">0</span>
+            <div className="bar" style={{ background: heatGradientCss() }} />
+            <span className="mono">{HEATMAP_SCALE.max}× thr</span>
+          </div>
+        </div>
+      </div>
+
+      <aside className="live-side">
+        <div className={`verdict ${verdict ? verdict.toLowerCase() : 'idle'}`} data-testid="verdict" aria-live="polite">
+          <div className="word">{verdict ?? (running ? '…' : 'IDLE')}</div>
+          <div className="score mono">
+            {frame ? (
+              <>
+                score <b>{fmtScore(frame.score)}</b> / thr {fmtScore(frame.threshold)}
+              </>
+            ) : (
+              <span className="muted">no part inspected</span>
+            )}
+          </div>
+          {frame?.name ? <div className="small mono muted" data-testid="frame-name">{frame.name}</div> : null}
+        </div>
+
+        <div className="stats">
+          <div className="stat">
+            <div className="v num" data-testid="fps">{stats ? stats.fps.toFixed(1) : '—'}</div>
+            <div className="l">frames / s</div>
+          </div>
+          <div className="stat">
+            <div className="v num" data-testid="latency">{stats ? Math.round(stats.latencyMs) : '—'}</div>
+            <div className="l">latency ms</div>
+          </div>
+          <div className="stat">
+            <div className="v" data-testid="ep" style={{ fontSize: 20, paddingTop: 5 }}>{ep}</div>
+            <div className="l">provider</div>
+          </div>
+        </div>
+
+        <div className="panel counters">
+          <div>
+            <div className="v num">{stats?.inspected ?? 0}</div>
+            <div className="l small muted">inspected</div>
+          </div>
+          <div className="ok">
+            <div className="v num" data-testid="count-ok">{stats?.ok ?? 0}</div>
+            <div className="l small">OK</div>
+          </div>
+          <div className="ng">
+            <div className="v num" data-testid="count-ng">{stats?.ng ?? 0}</div>
+            <div className="l small">NG</div>
+          </div>
+          <div title="Frames the source delivered while the model was still busy with the previous one">
+            <div className="v num muted" data-testid="count-dropped">{stats?.dropped ?? 0}</div>
+            <div className="l small muted">skipped</div>
+          </div>
+        </div>
+
+        <SourcePanel
+          live={live}
+          source={source}
+          busy={busy}
+          modelName={active.value ? `${active.value.name} (${active.value.backbone})` : null}
+          onStart={(spec) =>
+            act('Start live inspection', () => api.live.start({ source: spec })).then((s) => {
+              webcamGate.current = !!s;
+              if (s) {
+                setFrame(null);
+                setRuns((n) => n + 1);
+                refreshInfo();
+              }
+            })
+          }
+        />
+        {webcamRunning ? <WebcamPump active={running && !paused} gate={webcamGate} /> : null}
+      </aside>
+    </div>
+  );
+}
+
+function SourcePanel({
+  live,
+  source,
+  busy,
+  modelName,
+  onStart,
+}: {
+  live: LiveState | null;
+  source: SourceStatus | null;
+  busy: boolean;
+  modelName: string | null;
+  onStart: (spec: SourceSpec) => Promise<void>;
+}) {
+  const { api } = useStation();
+  const { run } = useCall();
+  const [kind, setKind] = usePersistent<SourceKind>('live.kind', 'demo');
+  const [path, setPath] = usePersistent('live.path', '');
+  const [fps, setFps] = usePersistent('live.fps', 4);
+  const [loop, setLoop] = usePersistent('live.loop', false);
+  const [recursive, setRecursive] = usePersistent('live.recursive', true);
+  const [includeExisting, setIncludeExisting] = usePersistent('live.existing', false);
+  const [probe, setProbe] = useState<{ ok: boolean; message: string } | null>(null);
+
+  const spec = (): SourceSpec => {
+    switch (kind) {
+      case 'demo':
+        return { kind, fps };
+      case 'folder':
+        return { kind, path, fps, loop, recursive };
+      case 'hotfolder':
+        return { kind, path, includeExisting };
+      case 'video':
+        return { kind, path, fps, loop };
+      case 'webcam':
+        return { kind };
+    }
+  };
+  const needsPath = kind === 'folder' || kind === 'hotfolder' || kind === 'video';
+  const running = live?.running ?? false;
+
+  return (
+    <div className="panel stack" data-testid="source-panel">
+      <header>
+        <h2>Source</h2>
+        <span className="spacer" />
+        <SourceState status={source} />
+      </header>
+      <div className="source-kinds" role="radiogroup" aria-label="Source kind">
+        {KINDS.map((k) => (
+          <button
+            key={k.kind}
+            role="radio"
+            aria-checked={kind === k.kind}
+            className={`btn small ${kind === k.kind ? 'active' : ''}`}
+            data-testid={`source-${k.kind}`}
+            onClick={() => {
+              setKind(k.kind);
+              setProbe(null);
+            }}
+          >
+            {k.label}
+          </button>
+        ))}
+      </div>
+      {needsPath ? (
+        <FolderField
+          label={kind === 'video' ? 'Video file or image sequence' : kind === 'hotfolder' ? 'Folder the camera writes into' : 'Image folder'}
+          value={path}
+          onChange={(p) => {
+            setPath(p);
+            setProbe(null);
+          }}
+          testId="source-path"
+        />
+      ) : null}
+      <div className="row">
+        {kind === 'folder' || kind === 'video' || kind === 'demo' ? (
+          <label className="field" style={{ width: 90 }}>
+            <span>fps</span>
+            <input className="input num" type="number" min={0.5} max={60} step={0.5} value={fps} data-testid="source-fps" onChange={(e) => setFps(Number(e.target.value) || 1)} />
+          </label>
+        ) : null}
+        {kind === 'folder' || kind === 'video' ? (
+          <label className="row small">
+            <input type="checkbox" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> Loop
+          </label>
+        ) : null}
+        {kind === 'folder' ? (
+          <label className="row small">
+            <input type="checkbox" checked={recursive} onChange={(e) => setRecursive(e.target.checked)} /> Sub-folders
+          </label>
+        ) : null}
+        {kind === 'hotfolder' ? (
+          <label className="row small">
+            <input type="checkbox" checked={includeExisting} onChange={(e) => setIncludeExisting(e.target.checked)} /> Inspect files already there
+          </label>
+        ) : null}
+      </div>
+      {probe ? <div className={`small ${probe.ok ? 'muted' : 'banner error'}`} data-testid="probe">{probe.message}</div> : null}
+      <div className="row">
+        {needsPath ? (
+          <button
+            className="btn"
+            disabled={!path.trim()}
+            onClick={() => void run('Check source', () => api.sources.probe(spec())).then((p) => p && setProbe(p))}
+          >
+            Check
+          </button>
+        ) : null}
+        <button
+          className="btn primary"
+          style={{ flex: 1 }}
+          data-testid="start"
+          disabled={busy || (needsPath && !path.trim())}
+          onClick={() => void onStart(spec())}
+        >
+          {running ? '↻ Restart with this source' : '▶ Start'}
+        </button>
+      </div>
+      <div className="small muted">Model: {modelName ?? <span className="warn-text">none active — train one first</span>}</div>
+    </div>
+  );
+}
+
+function SourceState({ status }: { status: SourceStatus | null }) {
+  if (!status) return null;
+  const cls = status.state === 'running' ? 'ok' : status.state === 'lost' || status.state === 'error' ? 'bad' : status.state === 'paused' ? 'warn' : '';
+  return (
+    <span className="small" data-testid="source-state" title={status.message}>
+      <span className={`dot ${cls}`} />
+      {status.name ? `${status.name}: ` : ''}
+      {status.state}
+      {status.retry ? ` (retry ${status.retry.attempt} in ${Math.ceil(status.retry.inMs / 1000)} s)` : ''}
+      {status.message && (status.state === 'lost' || status.state === 'error') ? <div className="banner error small">{status.message}</div> : null}
+    </span>
+  );
+}
