@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import type { RawImage } from '../common/types.js';
-import { createRng, hashSeed } from '../dataset/rng.js';
+import { createRng, hashSeed } from '../common/random.js';
 
 export type DemoDefect = 'scratch' | 'chunk';
 

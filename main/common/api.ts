@@ -224,6 +224,30 @@ export interface ValidationScoreDto {
   /** 0 = good, 1 = defect. */
   readonly label: 0 | 1;
   readonly defectType?: string;
+  /** Server path of the scored image, when known (evaluation results); `name` stays the display name. */
+  readonly path?: string;
+}
+
+/**
+ * One evaluated image rendered like a live frame, for the Training screen's good / defect grid: the frame and
+ * its heatmap overlay on the station's fixed scale (HEATMAP_SCALE, relative to the model's threshold in force).
+ */
+export interface EvaluationPreview {
+  /** Name relative to the evaluated folder (e.g. `scratch_neck/003.png`), as in `scores`. */
+  readonly name: string;
+  readonly path?: string;
+  /** 0 = good, 1 = defect. */
+  readonly label: 0 | 1;
+  readonly defectType?: string;
+  readonly score: number;
+  /** The threshold the heatmap and boxes were made with. */
+  readonly threshold: number;
+  /** Size of the original image (boxes are in these pixels). */
+  readonly width: number;
+  readonly height: number;
+  readonly frame: MediaRef;
+  readonly heatmap: MediaRef | null;
+  readonly boxes: readonly Box[];
 }
 
 export interface ValidationScores {
@@ -281,6 +305,8 @@ export interface EvaluateResult {
   /** Image-level AUROC and friends; keys from main/evaluation/metrics.ts. */
   readonly metrics: Readonly<Record<string, number | null>>;
   readonly scores: readonly ValidationScoreDto[];
+  /** A few good and defect images (spread over defect types) with frame + heatmap media, for the image grid. */
+  readonly previews?: readonly EvaluationPreview[];
 }
 export interface ExportResult {
   readonly path: string;
@@ -330,6 +356,66 @@ export interface DatasetInfo {
   readonly samples: readonly string[];
 }
 
+/** Annotation state of an image: never annotated, has defect boxes, or annotated as good (no boxes). */
+export type AnnotationState = 'none' | 'defect' | 'good';
+
+/** A defect box drawn on an image, in original image pixels (x, y = top-left). */
+export interface AnnotationBoxDto {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+  /** Defect class name. */
+  readonly label: string;
+}
+
+export interface AnnotatedImageInfo {
+  /** Server path of the image (the annotation's key). */
+  readonly path: string;
+  /** Path relative to the listed folder, '/'-separated. */
+  readonly name: string;
+  readonly state: AnnotationState;
+  readonly boxes: number;
+}
+
+export interface AnnotationFolder {
+  readonly folder: string;
+  readonly images: readonly AnnotatedImageInfo[];
+  /** More than the listing limit: only the first images are listed. */
+  readonly truncated: boolean;
+  /** Class names used in this folder's annotations, sorted. */
+  readonly labels: readonly string[];
+  readonly counts: { readonly none: number; readonly defect: number; readonly good: number };
+  /** The folder has MVTec `ground_truth/` masks that `annotations.importMasks` can turn into boxes. */
+  readonly hasMasks: boolean;
+}
+
+export interface ImageAnnotationDto {
+  readonly path: string;
+  /** Original image size: boxes are in these pixels. */
+  readonly width: number;
+  readonly height: number;
+  readonly state: AnnotationState;
+  readonly boxes: readonly AnnotationBoxDto[];
+  readonly updatedAt: string | null;
+}
+
+/** Outcome of an annotation import or export. */
+export interface AnnotationTransferResult {
+  /** Images written (export) or annotated (import). */
+  readonly images: number;
+  readonly boxes: number;
+  /** Images left as they were (import without `replace`: already annotated). */
+  readonly skipped: number;
+  readonly labels: readonly string[];
+  /** The file (COCO) or folder (YOLO) written or read. */
+  readonly path: string;
+  /** Set when an export was written under the data dir: download it with `mediaUrl(media)`. */
+  readonly media?: MediaRef;
+  /** Images named by an imported file that do not exist in the folder (first 20). */
+  readonly missing?: readonly string[];
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Request schemas (validated on the serving side)
 // ---------------------------------------------------------------------------------------------------------
@@ -349,7 +435,10 @@ export const TrainRequestSchema = z.object({
   /** Folder of good images (flat, or an MVTec category folder: its train/good is used). */
   goodFolder: serverPath,
   name: z.string().trim().min(1).max(100).optional(),
-  kind: z.enum(['patchcore']).default('patchcore'),
+  /** 'supervised': a patch classifier from the annotated defect images of `annotatedFolder` + the good images of `goodFolder`. */
+  kind: z.enum(['patchcore', 'supervised']).default('patchcore'),
+  /** kind 'supervised': folder whose images carry box annotations (`annotations.*`); its images annotated as good count as good. */
+  annotatedFolder: serverPath.optional(),
   backbone: z.string().min(1).max(100).optional(),
   /** Use at most this many images (taken in name order). */
   maxImages: z.number().int().positive().max(10_000).optional(),
@@ -379,8 +468,31 @@ export const EvaluateRequestSchema = z.object({
   /** Folder with labelled images: MVTec `test/` layout (good/ + defect sub-folders) or an MVTec category folder. */
   folder: serverPath,
   maxImages: z.number().int().positive().max(10_000).optional(),
+  /** Images per class (good, defect) rendered as previews with heatmaps; 0 for none. */
+  previewsPerClass: z.number().int().min(0).max(32).default(8),
 });
 export type EvaluateRequest = z.input<typeof EvaluateRequestSchema>;
+
+export const AnnotationBoxSchema = z.object({
+  x: z.number().finite().min(0),
+  y: z.number().finite().min(0),
+  w: z.number().finite().positive(),
+  h: z.number().finite().positive(),
+  label: z.string().trim().min(1, 'a box needs a class label').max(100),
+});
+
+export const AnnotationFormatSchema = z.enum(['coco', 'yolo']);
+export type AnnotationFormat = z.infer<typeof AnnotationFormatSchema>;
+
+export const ImportDetectorRequestSchema = z.object({
+  /** Folder with the detector's manifest.json and ONNX file (an RTMDet or YOLOv8 export). */
+  folder: serverPath,
+  name: z.string().trim().min(1).max(100).optional(),
+  /** Labelled folder (good/ + defect sub-folders, or MVTec) scored once for threshold tuning. */
+  validationFolder: serverPath.optional(),
+  activate: z.boolean().default(false),
+});
+export type ImportDetectorRequest = z.input<typeof ImportDetectorRequestSchema>;
 
 // ---------------------------------------------------------------------------------------------------------
 // The contract
@@ -438,6 +550,8 @@ export const stationApi = {
     train: method(TrainRequestSchema).returns<{ jobId: string }>(),
     /** Starts an evaluation job on a labelled folder; result is an EvaluateResult (also stored as validation scores). */
     evaluate: method(EvaluateRequestSchema).returns<{ jobId: string }>(),
+    /** Copies an exported detector (manifest.json + ONNX) into the station and registers it as a model of kind 'detector'. */
+    importDetector: method(ImportDetectorRequestSchema).returns<ModelSummary>(),
     onChanged: event<ModelSummary[]>(),
   },
 
@@ -496,6 +610,34 @@ export const stationApi = {
     onAppended: event<InspectionRecord>(),
   },
 
+  /** Defect boxes per image (kept in the store, keyed by image path), MVTec mask import, COCO / YOLO export and import. */
+  annotations: {
+    /** Images of a folder (sub-folders too, except ground_truth/) with their annotation state. */
+    list: method(z.object({ folder: serverPath, recursive: z.boolean().default(true) })).returns<AnnotationFolder>(),
+    /** The boxes of one image and its original size. */
+    get: method(z.object({ path: serverPath })).returns<ImageAnnotationDto>(),
+    /** Replaces the boxes of one image; an empty list marks it as good. */
+    save: method(z.object({ path: serverPath, boxes: z.array(AnnotationBoxSchema).max(10_000) })).returns<ImageAnnotationDto>(),
+    /** Forgets an image's annotation (back to 'none'). */
+    clear: method(z.object({ path: serverPath })).returns<{ removed: boolean }>(),
+    /**
+     * MVTec ground-truth masks (`<folder>/ground_truth/<type>/<stem>_mask.png`) as boxes with the defect type as
+     * class; test/good images are marked good. `folder` is an MVTec category or one of its `test/<type>` folders.
+     */
+    importMasks: method(
+      z.object({ folder: serverPath, replace: z.boolean().default(false), minArea: z.number().int().min(1).max(1_000_000).default(1) }),
+    ).returns<AnnotationTransferResult>(),
+    /**
+     * Writes the folder's annotated images (names relative to it) as COCO JSON (`path` = file) or YOLO txt
+     * (`path` = folder: labels/<name>.txt + classes.txt). Without `path`, writes under the data dir.
+     */
+    export: method(z.object({ folder: serverPath, format: AnnotationFormatSchema, path: serverPath.optional() })).returns<AnnotationTransferResult>(),
+    /** Reads COCO JSON (a file) or YOLO labels (a folder with classes.txt) back onto the folder's images. */
+    import: method(z.object({ folder: serverPath, format: AnnotationFormatSchema, path: serverPath, replace: z.boolean().default(true) })).returns<
+      AnnotationTransferResult
+    >(),
+  },
+
   jobs: {
     list: method(none).returns<JobInfo[]>(),
     get: method(z.object({ id: z.string().min(1).max(100) })).returns<JobInfo>(),
@@ -518,5 +660,6 @@ export type DatasetsService = StationApi['datasets'];
 export type ThresholdsService = StationApi['thresholds'];
 export type LogService = StationApi['log'];
 export type JobsService = StationApi['jobs'];
+export type AnnotationsService = StationApi['annotations'];
 
 export const CONTRACT_VERSION = 1 as const;

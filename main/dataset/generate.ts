@@ -22,7 +22,7 @@ import { listMvtec } from './mvtec.js';
 import type { DatasetImage } from './mvtec.js';
 import { applyVariant, DEFAULT_VARIANT_OPTIONS, parseVariant } from './variants.js';
 import type { VariantOptions, VariantParams, VariantSpec } from './variants.js';
-import { createRng, hashSeed } from './rng.js';
+import { createRng, hashSeed } from '../common/random.js';
 
 export interface GenerateOptions {
   /** MVTec-layout source folder (e.g. ../shared/datasets/mvtec-screw). */

@@ -16,7 +16,7 @@ import type { RawImage } from '../common/types.js';
 import { foregroundMask } from '../imaging/segment.js';
 import type { ForegroundMask } from '../imaging/segment.js';
 import { dilate } from '../imaging/filters.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../common/random.js';
 
 export type Transform = 'misalignment' | 'brightness' | 'background';
 

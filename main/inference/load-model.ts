@@ -21,7 +21,9 @@ export async function loadModel(dir: string, provider?: ProviderName): Promise<I
   if (!existsSync(modelJson) && existsSync(join(dir, 'manifest.json'))) return loadDetector(dir, provider);
   let kind: unknown;
   try {
-    kind = (JSON.parse(await readFile(modelJson, 'utf8')) as { kind?: unknown }).kind;
+    // PatchCore writes `kind` at the top level, the supervised model inside `info`.
+    const json = JSON.parse(await readFile(modelJson, 'utf8')) as { kind?: unknown; info?: { kind?: unknown } };
+    kind = json.kind ?? json.info?.kind;
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') throw new StationFault('not-found', `no model at ${dir} (missing model.json)`);
     throw new StationFault('bad-model', `${modelJson} is not valid JSON`);

@@ -134,3 +134,4 @@ export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImag
     length,
   };
 }
+

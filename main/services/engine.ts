@@ -13,12 +13,13 @@ import { createSource } from '../camera/create-source.js';
 import { listImages } from '../camera/folder-source.js';
 import { findFfmpeg } from '../camera/ffmpeg.js';
 import { JobManager } from './jobs.js';
-import { ModelRegistry } from './model-registry.js';
+import { ModelRegistry, importDetectorModel } from './model-registry.js';
+import { AnnotationService } from './annotations.js';
 import { LiveService } from './live.js';
 import { LogService } from './log.js';
 import { systemInfo, listFolder } from './system.js';
 import { inspectDataset, previewImage, runGenerate } from './datasets.js';
-import { runBootstrap, runEvaluation, runTraining } from './training.js';
+import { runBootstrap, runEvaluation, runTraining, runSupervisedTraining, labelledImagesOf } from './training.js';
 
 export interface EngineOptions {
   readonly dataDir: string;
@@ -50,6 +51,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const jobs = new JobManager();
   const live = new LiveService(reg, store, media, notice);
   const log = new LogService(store, media.root);
+  const annotations = new AnnotationService(store, media.root);
 
   if (opts.bootstrap !== false && reg.list().length === 0) {
     jobs.start('bootstrap', 'Training the built-in demo model', (ctx) => runBootstrap(reg, dataDir, ctx), TRAIN_KINDS);
@@ -101,8 +103,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       active: () => reg.active(),
       activate: (req) => reg.activate(req.id),
       remove: (req) => reg.remove(req.id),
-      train: (req) => ({ jobId: jobs.start('train', `Training ${req.name ?? 'a model'}`, (ctx) => runTraining(reg, req, ctx), TRAIN_KINDS).id }),
-      evaluate: (req) => ({ jobId: jobs.start('evaluate', 'Evaluating', (ctx) => runEvaluation(reg, req, ctx), ['evaluate']).id }),
+      train: (req) => ({ jobId: jobs.start('train', `Training ${req.name ?? 'a model'}`, (ctx) => (req.kind === 'supervised' ? runSupervisedTraining(reg, annotations, req, ctx) : runTraining(reg, req, ctx)), TRAIN_KINDS).id }),
+      evaluate: (req) => ({ jobId: jobs.start('evaluate', 'Evaluating', (ctx) => runEvaluation(reg, req, ctx, media), ['evaluate']).id }),
+      importDetector: async (req) =>
+        importDetectorModel(reg, req, req.validationFolder ? (await labelledImagesOf(req.validationFolder, 60)).filter((v): v is typeof v & { source: string } => typeof v.source === 'string') : []),
       onChanged: reg.onChanged,
     },
     datasets: {
@@ -130,6 +134,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       summary: (req) => log.summary(req ?? {}),
       export: (req) => ({ jobId: jobs.start('export', `Exporting ${req.format.toUpperCase()}`, (ctx) => log.export(req, ctx)).id }),
       onAppended: live.onAppended,
+    },
+    annotations: {
+      list: (req) => annotations.list(req.folder, req.recursive),
+      get: (req) => annotations.get(req.path),
+      save: (req) => annotations.save(req.path, req.boxes),
+      clear: (req) => annotations.clear(req.path),
+      importMasks: (req) => annotations.importMasks(req),
+      export: (req) => annotations.exportTo(req),
+      import: (req) => annotations.importFrom(req),
     },
     jobs: {
       list: () => jobs.list(),

@@ -254,3 +254,53 @@ export class ModelRegistry {
     return join(this.modelsDir, id);
   }
 }
+
+/**
+ * Imports an exported detector (manifest.json + ONNX, RTMDet or YOLOv8) as a model of kind 'detector': checks it
+ * loads, scores `validation` images once (their best-box confidences become the validation scores the threshold
+ * screen shows), copies manifest + ONNX into the models folder under a new id and registers it.
+ */
+export async function importDetectorModel(
+  reg: ModelRegistry,
+  req: { folder: string; name?: string; activate: boolean },
+  validation: readonly { readonly source: string; readonly name: string; readonly label: 0 | 1; readonly defectType?: string }[] = [],
+  onProgress?: (p: { stage: string; done: number; total: number }) => void,
+): Promise<ModelSummary> {
+  const { readDetectorManifest } = await import('../inference/detector/index.js');
+  const { decodeImage } = await import('../node/image-io.js');
+  const { copyFile, readFile, writeFile } = await import('node:fs/promises');
+  const { basename } = await import('node:path');
+  const { manifest, dir: srcDir, modelPath } = readDetectorManifest(resolve(req.folder));
+  const model = await loadModel(srcDir);
+  let scores: { name: string; score: number; label: 0 | 1; defectType?: string }[] = [];
+  try {
+    for (const [i, v] of validation.entries()) {
+      const out = await model.infer(await decodeImage(v.source));
+      scores.push({ name: v.name, score: out.score, label: v.label, ...(v.defectType ? { defectType: v.defectType } : {}) });
+      onProgress?.({ stage: 'validation', done: i + 1, total: validation.length });
+    }
+  } catch (e) {
+    await model.dispose().catch(() => {});
+    throw e;
+  }
+  if (!(scores.some((s) => s.label === 0) || scores.some((s) => s.label === 1))) scores = [];
+  const id = `detector-${randomUUID().slice(0, 8)}`;
+  const info: ModelInfo = { ...model.info, id, ...(scores.length ? { validation: scores } : {}) };
+  const wrapped: InspectionModel = {
+    info,
+    executionProvider: model.executionProvider,
+    infer: (img, o) => model.infer(img, o),
+    dispose: () => model.dispose(),
+  };
+  const onnxName = basename(modelPath);
+  const raw = JSON.parse(await readFile(join(srcDir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  return reg.register(
+    wrapped,
+    async (dir) => {
+      await copyFile(modelPath, join(dir, onnxName));
+      // The copy refers to its ONNX file beside it, whatever relative path the original used.
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...raw, id, model: onnxName }, null, 1));
+    },
+    { name: req.name ?? manifest.description ?? `${manifest.format} detector (${manifest.classes.join(', ')})`, trainImages: manifest.trainImages, activate: req.activate },
+  );
+}

@@ -1,10 +1,11 @@
-/** The station's shell: top bar with the four screens and status, connection and notice banners. */
+/** The station's shell: top bar with the screens and status, connection and notice banners. */
 import { useState } from 'react';
 import type { Notice } from '../../main/common/api.js';
 import { ErrorBoundary, ErrorsProvider } from './components/Feedback.js';
 import { useStation } from './connection.js';
 import { useEvent, useLoad } from './lib/hooks.js';
 import { usePersistent } from './lib/persist.js';
+import { Annotate } from './screens/Annotate.js';
 import { InspectionLog } from './screens/InspectionLog.js';
 import { LiveView } from './screens/LiveView.js';
 import { ThresholdTuning } from './screens/ThresholdTuning.js';
@@ -13,6 +14,7 @@ import { Training } from './screens/Training.js';
 const SCREENS = [
   { id: 'live', label: 'Live', render: () => <LiveView /> },
   { id: 'threshold', label: 'Threshold', render: () => <ThresholdTuning /> },
+  { id: 'annotate', label: 'Annotate', render: () => <Annotate /> },
   { id: 'training', label: 'Training', render: () => <Training /> },
   { id: 'log', label: 'Log', render: () => <InspectionLog /> },
 ] as const;

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyVariant, parseVariant } from '../../main/dataset/variants.js';
 import type { CropParams } from '../../main/dataset/variants.js';
-import { createRng } from '../../main/dataset/rng.js';
+import { createRng } from '../../main/common/random.js';
 import { decodeImage } from '../../main/node/image-io.js';
 import { sharedDir } from '../../main/node/paths.js';
 import { foregroundMask } from '../../main/imaging/segment.js';

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildRenderer, canvasInk, launchBrowser, missingPrerequisite, prepareFolders, screenshot, SIZES, tempDir, type Browser, type Folders } from './harness.js';
+import { buildRenderer, canvasInk, copyImages, launchBrowser, missingPrerequisite, prepareFolders, screenshot, SCREW, SIZES, tempDir, type Browser, type Folders } from './harness.js';
 import { startStation, type RunningStation } from './station-process.js';
 
 const skip = missingPrerequisite();
@@ -284,6 +284,64 @@ test('station UI end to end: train, inspect live, tune threshold, log, export', 
     assert.match((await banner.textContent()) ?? '', /not.found|does not exist|no such/i);
     assert.equal(await page.locator('.banner.error').count(), 1, `only that error: ${await page.locator('.banner.error').allTextContents()}`);
     assert.ok((await page.getByTestId('live-view').count()) === 1, 'the live view stays on screen');
+  });
+
+  await t.test('annotate: draw a box, it is saved; import masks; export COCO', async () => {
+    // A small MVTec category: three scratch_neck images with their ground-truth masks.
+    const cat = join(root, 'annotate');
+    copyImages(join(SCREW, 'test', 'scratch_neck'), join(cat, 'test', 'scratch_neck'), 3);
+    copyImages(join(SCREW, 'ground_truth', 'scratch_neck'), join(cat, 'ground_truth', 'scratch_neck'), 3);
+    await page.getByTestId('tab-annotate').click();
+    await page.getByTestId('annotate-folder').fill(cat);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=annotate-item]').length === 3);
+    const canvas = page.getByTestId('annotate-canvas');
+    await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.getAttribute('data-state') === 'saved');
+    assert.equal(await canvas.getAttribute('data-image-width'), '1024');
+    const r = (await canvas.boundingBox())!;
+    await page.mouse.move(r.x + r.width * 0.3, r.y + r.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(r.x + r.width * 0.45, r.y + r.height * 0.4, { steps: 6 });
+    await page.mouse.move(r.x + r.width * 0.5, r.y + r.height * 0.5, { steps: 6 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('[data-testid=annotate-canvas]')?.getAttribute('data-boxes') === '1');
+    await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.getAttribute('data-state') === 'saved');
+    assert.equal(await page.getByTestId('annotate-item').first().getAttribute('data-state'), 'defect');
+
+    // Saved in the engine: a reload shows the box again.
+    await page.reload();
+    await page.getByTestId('link-state').getByText('connected').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=annotate-canvas]')?.getAttribute('data-boxes') === '1');
+    assert.equal(await page.getByTestId('annotate-item').first().getAttribute('data-state'), 'defect');
+
+    // Masks of the two other images become boxes; the hand-drawn one is kept.
+    await page.getByTestId('import-masks').click();
+    await page.getByTestId('transfer-done').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=annotate-counts]')?.getAttribute('data-defect') === '3');
+    assert.equal(await page.getByTestId('annotate-canvas').getAttribute('data-boxes'), '1', 'the drawn box stays');
+    await page.getByTestId('annotate-next').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=annotate-canvas]')?.getAttribute('data-boxes')) >= 1);
+    await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.getAttribute('data-state') === 'saved');
+    await screenshot(page, 'annotate', shots);
+
+    await page.getByTestId('export-coco').click();
+    const href = await page.getByTestId('transfer-download').getAttribute('href');
+    assert.ok(href, 'a download link for the COCO file');
+    const coco = (await (await page.request.get(href)).json()) as {
+      images: { id: number; file_name: string; width: number; height: number }[];
+      annotations: { image_id: number; category_id: number; bbox: number[] }[];
+      categories: { id: number; name: string }[];
+    };
+    assert.deepEqual(coco.images.map((i) => [i.file_name, i.width, i.height]), ['000', '001', '002'].map((n) => [`test/scratch_neck/${n}.png`, 1024, 1024]));
+    assert.deepEqual(coco.categories.map((c) => c.name).sort(), ['defect', 'scratch_neck']);
+    assert.ok(coco.annotations.length >= 3);
+    for (const a of coco.annotations) {
+      assert.equal(a.bbox.length, 4);
+      assert.ok(a.bbox[2]! > 0 && a.bbox[3]! > 0 && a.bbox[0]! + a.bbox[2]! <= 1024 && a.bbox[1]! + a.bbox[3]! <= 1024);
+    }
+    // The drawn box: from 30% to 50% of the image, in image pixels.
+    const drawn = coco.annotations.find((a) => a.image_id === coco.images[0]!.id)!;
+    assert.ok(Math.abs(drawn.bbox[0]! - 307) < 12 && Math.abs(drawn.bbox[2]! - 205) < 12, `drawn box ${drawn.bbox}`);
+    assert.deepEqual(browser!.errors, []);
   });
 
   await t.test('a lost connection shows a banner', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { auroc, bestF1, confusionAt, rocCurve, thresholdAtFullRecall } from '../../main/evaluation/metrics.js';
 import type { Label } from '../../main/evaluation/metrics.js';
 import { StationFault } from '../../main/common/result.js';
+import { mulberry32 } from '../../main/common/random.js';
 
 const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
 const invalid = (fn: () => unknown) =>
@@ -36,7 +37,7 @@ test('auroc matches hand-computed Mann-Whitney values', () => {
 });
 
 test('auroc equals the area under rocCurve (trapezoids)', () => {
-  const rng = mulberry(7);
+  const rng = mulberry32(7);
   const s = Array.from({ length: 200 }, () => Math.round(rng() * 20) / 20); // many ties
   const l = s.map((v): Label => (rng() < 0.3 + 0.4 * v ? 1 : 0));
   const r = rocCurve(s, l);
@@ -128,13 +129,3 @@ test('bad input throws invalid-input', () => {
   invalid(() => confusionAt([0.1], [0], NaN));
 });
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NearestNeighbourSearch } from '../../main/inference/patchcore/nn-graph.js';
 import { greedyCoreset } from '../../main/inference/patchcore/coreset.js';
-import { mulberry32 } from '../../main/inference/patchcore/random.js';
+import { mulberry32 } from '../../main/common/random.js';
 import { reweightedScore } from '../../main/inference/patchcore/scoring.js';
 
 function randomMatrix(n: number, d: number, seed: number): Float32Array {

@@ -3,7 +3,7 @@
  * feature in M is close to some element of M_C, which keeps rare normal patterns that random sampling loses.
  * Distances are computed on a random projection ψ: R^D -> R^d' (Johnson-Lindenstrauss) for speed.
  */
-import { mulberry32, gaussianMatrix } from './random.js';
+import { mulberry32, gaussianMatrix } from '../../common/random.js';
 
 /**
  * @param features [n, dim] row-major

@@ -8,7 +8,7 @@ import { register, type RegisteredImage } from '../registration.js';
 import { readBackboneManifest, loadBackboneGraph, toInputTensor, type BackboneFiles } from '../backbone/loader.js';
 import { createSession, type ProviderName } from '../execution-provider.js';
 import { buildFeatureGraph, PATCHES_OUTPUT } from './feature-graph.js';
-import { gaussianMatrix } from './random.js';
+import { gaussianMatrix } from '../../common/random.js';
 import type { PatchCoreConfig } from './config.js';
 import { StationFault } from '../../common/result.js';
 

@@ -4,6 +4,7 @@
  * Samples are rows of a Float32Array [n, d]. Deterministic for a given seed.
  */
 import { StationFault } from '../../common/result.js';
+import { mulberry32 } from '../../common/random.js';
 
 export interface ClassifierParams {
   readonly dims: number;
@@ -32,17 +33,6 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { hidden: 32, epochs: 12, batchSize: 256, learningRate: 0.003, l2: 1e-4, seed: 1 };
 
-/** Mulberry32: small, seeded, good enough for shuffling and initialisation. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function computeStandardisation(x: Float32Array, n: number, d: number): { mean: Float32Array; std: Float32Array } {
   const mean = new Float64Array(d);
@@ -112,7 +102,7 @@ export function trainClassifier(
   init?: ClassifierParams,
 ): ClassifierParams {
   if (index.length === 0) throw new StationFault('invalid-input', 'no training samples');
-  const rand = rng(opts.seed);
+  const rand = mulberry32(opts.seed);
   const H = opts.hidden;
   const rows = Math.max(1, H);
   const w1 = init ? Float32Array.from(init.w1) : new Float32Array(rows * d);

@@ -1,15 +1,19 @@
 /**
- * Patch features for the supervised model: the frozen backbone's stride-8 map (optionally the stride-16 map
- * upsampled and concatenated), 3x3 local average, as a row-major [cells, dims] matrix.
+ * Patch features for the supervised model: the whole image resized (longer side = inputSize), then PatchCore's
+ * locally aware patch-feature graph (patchcore/feature-graph.ts: 3x3 average pooling, deeper levels bilinearly
+ * upsampled to the first level's grid, concatenated) as one ONNX session on the backbone's execution provider.
+ * The graph's `patches` output [1, h, w, D] is the row-major [cells, dims] matrix used here, as is.
  *
  * The backbone comes from the shared loader (manifest-checked, graph cut to the requested outputs).
  */
+import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { StationFault } from '../../common/result.js';
 import type { RawImage } from '../../common/types.js';
 import type { BackboneManifest } from '../backbone/manifest.js';
-import { Backbone } from '../backbone/loader.js';
-import type { ProviderName } from '../execution-provider.js';
+import { loadBackboneGraph, readBackboneManifest, toInputTensor } from '../backbone/loader.js';
+import { createSession, type ProviderName } from '../execution-provider.js';
+import { buildFeatureGraph, PATCHES_OUTPUT } from '../patchcore/feature-graph.js';
 
 /** A dense feature grid: data[(y * width + x) * dims + d]. */
 export interface FeatureGrid {
@@ -42,70 +46,6 @@ export interface FeatureExtractor {
   dispose(): Promise<void>;
 }
 
-/** Bilinear resize of a CHW float map (align_corners = false). */
-function resizeChw(src: Float32Array, c: number, h: number, w: number, oh: number, ow: number): Float32Array {
-  const out = new Float32Array(c * oh * ow);
-  const sy = h / oh;
-  const sx = w / ow;
-  for (let y = 0; y < oh; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5);
-    const y0 = Math.min(h - 1, Math.floor(fy));
-    const y1 = Math.min(h - 1, y0 + 1);
-    const wy = fy - y0;
-    for (let x = 0; x < ow; x++) {
-      const fx = Math.max(0, (x + 0.5) * sx - 0.5);
-      const x0 = Math.min(w - 1, Math.floor(fx));
-      const x1 = Math.min(w - 1, x0 + 1);
-      const wx = fx - x0;
-      for (let k = 0; k < c; k++) {
-        const b = k * h * w;
-        const v =
-          (1 - wy) * ((1 - wx) * src[b + y0 * w + x0] + wx * src[b + y0 * w + x1]) +
-          wy * ((1 - wx) * src[b + y1 * w + x0] + wx * src[b + y1 * w + x1]);
-        out[k * oh * ow + y * ow + x] = v;
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * 3x3 average over CHW maps written as HWC (cells x dims), borders averaged over the valid neighbours:
- * PatchCore's local neighbourhood aggregation, which gives each cell context and tolerance to small shifts.
- */
-function localAverageToHwc(maps: { data: Float32Array; c: number }[], h: number, w: number): Float32Array {
-  const dims = maps.reduce((a, m) => a + m.c, 0);
-  const out = new Float32Array(h * w * dims);
-  const tmp = new Float32Array(h * w);
-  let off = 0;
-  for (const m of maps) {
-    for (let k = 0; k < m.c; k++) {
-      const plane = m.data.subarray(k * h * w, (k + 1) * h * w);
-      // separable box filter: rows, then columns with counts
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          let s = plane[y * w + x];
-          let n = 1;
-          if (x > 0) (s += plane[y * w + x - 1]), n++;
-          if (x < w - 1) (s += plane[y * w + x + 1]), n++;
-          tmp[y * w + x] = s / n;
-        }
-      }
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          let s = tmp[y * w + x];
-          let n = 1;
-          if (y > 0) (s += tmp[(y - 1) * w + x]), n++;
-          if (y < h - 1) (s += tmp[(y + 1) * w + x]), n++;
-          out[(y * w + x) * dims + off + k] = s / n;
-        }
-      }
-    }
-    off += m.c;
-  }
-  return out;
-}
-
 /** Resizes an 8-bit image to the network input size [h, w] (bilinear, by sharp); channels kept. */
 export async function resizeImage(image: RawImage, w: number, h: number): Promise<RawImage> {
   if (image.width === w && image.height === h) return image;
@@ -120,12 +60,14 @@ export async function resizeImage(image: RawImage, w: number, h: number): Promis
 
 export async function createFeatureExtractor(opts: FeatureOptions): Promise<FeatureExtractor> {
   if (opts.layers.length === 0) throw new StationFault('invalid-input', 'no feature layers given');
-  const backbone = await Backbone.load(opts.backbone, opts.layers, opts.provider);
-  const manifest = backbone.manifest;
-  const outs = backbone.outputs;
-  const multiple = Math.max(manifest.input.multipleOf, ...outs.map((o) => o.stride));
-  const dims = outs.reduce((a, o) => a + o.channels, 0);
+  const files = await readBackboneManifest(opts.backbone);
+  const manifest = files.manifest;
+  const outs = opts.layers.map((l) => manifest.features.find((f) => f.name === l));
+  const graph = await loadBackboneGraph(files, opts.layers); // throws for a layer the manifest lacks
+  const multiple = Math.max(manifest.input.multipleOf, ...outs.map((o) => o!.stride));
+  const dims = outs.reduce((a, o) => a + o!.channels, 0);
   const stride = outs[0]!.stride;
+  const { session, provider } = await createSession(buildFeatureGraph(graph, opts.layers), opts.provider);
 
   const inputShape = (width: number, height: number): [number, number] => {
     const s = opts.inputSize / Math.max(width, height);
@@ -133,24 +75,41 @@ export async function createFeatureExtractor(opts: FeatureOptions): Promise<Feat
     return [r(height), r(width)];
   };
 
+  /** Network input [h, w] (multiples of the strides) -> patches [1, h/stride, w/stride, D]. */
+  const run = async (canvas: RawImage): Promise<FeatureGrid> => {
+    const m = manifest.input;
+    const input = new ort.Tensor('float32', toInputTensor(canvas, m), [1, 3, canvas.height, canvas.width]);
+    const out = (await session.run({ [m.name]: input }))[PATCHES_OUTPUT]!;
+    const [, gh, gw, d] = out.dims as number[];
+    if (d !== dims || gh! * stride !== canvas.height || gw! * stride !== canvas.width) {
+      throw new StationFault(
+        'bad-model',
+        `backbone '${manifest.id}': layers ${opts.layers.join(', ')} gave a ${gh}x${gw}x${d} grid for a ${canvas.height}x${canvas.width} input; the manifest says stride ${stride}, ${dims} channels`,
+      );
+    }
+    return { width: gw!, height: gh!, dims, stride, data: out.data as Float32Array };
+  };
+
+  try {
+    // One small run checks the graph against the manifest (channels, stride) before any real image.
+    const s = multiple * 2;
+    await run({ width: s, height: s, channels: 1, data: new Uint8Array(s * s).fill(128) });
+  } catch (e) {
+    await session.release().catch(() => {});
+    throw e;
+  }
+
   return {
     manifest,
-    executionProvider: backbone.executionProvider,
+    executionProvider: provider,
     dims,
     inputShape,
     async extract(image: RawImage): Promise<FeatureGrid> {
       const [h, w] = inputShape(image.width, image.height);
-      const maps = await backbone.extract(await resizeImage(image, w, h));
-      const gh = h / stride;
-      const gw = w / stride;
-      const resized = maps.map((m) => ({
-        c: m.channels,
-        data: m.height === gh && m.width === gw ? m.data : resizeChw(m.data, m.channels, m.height, m.width, gh, gw),
-      }));
-      return { width: gw, height: gh, dims, stride, data: localAverageToHwc(resized, gh, gw) };
+      return run(await resizeImage(image, w, h));
     },
     async dispose() {
-      await backbone.dispose();
+      await session.release();
     },
   };
 }

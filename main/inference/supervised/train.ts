@@ -11,7 +11,8 @@ import type { ProgressFn, RawImage } from '../../common/types.js';
 import type { ModelInfo, ValidationScore } from '../model.js';
 import type { ProviderName } from '../execution-provider.js';
 import { dihedralSet, transformImage, transformPixels } from './augment.js';
-import { computeStandardisation, predict, rng, trainClassifier, type ClassifierParams } from './classifier.js';
+import { computeStandardisation, predict, trainClassifier, type ClassifierParams } from './classifier.js';
+import { mulberry32 } from '../../common/random.js';
 import { createFeatureExtractor, type FeatureExtractor } from './features.js';
 import { boxesToMask, cellCoverage, LABEL_DEFECT, LABEL_GOOD, patchLabels, type RectLike } from './labels.js';
 import { SUPERVISED_FORMAT_VERSION, SupervisedModel, type SupervisedParams } from './model.js';
@@ -206,7 +207,7 @@ export function fitPatchClassifier(
   const neg: number[] = [];
   for (let i = 0; i < rows.n; i++) (labels[i] ? pos : neg).push(i);
   if (pos.length === 0) throw new StationFault('invalid-input', 'no defect patches: the annotated regions are too small for the patch grid');
-  const rand = rng(opts.seed);
+  const rand = mulberry32(opts.seed);
   // Fisher-Yates prefix: a random subset of good patches for the first round
   const negShuffled = Int32Array.from(neg);
   const k = Math.min(opts.negatives, negShuffled.length);

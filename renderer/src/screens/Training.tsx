@@ -3,9 +3,8 @@
  * evaluate it on a labelled folder and look at the results as an image grid (good row, defect row) with
  * heatmaps. Long jobs show progress and can be cancelled; their outcome stays listed.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { DatasetInfo, EvaluateResult, GenerateResult, JobInfo, MediaRef, ModelSummary, TrainResult, ValidationScoreDto } from '../../../main/common/api.js';
-import type { Box } from '../../../main/common/types.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { DatasetInfo, EvaluateResult, EvaluationPreview, GenerateResult, JobInfo, ModelSummary, TrainResult, ValidationScoreDto } from '../../../main/common/api.js';
 import { useErrors } from '../components/Feedback.js';
 import { FolderField } from '../components/FolderField.js';
 import { JobCard } from '../components/JobCard.js';
@@ -13,19 +12,6 @@ import { useStation } from '../connection.js';
 import { fmtPct, fmtScore, fmtTime, useCall, useEvent, useLoad } from '../lib/hooks.js';
 import { useJobOutcome, useJobs } from '../lib/jobs.js';
 import { usePersistent } from '../lib/persist.js';
-
-/** Shape the engine may add to EvaluateResult (see scratch/api-requests.md); read defensively. */
-interface EvaluationPreview {
-  readonly name: string;
-  readonly label: 0 | 1;
-  readonly defectType?: string;
-  readonly score: number;
-  readonly width: number;
-  readonly height: number;
-  readonly frame: MediaRef;
-  readonly heatmap: MediaRef | null;
-  readonly boxes?: readonly Box[];
-}
 
 export function Training() {
   const { api, info } = useStation();
@@ -39,6 +25,8 @@ export function Training() {
   const [backbone, setBackbone] = usePersistent('train.backbone', '');
   const [maxImages, setMaxImages] = usePersistent<number | ''>('train.max', '');
   const [coreset, setCoreset] = usePersistent<number | ''>('train.coreset', '');
+  const [kind, setKind] = usePersistent<'patchcore' | 'supervised'>('train.kind', 'patchcore');
+  const [annotated, setAnnotated] = usePersistent('train.annotated', '');
   const [advanced, setAdvanced] = usePersistent('train.advanced', '');
   const [perImage, setPerImage] = usePersistent('gen.per', 4);
   const [genOut, setGenOut] = usePersistent('gen.out', '');
@@ -50,6 +38,8 @@ export function Training() {
   const [evalJob, setEvalJob] = useState<string | null>(null);
   const [generated, setGenerated] = useState<GenerateResult | null>(null);
   const [evaluation, setEvaluation] = useState<(EvaluateResult & { folder?: string }) | null>(null);
+  // The folder of the evaluation job in flight (the form's, or the shown results' when re-rendering heatmaps).
+  const evalJobFolder = useRef('');
 
   const models = useLoad('Models', (a) => a.models.list());
   useEvent(api.models.onChanged, () => models.reload());
@@ -59,7 +49,7 @@ export function Training() {
       if (j.state === 'failed' && j.error) report(j.title, { kind: j.error.kind as never, message: j.error.message });
       if (j.state !== 'done') return;
       if (j.kind === 'generate') setGenerated(j.result as GenerateResult);
-      if (j.kind === 'evaluate') setEvaluation({ ...(j.result as EvaluateResult), folder: evalFolder.trim() });
+      if (j.kind === 'evaluate') setEvaluation({ ...(j.result as EvaluateResult), folder: evalJobFolder.current });
       if (j.kind === 'train') {
         models.reload();
         // Show the new model's validation scores right away (good row / defect row), as an evaluation would.
@@ -79,7 +69,7 @@ export function Training() {
         }
       }
     },
-    [report, models, api, evalFolder, valFolder, goodFolder],
+    [report, models, api, valFolder, goodFolder],
   );
   const tJob = useJobOutcome(jobs, trainJob, onJobDone);
   const gJob = useJobOutcome(jobs, genJob, onJobDone);
@@ -96,7 +86,7 @@ export function Training() {
         return null;
       }
     }
-    if (coreset !== '') extra = { ...extra, coreset: { ...((extra.coreset as object) ?? {}), ratio: coreset } };
+    if (coreset !== '' && kind === 'patchcore') extra = { ...extra, coreset: { ...((extra.coreset as object) ?? {}), ratio: coreset } };
     return Object.keys(extra).length ? extra : undefined;
   };
 
@@ -111,6 +101,8 @@ export function Training() {
         maxImages: maxImages === '' ? undefined : maxImages,
         validationFolder: valFolder.trim() || undefined,
         config: cfg,
+        kind,
+        annotatedFolder: kind === 'supervised' ? annotated.trim() || undefined : undefined,
       }),
     );
     if (r) {
@@ -127,15 +119,15 @@ export function Training() {
       void track(r.jobId);
     }
   };
-  const evaluate = async () => {
-    const r = await run('Evaluate', () =>
-      api.models.evaluate({ folder: evalFolder.trim(), maxImages: evalMax === '' ? undefined : evalMax }),
-    );
+  const startEvaluation = async (folder: string, maxImages?: number, modelId?: string) => {
+    const r = await run('Evaluate', () => api.models.evaluate({ folder, maxImages, modelId }));
     if (r) {
+      evalJobFolder.current = folder;
       setEvalJob(r.jobId);
       void track(r.jobId);
     }
   };
+  const evaluate = () => startEvaluation(evalFolder.trim(), evalMax === '' ? undefined : evalMax);
 
   const backbones = info?.backbones ?? [];
   const active = models.value?.find((m) => m.active) ?? null;
@@ -179,6 +171,17 @@ export function Training() {
 
         <div className="panel stack">
           <h2>3 · Train</h2>
+          <div className="row" role="radiogroup" aria-label="Model kind" data-testid="train-kind">
+            <button type="button" className="btn" aria-pressed={kind === 'patchcore'} data-testid="kind-patchcore" onClick={() => setKind('patchcore')} title="Anomaly detection: learns from good images only">
+              PatchCore
+            </button>
+            <button type="button" className="btn" aria-pressed={kind === 'supervised'} data-testid="kind-supervised" onClick={() => setKind('supervised')} title="Patch classifier: learns from annotated defects + good images">
+              Supervised
+            </button>
+          </div>
+          {kind === 'supervised' ? (
+            <FolderField label="Annotated folder (defect boxes from the Annotate screen)" value={annotated} onChange={setAnnotated} testId="train-annotated" />
+          ) : null}
           <div className="row">
             <label className="field" style={{ flex: 1 }}>
               <span>Model name</span>
@@ -202,18 +205,18 @@ export function Training() {
               <span>max images</span>
               <input className="input num" type="number" min={1} value={maxImages} data-testid="train-max" onChange={(e) => setMaxImages(e.target.value === '' ? '' : Math.max(1, Number(e.target.value)))} />
             </label>
-            <label className="field" style={{ width: 130 }}>
+            <label className="field" style={{ width: 130, display: kind === 'patchcore' ? undefined : 'none' }}>
               <span>coreset ratio</span>
               <input className="input num" type="number" min={0.001} max={1} step={0.01} value={coreset} placeholder="default" onChange={(e) => setCoreset(e.target.value === '' ? '' : Number(e.target.value))} />
             </label>
           </div>
           <FolderField label="Validation folder (good + defect, optional)" value={valFolder} onChange={setValFolder} testId="train-validation" />
           <details>
-            <summary className="small muted">Advanced config (JSON, PatchCore fields)</summary>
+            <summary className="small muted">Advanced config (JSON, {kind === 'patchcore' ? 'PatchCore' : 'supervised training'} fields)</summary>
             <textarea className="input mono small" style={{ width: '100%' }} value={advanced} data-testid="train-advanced" placeholder='{"mapSigma": 4}' onChange={(e) => setAdvanced(e.target.value)} />
           </details>
-          <button className="btn primary" data-testid="train-start" disabled={busy || !goodFolder.trim() || running(tJob)} onClick={() => void train()}>
-            Train model
+          <button className="btn primary" data-testid="train-start" disabled={busy || !goodFolder.trim() || (kind === 'supervised' && !annotated.trim()) || running(tJob)} onClick={() => void train()}>
+            Train {kind === 'supervised' ? 'supervised model' : 'model'}
           </button>
         </div>
 
@@ -237,7 +240,12 @@ export function Training() {
           <h2>Jobs</h2>
           {jobs.length ? jobs.slice(0, 6).map((j) => <JobCard key={j.id} job={j} />) : <div className="muted small">No jobs yet.</div>}
         </div>
-        <EvaluationPanel evaluation={evaluation} />
+        <EvaluationPanel
+          evaluation={evaluation}
+          rendering={running(eJob)}
+          // Heatmaps come with an evaluation: re-evaluate the shown folder (same model, same image cap).
+          onRender={(e) => e.folder && void startEvaluation(e.folder, e.images, e.modelId)}
+        />
         <ModelsPanel models={models.value ?? []} onChange={models.reload} />
       </div>
     </div>
@@ -301,65 +309,29 @@ function DatasetSummary({ path, onSuggestValidation }: { path: string; onSuggest
   );
 }
 
-type Rendered = Pick<EvaluationPreview, 'frame' | 'heatmap' | 'boxes'> & { readonly score: number };
-
 /**
- * Heatmaps for the grid's images when the engine sent none: runs the evaluated folder once through the live
- * pipeline (without logging) and keeps each frame's overlay by its relative name. This replaces a running
- * live inspection, so it asks first.
+ * Results of an evaluation (or of training's validation): metrics, then the good row and the defect row. With
+ * previews (sent by an evaluation) each cell is the frame with its heatmap on the station's fixed scale and the
+ * boxes; without (training's validation scores), thumbnails and scores, and "Show heatmaps" evaluates the folder.
  */
-function useRenderedHeatmaps(folder: string | undefined, wanted: readonly string[]) {
-  const { api } = useStation();
-  const { run } = useCall();
-  const [rendered, setRendered] = useState<ReadonlyMap<string, Rendered>>(new Map());
-  const [state, setState] = useState<'idle' | 'running' | 'done'>('idle');
-  const wantedSet = useMemo(() => new Set(wanted), [wanted]);
-  const active = state === 'running';
-  useEvent(active ? api.live.onFrame : undefined, (f) => {
-    if (!f.name || !wantedSet.has(f.name)) return;
-    setRendered((m) => new Map(m).set(f.name!, { frame: f.frame, heatmap: f.heatmap, boxes: f.boxes, score: f.score }));
-  });
-  useEvent(active ? api.live.onState : undefined, (s) => {
-    if (!s.running || s.source.state === 'ended' || s.source.state === 'error') setState('done');
-  });
-  useEffect(() => {
-    if (active && wanted.every((n) => rendered.has(n))) {
-      setState('done');
-      void api.live.stop();
-    }
-  }, [active, rendered, wanted, api]);
-  const start = async () => {
-    if (!folder) return;
-    const live = await run('Live state', () => api.live.state());
-    if (live?.running && !window.confirm('Rendering heatmaps uses the live pipeline and stops the running live inspection. Continue?')) return;
-    // Names are relative to test/ for an MVTec category folder, to the folder itself otherwise.
-    const root = await testRoot(folder);
-    setRendered(new Map());
-    setState('running');
-    const r = await run('Render heatmaps', () => api.live.start({ source: { kind: 'folder', path: root, recursive: true, fps: 2, loop: false }, store: false }));
-    if (!r) setState('idle');
-  };
-  const testRoot = async (f: string): Promise<string> => {
-    const sep = f.includes('\\') && !f.includes('/') ? '\\' : '/';
-    const candidate = `${f.replace(/[\\/]+$/, '')}${sep}test`;
-    const l = await api.system.listFolder({ path: candidate });
-    return l.ok ? candidate : f;
-  };
-  return { rendered, state, start, done: wanted.filter((n) => rendered.has(n)).length };
-}
-
-function EvaluationPanel({ evaluation }: { evaluation: (EvaluateResult & { folder?: string }) | null }) {
+function EvaluationPanel({
+  evaluation,
+  rendering,
+  onRender,
+}: {
+  evaluation: (EvaluateResult & { folder?: string }) | null;
+  rendering: boolean;
+  onRender: (e: EvaluateResult & { folder?: string }) => void;
+}) {
   const { mediaUrl } = useStation();
   const [opacity, setOpacity] = usePersistent('grid.opacity', 0.55);
-  const previews = (evaluation as (EvaluateResult & { previews?: readonly EvaluationPreview[] }) | null)?.previews;
+  const previews = evaluation?.previews?.length ? evaluation.previews : undefined;
   const byClass = useMemo(() => {
     const good: (EvaluationPreview | ValidationScoreDto)[] = [];
     const bad: (EvaluationPreview | ValidationScoreDto)[] = [];
     for (const s of previews ?? evaluation?.scores ?? []) (s.label === 1 ? bad : good).push(s);
     return { good: good.slice(0, 12), bad: bad.slice(0, 12) };
   }, [evaluation, previews]);
-  const shownNames = useMemo(() => (previews ? [] : [...byClass.good, ...byClass.bad].map((s) => s.name)), [byClass, previews]);
-  const heat = useRenderedHeatmaps(evaluation?.folder, shownNames);
   if (!evaluation) {
     return (
       <div className="panel">
@@ -370,37 +342,48 @@ function EvaluationPanel({ evaluation }: { evaluation: (EvaluateResult & { folde
   }
   const m = evaluation.metrics;
   const keys = Object.keys(m).filter((k) => typeof m[k] === 'number');
-  const withHeat = !!previews || heat.rendered.size > 0;
-  const cell = (s: EvaluationPreview | ValidationScoreDto, i: number) => {
-    const p: Rendered | null = 'frame' in s ? s : (heat.rendered.get(s.name) ?? null);
-    return (
-      <div key={i} className={`img-cell ${s.label ? 'ng' : 'ok'}`} data-testid="grid-cell" title={s.name}>
-        {p ? (
-          <div className="stacked">
-            <img src={mediaUrl(p.frame)} alt={s.name} />
-            {p.heatmap ? <img src={mediaUrl(p.heatmap)} alt="" className="heat" data-testid="grid-heat" style={{ opacity }} /> : null}
-          </div>
-        ) : (
-          <PreviewImage name={s.name} base={evaluation?.folder} />
-        )}
-        <div className="cap mono">
-          <span>{s.defectType ?? (s.label ? 'defect' : 'good')}</span>
-          <span>{fmtScore(s.score)}</span>
+  const cell = (s: EvaluationPreview | ValidationScoreDto, i: number) => (
+    <div key={i} className={`img-cell ${s.label ? 'ng' : 'ok'}`} data-testid="grid-cell" title={s.path ?? s.name}>
+      {'frame' in s ? (
+        <div className="stacked">
+          <img src={mediaUrl(s.frame)} alt={s.name} />
+          {s.heatmap ? <img src={mediaUrl(s.heatmap)} alt="" className="heat" data-testid="grid-heat" style={{ opacity }} /> : null}
+          {s.boxes.length ? (
+            <svg viewBox={`0 0 ${s.width} ${s.height}`} style={{ position: 'absolute', inset: 0, width: '100%', height: '100%' }}>
+              {s.boxes.map((b, k) => (
+                <rect key={k} x={b.x} y={b.y} width={b.w} height={b.h} fill="none" stroke="#ff3b30" strokeWidth={Math.max(2, s.width / 200)} />
+              ))}
+            </svg>
+          ) : null}
         </div>
+      ) : (
+        <PreviewImage name={s.name} path={s.path} base={evaluation.folder} />
+      )}
+      <div className="cap mono">
+        <span>{s.defectType ?? (s.label ? 'defect' : 'good')}</span>
+        <span>{fmtScore(s.score)}</span>
       </div>
-    );
-  };
+    </div>
+  );
+  const state = rendering ? 'running' : previews ? 'done' : 'idle';
   return (
     <div className="panel stack" data-testid="evaluation">
       <header>
         <h2>Results — {evaluation.images} images</h2>
         <span className="spacer" />
-        {!previews && evaluation.folder ? (
-          <button className="btn small" data-testid="render-heatmaps" data-state={heat.state} disabled={heat.state === 'running'} onClick={() => void heat.start()}>
-            {heat.state === 'running' ? `Rendering heatmaps… ${heat.done}/${shownNames.length}` : 'Show heatmaps'}
+        {evaluation.folder ? (
+          <button
+            className="btn small"
+            data-testid="render-heatmaps"
+            data-state={state}
+            disabled={rendering}
+            title={previews ? 'Evaluate again (e.g. after a threshold change: heatmaps are drawn relative to the threshold)' : 'Evaluate this folder to render heatmaps'}
+            onClick={() => onRender(evaluation)}
+          >
+            {rendering ? 'Rendering heatmaps…' : previews ? 'Re-render heatmaps' : 'Show heatmaps'}
           </button>
         ) : null}
-        {withHeat ? (
+        {previews ? (
           <label className="row small">
             heatmap
             <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
@@ -417,26 +400,26 @@ function EvaluationPanel({ evaluation }: { evaluation: (EvaluateResult & { folde
           </div>
         ))}
       </div>
-      <div className="grid-row-title">Good</div>
+      <div className="grid-row-title">Good{previews ? ` — ${byClass.good.length} of ${evaluation.scores.filter((s) => s.label === 0).length}` : ''}</div>
       <div className="img-grid">{byClass.good.map(cell)}</div>
-      <div className="grid-row-title">Defect</div>
+      <div className="grid-row-title">Defect{previews ? ` — ${byClass.bad.length} of ${evaluation.scores.filter((s) => s.label === 1).length}` : ''}</div>
       <div className="img-grid">{byClass.bad.map(cell)}</div>
     </div>
   );
 }
 
 /**
- * A scored image as a thumbnail (datasets.preview). Names are relative to the evaluated folder, or to its test/
- * sub-folder for an MVTec category folder; absolute names are used as they are. Shows the name when no image loads.
+ * A scored image as a thumbnail (datasets.preview): its server path when the engine sent one; otherwise names are
+ * relative to the evaluated folder, or to its test/ sub-folder for an MVTec category folder. Shows the name when no image loads.
  */
-function PreviewImage({ name, base }: { name: string; base?: string }) {
+function PreviewImage({ name, path, base }: { name: string; path?: string; base?: string }) {
   const { api } = useStation();
   const [src, setSrc] = useState<string | null>(null);
   useEffect(() => {
     const absolute = /^([a-zA-Z]:)?[\\/]/.test(name);
     const sep = base && base.includes('\\') && !base.includes('/') ? '\\' : '/';
     const join = (...p: string[]) => p.map((x, i) => (i === 0 ? x.replace(/[\\/]+$/, '') : x)).join(sep);
-    const candidates = absolute ? [name] : base ? [join(base, name), join(base, 'test', name)] : [];
+    const candidates = path ? [path] : absolute ? [name] : base ? [join(base, name), join(base, 'test', name)] : [];
     let live = true;
     void (async () => {
       for (const path of candidates) {
@@ -448,7 +431,7 @@ function PreviewImage({ name, base }: { name: string; base?: string }) {
     return () => {
       live = false;
     };
-  }, [api, name, base]);
+  }, [api, name, path, base]);
   if (src) return <img src={src} alt={name} />;
   return <div className="no-image mono small">{name.split(/[\\/]/).slice(-2).join('/')}</div>;
 }

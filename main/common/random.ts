@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers for reproducible dataset variants. Pure.
+ * Seeded pseudo-random numbers, so dataset variants, coresets and training are reproducible. Pure.
  * mulberry32: 32-bit state, fast, good enough for drawing transform parameters (not for cryptography).
  */
 
@@ -51,4 +51,19 @@ export function hashSeed(...parts: ReadonlyArray<string | number>): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** [rows, cols] matrix of N(0, 1/cols) entries (Box-Muller), row-major. */
+export function gaussianMatrix(rows: number, cols: number, seed: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const out = new Float32Array(rows * cols);
+  const scale = 1 / Math.sqrt(cols);
+  for (let i = 0; i < out.length; i += 2) {
+    const u = Math.max(rnd(), 1e-12);
+    const v = rnd();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out[i] = r * Math.cos(2 * Math.PI * v) * scale;
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * v) * scale;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, hashSeed, mulberry32 } from '../../main/dataset/rng.js';
+import { createRng, hashSeed, mulberry32 } from '../main/common/random.js';
 
 test('mulberry32 is deterministic, seed-dependent and uniform-ish in [0, 1)', () => {
   const a = mulberry32(42);
