@@ -10,7 +10,10 @@ import { listImages } from '../camera/folder-source.js';
 import { renderDemoPart, type DemoDefect } from '../camera/demo-parts.js';
 import { encodePng } from '../node/image-io.js';
 import { writeFileAtomic } from '../dataset/generate.js';
-import { trainPatchCore, savePatchCore, scoreLabelled, loadImage, type LabelledImage, type PatchCoreModel } from '../inference/patchcore/index.js';
+import { trainPatchCore, savePatchCore } from '../inference/patchcore/index.js';
+import { scoreLabelled, loadImage, type LabelledImage } from '../inference/validation.js';
+import { loadModel } from '../inference/load-model.js';
+import type { InspectionModel } from '../inference/model.js';
 import type { ValidationScore } from '../inference/model.js';
 import { auroc, bestF1 } from '../evaluation/metrics.js';
 import { MediaStore } from '../pipeline/media-store.js';
@@ -98,11 +101,9 @@ export async function runEvaluation(reg: ModelRegistry, req: EvalReq, ctx: JobCo
   const id = req.modelId ?? reg.activeId();
   if (!id) throw new StationFault('not-found', 'no model to evaluate: train or activate one first');
   const rec = reg.get(id);
-  if (rec.kind !== 'patchcore') throw new StationFault('invalid-input', `evaluation of ${rec.kind} models is not available here; use the CLI`);
   const items = await labelledImagesOf(req.folder, req.maxImages);
   const pathOf = new Map(items.map((it) => [it.name, typeof it.source === 'string' ? it.source : undefined]));
-  const { loadPatchCore } = await import('../inference/patchcore/index.js');
-  const model = await loadPatchCore(rec.artifactPath);
+  const model = await loadModel(rec.artifactPath);
   try {
     const scores = await scoreLabelled(model, items, ctx.progress, ctx.signal);
     const s = scores.map((x) => x.score);
@@ -151,7 +152,7 @@ export function pickPreviews(scores: readonly ValidationScore[], perClass: numbe
 
 /** Runs the full inference (map + boxes at `threshold`) on the chosen images and writes frame + heatmap media. */
 async function renderPreviews(
-  model: PatchCoreModel,
+  model: InspectionModel,
   chosen: readonly ValidationScore[],
   pathOf: ReadonlyMap<string, string | undefined>,
   threshold: number,

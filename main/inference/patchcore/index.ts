@@ -2,5 +2,5 @@
 export { DEFAULT_BACKBONE, DEFAULT_PATCHCORE_CONFIG, PatchCoreConfigSchema, resolveConfig, type PatchCoreConfig } from './config.js';
 export { PatchCoreModel, type MemoryBank } from './model.js';
 export { PatchExtractor, type PatchSet } from './patch-extractor.js';
-export { trainPatchCore, scoreLabelled, loadImage, type TrainPatchCoreOptions, type TrainReport, type LabelledImage, type ImageSource } from './train.js';
+export { trainPatchCore, type TrainPatchCoreOptions, type TrainReport } from './train.js';
 export { savePatchCore, loadPatchCore, PATCHCORE_FORMAT_VERSION } from './artifact.js';

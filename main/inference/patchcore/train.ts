@@ -5,10 +5,10 @@
  * images are needed to get a sensible starting threshold.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProgressFn, RawImage } from '../../common/types.js';
+import type { ProgressFn } from '../../common/types.js';
 import { StationFault } from '../../common/result.js';
-import { decodeImage } from '../../node/image-io.js';
-import type { ModelInfo, ValidationScore } from '../model.js';
+import { loadImage, scoreLabelled, sourceLabel as label, type ImageSource, type LabelledImage } from '../validation.js';
+import type { ModelInfo } from '../model.js';
 import type { ProviderName } from '../execution-provider.js';
 import { DEFAULT_PATCHCORE_CONFIG, resolveConfig, type DeepPartial, type PatchCoreConfig } from './config.js';
 import { readBackboneManifest } from '../backbone/loader.js';
@@ -18,15 +18,6 @@ import { PatchCoreModel, type MemoryBank } from './model.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
 import { reweightedScore } from './scoring.js';
 import { PATCHCORE_FORMAT_VERSION } from './artifact.js';
-
-export type ImageSource = string | RawImage;
-
-export interface LabelledImage {
-  readonly source: ImageSource;
-  readonly name: string;
-  readonly label: 0 | 1;
-  readonly defectType?: string;
-}
 
 export interface TrainPatchCoreOptions {
   /** Normal images only. */
@@ -46,14 +37,6 @@ export interface TrainReport {
   readonly bankSize: number;
   readonly trainScores: number[];
   readonly seconds: number;
-}
-
-function label(src: ImageSource): string {
-  return typeof src === 'string' ? src : `<image ${src.width}x${src.height}>`;
-}
-
-export async function loadImage(src: ImageSource): Promise<RawImage> {
-  return typeof src === 'string' ? decodeImage(src, { channels: 3 }) : src;
 }
 
 function checkAbort(signal?: AbortSignal): void {
@@ -177,26 +160,3 @@ async function leaveOneOutScores(
   }
 }
 
-/** Scores labelled images (skipping undecodable ones). */
-export async function scoreLabelled(
-  model: PatchCoreModel,
-  images: readonly LabelledImage[],
-  onProgress?: ProgressFn,
-  signal?: AbortSignal,
-): Promise<ValidationScore[]> {
-  const out: ValidationScore[] = [];
-  for (const [i, im] of images.entries()) {
-    checkAbort(signal);
-    onProgress?.({ stage: 'validation', done: i, total: images.length, message: im.name });
-    try {
-      const ps = await model.extractor.extract(await loadImage(im.source));
-      const { score } = await model.scorePatches(ps);
-      out.push({ name: im.name, score, label: im.label, ...(im.defectType ? { defectType: im.defectType } : {}) });
-    } catch (e) {
-      if (e instanceof StationFault && (e.kind === 'corrupt-image' || e.kind === 'invalid-input')) continue;
-      throw e;
-    }
-  }
-  onProgress?.({ stage: 'validation', done: images.length, total: images.length });
-  return out;
-}
