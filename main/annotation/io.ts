@@ -2,26 +2,16 @@
  * Node-side annotation files: MVTec ground-truth masks imported as boxes, COCO JSON and YOLO txt written
  * atomically (temp file + rename) and read back.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { StationFault } from '../common/result.js';
 import { decodeImage, isImagePath } from '../node/image-io.js';
 import { fromCoco, toCoco } from './coco.js';
 import { masksToBoxes } from './masks.js';
 import { fromYolo, toYolo } from './yolo.js';
 import type { ImageAnnotation } from './types.js';
+import { writeFileAtomicSync } from '../node/atomic-write.js';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 /**
  * Annotations of every image in `<dataset>/test/<type>` from `<dataset>/ground_truth/<type>/<stem>_mask.png`
@@ -46,7 +36,7 @@ export async function annotationsFromMvtec(dataset: string, type: string, opts: 
 }
 
 export function writeCocoFile(path: string, annotations: readonly ImageAnnotation[], categories: readonly string[]): void {
-  writeFileAtomic(path, JSON.stringify(toCoco(annotations, categories), null, 1));
+  writeFileAtomicSync(path, JSON.stringify(toCoco(annotations, categories), null, 1));
 }
 
 export function readCocoFile(path: string): { annotations: ImageAnnotation[]; categories: string[] } {
@@ -57,9 +47,9 @@ export function readCocoFile(path: string): { annotations: ImageAnnotation[]; ca
 /** Writes `<dir>/labels/<stem>.txt` per image and `<dir>/classes.txt`. */
 export function writeYoloDir(dir: string, annotations: readonly ImageAnnotation[], classes: readonly string[]): void {
   for (const a of annotations) {
-    writeFileAtomic(join(dir, 'labels', `${basename(a.image).replace(/\.[^.]+$/, '')}.txt`), toYolo(a, classes));
+    writeFileAtomicSync(join(dir, 'labels', `${basename(a.image).replace(/\.[^.]+$/, '')}.txt`), toYolo(a, classes));
   }
-  writeFileAtomic(join(dir, 'classes.txt'), classes.join('\n') + '\n');
+  writeFileAtomicSync(join(dir, 'classes.txt'), classes.join('\n') + '\n');
 }
 
 /** Reads YOLO labels back for known images (sizes are not in YOLO files). Missing label file = no boxes. */

@@ -1,6 +1,6 @@
 /** CLI output helpers: aligned tables, progress on stderr, JSON files written atomically. */
-import { writeFile, rename, mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../node/atomic-write.js';
 import type { Progress } from '../common/types.js';
 
 export function table(headers: string[], rows: (string | number | null)[][]): string {
@@ -31,9 +31,5 @@ export function progressPrinter(quiet = false): (p: Progress) => void {
 }
 
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  const full = resolve(path);
-  await mkdir(dirname(full), { recursive: true });
-  const tmp = `${full}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, full);
+  await writeFileAtomic(resolve(path), JSON.stringify(value, null, 2));
 }

@@ -8,13 +8,14 @@
  * skipped and listed with its reason; cancellation stops between images (files already written stay whole,
  * the manifest is written only by a completed run).
  */
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { StationFault, toStationError } from '../common/result.js';
 import type { ErrorKind } from '../common/result.js';
 import type { ProgressFn, RawImage } from '../common/types.js';
 import { decodeImage, encodePng } from '../node/image-io.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 import { repoRoot } from '../node/paths.js';
 import { foregroundMask } from '../imaging/segment.js';
 import type { ForegroundMask } from '../imaging/segment.js';
@@ -88,17 +89,6 @@ export interface GenerateManifest {
 
 export const MANIFEST_FILE = 'manifest.json';
 
-/** Writes bytes to `path` through a temp file in the same folder and a rename, so no half file is left. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
 
 async function toolVersion(): Promise<string> {
   try {

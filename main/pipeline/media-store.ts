@@ -3,12 +3,12 @@
  * `<dataDir>/media`, addressed by MediaRef (relative path). Written via temp + rename, so a reader or a crash
  * never sees half a file.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { isSafeMediaRef } from '../common/media.js';
 import { StationFault } from '../common/result.js';
 import type { RawImage } from '../common/types.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 
 export interface SavedFrame {
   readonly frame: string;
@@ -17,7 +17,6 @@ export interface SavedFrame {
 
 export class MediaStore {
   readonly root: string;
-  private tmpCounter = 0;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -34,15 +33,7 @@ export class MediaStore {
   /** Writes bytes at `ref` atomically. */
   async write(ref: string, data: Uint8Array): Promise<string> {
     const p = this.pathOf(ref);
-    await mkdir(dirname(p), { recursive: true });
-    const tmp = `${p}.${process.pid}.${this.tmpCounter++}.tmp`;
-    try {
-      await writeFile(tmp, data);
-      await rename(tmp, p);
-    } catch (e) {
-      await rm(tmp, { force: true }).catch(() => {});
-      throw e;
-    }
+    await writeFileAtomic(p, data);
     return ref;
   }
 

@@ -17,7 +17,8 @@ import type {
   ImageAnnotationDto,
 } from '../common/api.js';
 import { StationFault } from '../common/result.js';
-import { annotationsFromMvtec, readCocoFile, writeCocoFile, writeFileAtomic } from '../annotation/io.js';
+import { annotationsFromMvtec, readCocoFile, writeCocoFile } from '../annotation/io.js';
+import { writeFileAtomicSync as writeFileAtomic } from '../node/atomic-write.js';
 import { clipBox, labelsOf, type ImageAnnotation } from '../annotation/types.js';
 import { fromYolo, toYolo } from '../annotation/yolo.js';
 import { listImages } from '../camera/folder-source.js';

@@ -9,7 +9,7 @@ import { listMvtec } from '../dataset/mvtec.js';
 import { listImages } from '../camera/folder-source.js';
 import { renderDemoPart, type DemoDefect } from '../camera/demo-parts.js';
 import { encodePng } from '../node/image-io.js';
-import { writeFileAtomic } from '../dataset/generate.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 import { trainPatchCore, savePatchCore } from '../inference/patchcore/index.js';
 import { scoreLabelled, loadImage, type LabelledImage } from '../inference/validation.js';
 import { loadModel } from '../inference/load-model.js';

@@ -8,7 +8,7 @@
  * CLI: tsx native-models/converter/build.ts [--force] [--only ID[,ID]] [--out DIR] [--nsfwjs DIR]
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BackboneManifestSchema, type BackboneManifest } from '../../main/inference/backbone/manifest.js';
@@ -16,6 +16,7 @@ import { convertLayersModel } from './convert.js';
 import { NSFWJS_BACKBONES, type NsfwjsBackboneSpec } from './nsfwjs.js';
 import { readTfjsLayersModel } from './tfjs-source.js';
 import versionInfo from './version.json' with { type: 'json' };
+import { writeFileAtomicSync } from '../../main/node/atomic-write.js';
 
 export const CONVERTER_VERSION: number = versionInfo.converterVersion;
 
@@ -110,13 +111,6 @@ export function isUpToDate(outDir: string, id: string, nsfwjsVersion: string, so
   }
 }
 
-/** Writes via a temporary file and a rename, so a killed build never leaves a half-written file. */
-function writeAtomic(file: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
 
 /** Converts one nsfwjs model to its feature-only ONNX and manifest (in memory). */
 export function buildBackbone(spec: NsfwjsBackboneSpec, nsfwjsDir: string, nsfwjsVersion: string): { onnx: Uint8Array; manifest: BackboneManifest } {
@@ -165,10 +159,10 @@ export function buildNsfwjsBackbones(options: BuildOptions = {}): BuildResult[] 
     }
     const t0 = performance.now();
     const { onnx, manifest } = buildBackbone(spec, nsfwjsDir, nsfwjsVersion);
-    writeAtomic(modelFile, onnx);
-    writeAtomic(join(outDir, spec.id, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileAtomicSync(modelFile, onnx);
+    writeFileAtomicSync(join(outDir, spec.id, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const stamp: BuildStamp = { converterVersion: CONVERTER_VERSION, sourceHash, nsfwjsVersion, sha256: manifest.sha256! };
-    writeAtomic(stampPath(outDir, spec.id), `${JSON.stringify(stamp, null, 2)}\n`);
+    writeFileAtomicSync(stampPath(outDir, spec.id), `${JSON.stringify(stamp, null, 2)}\n`);
     const ms = performance.now() - t0;
     results.push({ id: spec.id, status: 'built', modelFile, sha256: manifest.sha256!, bytes: onnx.byteLength, ms });
     log(`native-models: built ${spec.id} from nsfwjs ${nsfwjsVersion} (${(onnx.byteLength / 1e6).toFixed(1)} MB, ${manifest.features.length} feature outputs) in ${(ms / 1000).toFixed(1)} s`);

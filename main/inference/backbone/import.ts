@@ -4,14 +4,15 @@
  * needed for them (classifier head, other outputs, unused inputs and weights) is dropped. Channels and
  * stride of each feature map are measured by running the cut model once on a dummy image.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { StationFault } from '../../common/result.js';
-import { encodeModel, type GraphProto, type ModelProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
+import { encodeModel, type GraphProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
 import { pruneModel, readOnnxModel } from '../onnx/prune.js';
 import { BackboneManifestSchema, type BackboneManifest } from './manifest.js';
+import { writeFileAtomicSync } from '../../node/atomic-write.js';
 
 export interface ImportBackboneOptions {
   /** The ONNX file to import. */
@@ -122,12 +123,9 @@ export async function importBackbone(options: ImportBackboneOptions): Promise<Ba
 }
 
 function writeAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, data);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new StationFault('io', `cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }

@@ -3,7 +3,7 @@
  * `weights.bin` (float32 little-endian: mean, std, w1, b1, w2 in that order). Both are written to temp
  * names and renamed, weights first, so a folder with a model.json always has its weights.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { StationFault } from '../../common/result.js';
@@ -12,6 +12,7 @@ import type { ProviderName } from '../execution-provider.js';
 import type { ClassifierParams } from './classifier.js';
 import { createFeatureExtractor } from './features.js';
 import { SUPERVISED_FORMAT_VERSION, SupervisedModel, type SupervisedParams } from './model.js';
+import { writeFileAtomicSync } from '../../node/atomic-write.js';
 
 const ModelJsonSchema = z.object({
   info: z.looseObject({
@@ -54,16 +55,6 @@ function layout(c: { dims: number; hidden: number }): { name: 'mean' | 'std' | '
   ];
 }
 
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 export async function saveSupervisedModel(model: SupervisedModel, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
@@ -80,12 +71,12 @@ export async function saveSupervisedModel(model: SupervisedModel, dir: string): 
   }
   const bytes = new Uint8Array(buf.buffer);
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new StationFault('internal', 'big-endian hosts are not supported');
-  writeAtomic(join(dir, WEIGHTS), bytes);
+  writeFileAtomicSync(join(dir, WEIGHTS), bytes);
   const json = {
     info: model.info,
     classifier: { dims: c.dims, hidden: c.hidden, b2: c.b2, weights: WEIGHTS, byteLength: bytes.byteLength },
   };
-  writeAtomic(join(dir, 'model.json'), JSON.stringify(json, null, 1));
+  writeFileAtomicSync(join(dir, 'model.json'), JSON.stringify(json, null, 1));
 }
 
 /** Reads the classifier and info without loading the backbone (for listing and export). */
