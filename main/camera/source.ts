@@ -61,3 +61,44 @@ export interface RetryOptions {
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
 }
+
+/**
+ * Pause and step for sources that push frames as they arrive (webcam, ffmpeg stream) rather than on their own
+ * clock: while paused only the newest frame is held, and `step` releases it.
+ */
+export class PauseGate {
+  private paused = false;
+  private held: SourceFrame | null = null;
+
+  constructor(private readonly report: (u: SourceStatusUpdate) => void) {}
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.report({ state: 'paused' });
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.report({ state: 'running' });
+  }
+
+  step(emit: ((f: SourceFrame) => void) | null): void {
+    const f = this.held;
+    this.held = null;
+    if (f) emit?.(f);
+  }
+
+  /** Passes the frame on, or holds it (replacing an older one) while paused; returns whether it was passed on. */
+  offer(frame: SourceFrame, emit: ((f: SourceFrame) => void) | null): boolean {
+    if (this.paused) {
+      this.held = frame;
+      return false;
+    }
+    emit?.(frame);
+    return true;
+  }
+}

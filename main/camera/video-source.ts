@@ -12,7 +12,7 @@ import { decodeImage, isImagePath } from '../node/image-io.js';
 import { findFfmpeg, JpegStreamSplitter } from './ffmpeg.js';
 import { FolderSource } from './folder-source.js';
 import { PacedSource } from './paced-source.js';
-import { Backoff, type FrameSource, type RetryOptions, type SourceFrame, type SourceStatusUpdate } from './source.js';
+import { Backoff, PauseGate, type FrameSource, type RetryOptions, type SourceFrame, type SourceStatusUpdate } from './source.js';
 
 export interface VideoSourceOptions extends RetryOptions {
   readonly path: string;
@@ -92,8 +92,7 @@ export class FfmpegVideoSource implements FrameSource {
   private child: ChildProcess | null = null;
   private emit: ((f: SourceFrame) => void) | null = null;
   private running = false;
-  private paused = false;
-  private held: SourceFrame | null = null;
+  private readonly gate = new PauseGate((u) => this.status.fire(u));
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly backoff: Backoff;
   private index = 0;
@@ -115,19 +114,13 @@ export class FfmpegVideoSource implements FrameSource {
   }
 
   pause(): void {
-    this.paused = true;
-    this.status.fire({ state: 'paused' });
+    this.gate.pause();
   }
   resume(): void {
-    this.paused = false;
-    this.status.fire({ state: 'running' });
+    this.gate.resume();
   }
   step(): void {
-    if (this.held) {
-      const f = this.held;
-      this.held = null;
-      this.emit?.(f);
-    }
+    this.gate.step(this.emit);
   }
 
   async stop(): Promise<void> {
@@ -163,11 +156,8 @@ export class FfmpegVideoSource implements FrameSource {
           capturedAt: Date.now(),
           read: () => decodeImage(jpeg, { channels: 3 }),
         };
-        if (this.paused) this.held = frame;
-        else {
-          this.status.fire({ state: 'running' });
-          this.emit?.(frame);
-        }
+        if (!this.gate.isPaused) this.status.fire({ state: 'running' });
+        this.gate.offer(frame, this.emit);
       }
     });
     child.on('error', (e) => void this.retry(`ffmpeg failed to start: ${e.message}`));

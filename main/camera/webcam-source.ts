@@ -4,15 +4,14 @@
  */
 import { Emitter } from '../common/event.js';
 import { decodeImage } from '../node/image-io.js';
-import type { FrameSource, SourceFrame, SourceStatusUpdate } from './source.js';
+import { PauseGate, type FrameSource, type SourceFrame, type SourceStatusUpdate } from './source.js';
 
 export class PushedFrameSource implements FrameSource {
   readonly kind = 'webcam' as const;
   private readonly status = new Emitter<SourceStatusUpdate>();
   readonly onStatus = this.status.event;
   private emit: ((f: SourceFrame) => void) | null = null;
-  private paused = false;
-  private held: SourceFrame | null = null;
+  private readonly gate = new PauseGate((u) => this.status.fire(u));
   private index = 0;
 
   constructor(readonly name: string) {}
@@ -22,19 +21,13 @@ export class PushedFrameSource implements FrameSource {
     this.status.fire({ state: 'running', message: 'waiting for frames from the renderer' });
   }
   pause(): void {
-    this.paused = true;
-    this.status.fire({ state: 'paused' });
+    this.gate.pause();
   }
   resume(): void {
-    this.paused = false;
-    this.status.fire({ state: 'running' });
+    this.gate.resume();
   }
   step(): void {
-    if (this.held) {
-      const f = this.held;
-      this.held = null;
-      this.emit?.(f);
-    }
+    this.gate.step(this.emit);
   }
   async stop(): Promise<void> {
     this.emit = null;
@@ -51,8 +44,7 @@ export class PushedFrameSource implements FrameSource {
       capturedAt,
       read: () => decodeImage(bytes, { channels: 3 }),
     };
-    if (this.paused) this.held = frame;
-    else this.emit(frame);
+    this.gate.offer(frame, this.emit);
     return true;
   }
 }

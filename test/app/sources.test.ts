@@ -9,7 +9,7 @@ import { FolderSource } from '../../main/camera/folder-source.js';
 import { renderDemoPart } from '../../main/camera/demo-parts.js';
 import { createVideoSource, globToRegExp } from '../../main/camera/video-source.js';
 import { JpegStreamSplitter } from '../../main/camera/ffmpeg.js';
-import type { SourceFrame, SourceStatusUpdate } from '../../main/camera/source.js';
+import { PauseGate, type SourceFrame, type SourceStatusUpdate } from '../../main/camera/source.js';
 
 const screw = (n: string) => sharedDir('datasets', 'mvtec-screw', 'train', 'good', n);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,4 +140,22 @@ test('video source: globs and JPEG stream splitting; a video file without ffmpeg
     if (prev === undefined) delete process.env.STATION_FFMPEG;
     else process.env.STATION_FFMPEG = prev;
   }
+});
+
+test('pause gate: while paused only the newest pushed frame is held; step releases it once', () => {
+  const states: string[] = [];
+  const got: string[] = [];
+  const gate = new PauseGate((u) => states.push(u.state));
+  const frame = (name: string) => ({ source: 's', name, capturedAt: 0, read: async () => { throw new Error('unused'); } });
+  const emit = (f: { name: string }) => got.push(f.name);
+  assert.equal(gate.offer(frame('a'), emit), true);
+  gate.pause();
+  assert.equal(gate.offer(frame('b'), emit), false);
+  gate.offer(frame('c'), emit);
+  gate.step(emit);
+  gate.step(emit);
+  gate.resume();
+  gate.offer(frame('d'), emit);
+  assert.deepEqual(got, ['a', 'c', 'd']);
+  assert.deepEqual(states, ['paused', 'running']);
 });
