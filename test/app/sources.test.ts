@@ -147,7 +147,7 @@ test('pause gate: while paused only the newest pushed frame is held; step releas
   const got: string[] = [];
   const gate = new PauseGate((u) => states.push(u.state));
   const frame = (name: string) => ({ source: 's', name, capturedAt: 0, read: async () => { throw new Error('unused'); } });
-  const emit = (f: { name: string }) => got.push(f.name);
+  const emit = (f: SourceFrame): void => void got.push(f.name ?? '');
   assert.equal(gate.offer(frame('a'), emit), true);
   gate.pause();
   assert.equal(gate.offer(frame('b'), emit), false);
