@@ -45,7 +45,7 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<(string | num
     const picks = Array.from({ length: f.images + 3 }, (_, i) => test[Math.floor((i * test.length) / (f.images + 3))]!);
     for (const [i, file] of picks.entries()) {
       const s = performance.now();
-      const img = await decodeImage(file);
+      const img = await decodeImage(file, { channels: model.inputChannels });
       const d = performance.now();
       const out = await model.infer(img);
       const verdict = out.score >= model.info.defaultThreshold ? 'NG' : 'OK';

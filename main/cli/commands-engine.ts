@@ -166,7 +166,7 @@ function inspectCommand(): Command {
       try {
         for (const file of files) {
           try {
-            const img = await decodeImage(file);
+            const img = await decodeImage(file, { channels: model.inputChannels ?? 3 });
             const t0 = performance.now();
             const out = await model.infer(img, { threshold });
             const ms = performance.now() - t0;

@@ -84,7 +84,7 @@ export async function scoreImages(
   for (const [i, im] of images.entries()) {
     if (opts.signal?.aborted) throw new StationFault('cancelled', 'experiment cancelled');
     opts.onProgress?.({ stage: `test ${opts.variant}`, done: i, total: images.length, message: `${im.defectType}/${im.name}` });
-    const img = await decodeImage(im.path);
+    const img = await decodeImage(im.path, { channels: model.inputChannels ?? 3 });
     const t0 = performance.now();
     const out = await model.infer(img);
     const ms = performance.now() - t0;

