@@ -39,7 +39,7 @@ export const NSFWJS_BACKBONES: readonly NsfwjsBackboneSpec[] = [
       probs,
     ],
     multipleOf: 32,
-    recommendedLayers: ['feat_block_6_expand_relu'],
+    recommendedLayers: ['feat_block_6_expand_relu', 'feat_block_10_expand_relu'],
     description:
       'MobileNetV2 1.0 from nsfwjs 4.3.0 (TensorFlow.js layers model), converted to ONNX at install time. ' +
       'Blocks 0-10 are frozen ImageNet weights; only those feature outputs are kept (the classifier head and the ' +

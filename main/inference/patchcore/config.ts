@@ -16,7 +16,11 @@ export const PatchCoreConfigSchema = z.object({
   }),
   /** Only patches on the part enter the memory bank and the score (needs a part on a plain background). */
   foregroundOnly: z.boolean(),
-  /** Random projection of patch features to this many dimensions before the bank; 0 = none. */
+  /**
+   * Random projection of patch features to this many dimensions before the bank (0 = none; no-op when the
+   * features have fewer). 192 keeps the two-layer nsfwjs MobileNetV2 features (576-d) as accurate (AUROC 0.917 vs
+   * 0.908 on all screw defects) and makes the nearest-neighbour search 3x cheaper.
+   */
   projectionDim: z.number().int().min(0),
   coreset: z.object({
     /** Fraction of training patches kept by greedy k-center selection (1 = whole bank). */
@@ -45,7 +49,7 @@ export const DEFAULT_PATCHCORE_CONFIG: Omit<PatchCoreConfig, 'layers'> & { layer
   backbone: DEFAULT_BACKBONE,
   registration: { enabled: true, width: 512, height: 224, boxLength: 1.15, maskDilation: 8, cleanBackground: true },
   foregroundOnly: true,
-  projectionDim: 0,
+  projectionDim: 192,
   coreset: { ratio: 0.5, max: 10000, projectionDim: 128, seed: 0 },
   reweightNeighbours: 9,
   mapSigma: 4,
