@@ -37,9 +37,10 @@ export function anomalyMap(
 
 /**
  * Boxes around connected regions of the map at or above `threshold`, in original image pixels
- * (`scale` = original pixels per map pixel). Regions smaller than `minArea` map pixels are dropped as noise.
+ * (`scale` = original pixels per map pixel). Regions smaller than `minArea` map pixels (12 at scale 4: a 14 x 14 px
+ * patch of the original) are specks of a region grazing the threshold, dropped as noise.
  */
-export function boxesFromMap(map: FloatMap, threshold: number, scale: number, minArea = 4): Box[] {
+export function boxesFromMap(map: FloatMap, threshold: number, scale: number, minArea = 12): Box[] {
   const { width: w, height: h, data } = map;
   const binary = new Uint8Array(w * h);
   for (let i = 0; i < data.length; i++) binary[i] = data[i]! >= threshold ? 1 : 0;
