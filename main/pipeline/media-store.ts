@@ -9,6 +9,7 @@ import { isSafeMediaRef } from '../common/media.js';
 import { StationFault } from '../common/result.js';
 import type { RawImage } from '../common/types.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
+import { rm } from 'node:fs/promises';
 
 export interface SavedFrame {
   readonly frame: string;
@@ -65,6 +66,11 @@ export class MediaStore {
   static thumbnailOf(frameRef: string | null): string | null {
     if (!frameRef || !frameRef.startsWith('frames/')) return null;
     return `thumbs/${frameRef.slice('frames/'.length)}`;
+  }
+
+  /** Deletes stored files by reference (missing files are fine). */
+  async remove(refs: readonly (string | null)[]): Promise<void> {
+    await Promise.all(refs.filter((r): r is string => !!r).map((r) => rm(this.pathOf(r), { force: true })));
   }
 
   join(...parts: string[]): string {

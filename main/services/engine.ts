@@ -54,7 +54,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const annotations = new AnnotationService(store, media.root);
 
   if (opts.bootstrap !== false && reg.list().length === 0) {
-    jobs.start('bootstrap', 'Training the built-in demo model', (ctx) => runBootstrap(reg, dataDir, ctx), TRAIN_KINDS);
+    // A fresh install: train the demo model, then show live inspection of the demo source straight away.
+    jobs.start('bootstrap', 'Training the built-in demo model', async (ctx) => {
+      const result = await runBootstrap(reg, dataDir, ctx);
+      if (live.state().running) return result;
+      // Not logged: demo parts are not production records, and unlogged frames are not kept on disk.
+      await live.start({ source: { kind: 'demo' }, store: false }).catch((e: Error) => notice('warning', `demo source did not start: ${e.message}`));
+      return result;
+    }, TRAIN_KINDS);
   } else {
     reg.ensureLoaded().catch((e: Error) => notice('error', `could not load the active model: ${e.message}`));
   }

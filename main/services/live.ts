@@ -12,6 +12,9 @@ import { downsampleMax, heatmapPng, quantise, quantisedGrid } from '../pipeline/
 import type { StationStore } from '../store/interface.js';
 import { DEFAULT_PRODUCT, type ModelRegistry } from './model-registry.js';
 
+/** Unlogged frames (with thumbnail and heatmap) kept on disk for the UI. */
+const UNLOGGED_KEPT = 32;
+
 export function toInspectionDto(r: import('../store/interface.js').InspectionRecord): InspectionDto {
   return {
     id: r.id,
@@ -33,6 +36,7 @@ export class LiveService {
   private pipeline: LivePipeline | null = null;
   private paused = false;
   private store_ = true;
+  private readonly unlogged: (string | null)[][] = [];
   private status: SourceStatus = { state: 'idle', spec: null, name: '', at: new Date().toISOString() };
   private readonly frames = new Emitter<FrameEvent>();
   private readonly states = new Emitter<LiveState>();
@@ -142,7 +146,19 @@ export class LiveService {
         this.notice('error', `could not record inspection: ${(e as Error).message}`);
       }
     }
+    if (!this.store_) await this.keepRecentOnly([saved.frame, saved.thumbnail, heatmap]);
     return { inspectionId, frame: saved.frame, heatmap, anomaly };
+  }
+
+  /**
+   * Frames that are not logged are only needed while the UI shows them: keep the last UNLOGGED_KEPT sets and
+   * delete older ones, so a source left running unlogged (the demo) never fills the disk.
+   */
+  private async keepRecentOnly(refs: (string | null)[]): Promise<void> {
+    this.unlogged.push(refs);
+    while (this.unlogged.length > UNLOGGED_KEPT) {
+      await this.media.remove(this.unlogged.shift()!).catch(() => {});
+    }
   }
 
   async stop(): Promise<LiveState> {
