@@ -14,6 +14,7 @@
  * - Calls are synchronous (better-sqlite3); run the store in a worker thread to keep the UI responsive.
  */
 import type { Box, ModelKind, Verdict } from '../common/types.js';
+import type { AnnotationBox } from '../annotation/types.js';
 
 /** Any JSON-serialisable object (train info, metrics, manifests). */
 export type JsonObject = { readonly [key: string]: unknown };
@@ -248,14 +249,8 @@ export interface EvaluationFilter {
 
 // ---------------------------------------------------------------- annotations
 
-/** A labelled box drawn by an operator, in original image pixels. */
-export interface AnnotationBox {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-  readonly label: string;
-}
+/** A labelled box drawn by an operator, in original image pixels (one definition, in main/annotation). */
+export type { AnnotationBox };
 
 /** One annotation per image path; saving again replaces the boxes. */
 export interface AnnotationRecord {
