@@ -3,25 +3,14 @@
  * module (dependency injection), so they are unit-tested without the Electron binary.
  */
 import { ELECTRON_MEDIA_BASE, MEDIA_PROTOCOL } from '../common/media.js';
+import { contentSecurityPolicy } from '../common/csp.js';
 
 export const APP_PROTOCOL = 'station-app';
 export const APP_ORIGIN = `${APP_PROTOCOL}://app`;
 export const APP_URL = `${APP_ORIGIN}/index.html`;
 
 /** Strict CSP for the renderer: only the app's own scripts, media from the media protocol, no remote anything. */
-export const ELECTRON_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  `img-src 'self' data: blob: ${MEDIA_PROTOCOL}:`,
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self'",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const ELECTRON_CSP = contentSecurityPolicy({ img: [`${MEDIA_PROTOCOL}:`] });
 
 export interface WindowOptionsLike {
   width: number;

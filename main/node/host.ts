@@ -16,6 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isChannelMessage, type Transport } from '../common/channel.js';
 import { API_PATH, TOKEN_HEADER, TOKEN_PARAM } from '../common/connect.js';
 import { HOST_MEDIA_PREFIX, isSafeMediaRef } from '../common/media.js';
+import { contentSecurityPolicy } from '../common/csp.js';
 
 export interface HostOptions {
   /** Opens one engine connection per WebSocket client. */
@@ -59,19 +60,7 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-export const HOST_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const HOST_CSP = contentSecurityPolicy({ connect: ['ws://127.0.0.1:*', 'ws://localhost:*'] });
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
