@@ -53,7 +53,7 @@ export class HotFolderSource implements FrameSource {
   constructor(private readonly opts: HotFolderOptions) {
     this.dir = resolve(opts.path);
     this.name = basename(this.dir) || this.dir;
-    this.backoff = new Backoff(opts.retryBaseMs ?? 500, opts.retryMaxMs ?? 30_000);
+    this.backoff = new Backoff(opts.retryBaseMs, opts.retryMaxMs);
   }
 
   start(emit: (frame: SourceFrame) => void): void {

@@ -27,7 +27,7 @@ export abstract class PacedSource implements FrameSource {
     protected readonly fps: number,
     retry: RetryOptions = {},
   ) {
-    this.backoff = new Backoff(retry.retryBaseMs ?? 500, retry.retryMaxMs ?? 30_000);
+    this.backoff = new Backoff(retry.retryBaseMs, retry.retryMaxMs);
   }
 
   /** (Re)opens the medium; throw StationFault('not-found' | 'source-lost') when it is not there. */

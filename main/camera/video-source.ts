@@ -102,7 +102,7 @@ export class FfmpegVideoSource implements FrameSource {
     private readonly ffmpeg: string,
   ) {
     this.name = basename(opts.path);
-    this.backoff = new Backoff(opts.retryBaseMs ?? 500, opts.retryMaxMs ?? 30_000);
+    this.backoff = new Backoff(opts.retryBaseMs, opts.retryMaxMs);
   }
 
   start(emit: (frame: SourceFrame) => void): void {

@@ -33,8 +33,7 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<(string | num
   const good = readdirSync(join(dir, 'train', 'good')).sort().map((n) => join(dir, 'train', 'good', n));
   const testDirs = readdirSync(join(dir, 'test')).sort();
   const test = testDirs.flatMap((t) => readdirSync(join(dir, 'test', t)).sort().map((n) => join(dir, 'test', t, n)));
-  const config = { backbone: backbone ?? (await benchmarkBackbone()), ...configFromFlags(f) };
-  if (backbone) config.backbone = backbone;
+  const config = { ...configFromFlags(f), backbone: backbone ?? f.backbone ?? (await benchmarkBackbone()) };
   const t0 = performance.now();
   const { model } = await trainPatchCore({ images: good.slice(0, f.train), config });
   const trainS = (performance.now() - t0) / 1000;

@@ -1,5 +1,7 @@
 /** Parsing of shared CLI options into engine configuration. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { listBackboneIds } from '../inference/backbone/loader.js';
+import { DEFAULT_BACKBONE } from '../inference/patchcore/config.js';
 import type { DeepPartial, PatchCoreConfig } from '../inference/patchcore/config.js';
 
 export function intOption(name: string, min = 0) {
@@ -77,7 +79,5 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
  * it is there (the reference for the figures in the README), else the station's default.
  */
 export async function benchmarkBackbone(): Promise<string> {
-  const { listBackboneIds } = await import('../inference/backbone/loader.js');
-  const { DEFAULT_BACKBONE } = await import('../inference/patchcore/config.js');
   return (await listBackboneIds()).includes('mobilenet_v2_imagenet') ? 'mobilenet_v2_imagenet' : DEFAULT_BACKBONE;
 }
