@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { csvCell } from '../common/csv.js';
 import { StationFault, toStationError } from '../common/result.js';
 import type { ProgressFn } from '../common/types.js';
 import type { InspectionFilter, InspectionRecord, StationStore } from './interface.js';
@@ -33,11 +34,9 @@ export const CSV_COLUMNS = [
   'executionProvider',
 ] as const satisfies readonly (keyof InspectionRecord)[];
 
-/** RFC 4180 field: quoted (with doubled quotes) when it holds a quote, comma, CR/LF or edge spaces. */
+/** RFC 4180 field, formula-safe: the station's one CSV cell rule (main/common/csv.ts). */
 export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const s = typeof value === 'number' ? String(value) : value;
-  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvCell(value);
 }
 
 export function csvRow(r: InspectionRecord): string {

@@ -40,8 +40,9 @@ function fill(store: StationStore): void {
 function csvCells(r: InspectionRecord): string[] {
   return CSV_COLUMNS.map((c) => {
     const v = r[c];
-    if (c === 'boxes') return JSON.stringify(v);
-    return v === null ? '' : String(v);
+    // Text that a spreadsheet would run as a formula reads back with the leading ' the export adds (common/csv.ts).
+    const text = c === 'boxes' ? JSON.stringify(v) : v === null ? '' : String(v);
+    return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${text}` : text;
   });
 }
 
