@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs after `npm install`: makes sure the default backbones (ONNX + manifest, converted from the installed
-// nsfwjs package by native-models/converter) exist in native-models/. Plain node: the freshness check is done
+// nsfwjs package and from the .tflite files shipped in native-models/ by native-models/converter) exist in native-models/. Plain node: the freshness check is done
 // here, so an up-to-date install needs neither tsx nor a build. A stale or missing backbone is built with
 // tsx (a devDependency) or, failing that, the compiled converter in dist/ (npm run build). Never fails the
 // install: problems are reported in one line each.
@@ -41,10 +41,11 @@ function converterSourceHash() {
 }
 
 // Mirrors isUpToDate() in native-models/converter/build.ts.
-function upToDate(out, id, converterVersion, sourceHash, nsfwjsVersion) {
+// `version` is the nsfwjs version, or for a TFLite backbone the sha256 of its .tflite file (stamp field tfliteSha256).
+function upToDate(out, id, converterVersion, sourceHash, version, field = 'nsfwjsVersion') {
   try {
     const stamp = JSON.parse(readFileSync(join(out, `.build-stamp-${id}.json`), 'utf8'));
-    if (stamp.converterVersion !== converterVersion || stamp.nsfwjsVersion !== nsfwjsVersion || stamp.sourceHash !== sourceHash) return false;
+    if (stamp.converterVersion !== converterVersion || stamp[field] !== version || stamp.sourceHash !== sourceHash) return false;
     const manifest = JSON.parse(readFileSync(join(out, id, 'manifest.json'), 'utf8'));
     if (manifest.sha256 !== stamp.sha256) return false;
     const sha = createHash('sha256').update(readFileSync(join(out, id, manifest.model))).digest('hex');
@@ -57,15 +58,19 @@ function upToDate(out, id, converterVersion, sourceHash, nsfwjsVersion) {
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const info = JSON.parse(readFileSync(join(root, 'native-models', 'converter', 'version.json'), 'utf8'));
-  const ids = args.only ?? info.backbones;
+  const tflite = info.tfliteBackbones ?? {};
+  let ids = args.only ?? [...info.backbones, ...Object.keys(tflite)];
   const nsfwjsPkg = join(root, 'node_modules', 'nsfwjs', 'package.json');
-  if (!existsSync(nsfwjsPkg)) {
-    console.log('native-models: nsfwjs is not installed; default backbones not built');
-    return;
+  let nsfwjsVersion;
+  if (existsSync(nsfwjsPkg)) nsfwjsVersion = JSON.parse(readFileSync(nsfwjsPkg, 'utf8')).version;
+  else if (ids.some((id) => !tflite[id])) {
+    console.log('native-models: nsfwjs is not installed; its backbones not built');
+    ids = ids.filter((id) => tflite[id]);
   }
-  const nsfwjsVersion = JSON.parse(readFileSync(nsfwjsPkg, 'utf8')).version;
+  const version = (id) => (tflite[id] ? createHash('sha256').update(readFileSync(join(root, 'native-models', id, tflite[id]))).digest('hex') : nsfwjsVersion);
   const sourceHash = converterSourceHash();
-  const stale = ids.filter((id) => args.force || !upToDate(args.out, id, info.converterVersion, sourceHash, nsfwjsVersion));
+  const stale = ids.filter((id) => args.force || !upToDate(args.out, id, info.converterVersion, sourceHash, version(id), tflite[id] ? 'tfliteSha256' : 'nsfwjsVersion'));
+  if (ids.length === 0) return;
   for (const id of ids) if (!stale.includes(id)) console.log(`native-models: ${id} up to date`);
   if (stale.length === 0) return;
 

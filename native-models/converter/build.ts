@@ -1,6 +1,7 @@
 /**
  * Install-time build of the default backbones: converts the TensorFlow.js models bundled in the installed
- * `nsfwjs` package to feature-only ONNX files with manifests, under native-models/<id>/. A stamp per backbone
+ * `nsfwjs` package, and the TensorFlow Lite files shipped in native-models/<id>/ (tflite.ts), to feature-only
+ * ONNX files with manifests, under native-models/<id>/. A stamp per backbone
  * (native-models/.build-stamp-<id>.json: converter version, a hash of the converter's sources, nsfwjs version,
  * sha256 of the file) makes a rebuild happen only when something is missing or stale. scripts/postinstall.mjs
  * repeats the freshness check in plain node and runs this through tsx when needed.
@@ -15,6 +16,7 @@ import { BackboneManifestSchema, type BackboneManifest } from '../../main/infere
 import { convertLayersModel } from './convert.js';
 import { NSFWJS_BACKBONES, type NsfwjsBackboneSpec } from './nsfwjs.js';
 import { readTfjsLayersModel } from './tfjs-source.js';
+import { TFLITE_BACKBONES, buildTfliteBackbone, readSpecFile } from './tflite.js';
 import versionInfo from './version.json' with { type: 'json' };
 import { writeFileAtomicSync } from '../../main/node/atomic-write.js';
 
@@ -48,7 +50,10 @@ export interface BuildStamp {
   readonly converterVersion: number;
   /** sha256 over the converter's source files (see converterSourceHash). */
   readonly sourceHash: string;
-  readonly nsfwjsVersion: string;
+  /** nsfwjs backbones: the installed nsfwjs version. */
+  readonly nsfwjsVersion?: string;
+  /** TFLite backbones: sha256 of the shipped .tflite file. */
+  readonly tfliteSha256?: string;
   readonly sha256: string;
 }
 
@@ -99,10 +104,10 @@ export function modelFileName(id: string): string {
 }
 
 /** True when the backbone's ONNX, manifest and stamp exist and agree with the given versions. */
-export function isUpToDate(outDir: string, id: string, nsfwjsVersion: string, sourceHash: string): boolean {
+export function isUpToDate(outDir: string, id: string, version: string, sourceHash: string, source: 'nsfwjsVersion' | 'tfliteSha256' = 'nsfwjsVersion'): boolean {
   try {
     const stamp = JSON.parse(readFileSync(stampPath(outDir, id), 'utf8')) as BuildStamp;
-    if (stamp.converterVersion !== CONVERTER_VERSION || stamp.nsfwjsVersion !== nsfwjsVersion || stamp.sourceHash !== sourceHash) return false;
+    if (stamp.converterVersion !== CONVERTER_VERSION || stamp[source] !== version || stamp.sourceHash !== sourceHash) return false;
     const manifest = JSON.parse(readFileSync(join(outDir, id, 'manifest.json'), 'utf8')) as BackboneManifest;
     if (manifest.sha256 !== stamp.sha256) return false;
     return sha256Hex(readFileSync(join(outDir, id, manifest.model))) === stamp.sha256;
@@ -170,6 +175,37 @@ export function buildNsfwjsBackbones(options: BuildOptions = {}): BuildResult[] 
   return results;
 }
 
+/**
+ * Converts the .tflite files shipped in native-models/<id>/ (TFLITE_BACKBONES); same stamps and freshness rule
+ * as the nsfwjs backbones, with the .tflite file's sha256 in place of the nsfwjs version.
+ */
+export function buildTfliteBackbones(options: Omit<BuildOptions, 'nsfwjsDir'> & { readonly sourceDir?: string } = {}): BuildResult[] {
+  const outDir = options.outDir ?? defaultOutDir();
+  const sourceDir = options.sourceDir ?? defaultOutDir();
+  const log = options.log ?? (() => {});
+  const sourceHash = converterSourceHash(dirname(defaultOutDir()));
+  const results: BuildResult[] = [];
+  for (const spec of TFLITE_BACKBONES.filter((s) => !options.only || options.only.includes(s.id))) {
+    const modelFile = join(outDir, spec.id, modelFileName(spec.id));
+    if (!options.force && isUpToDate(outDir, spec.id, spec.fileSha256, sourceHash, 'tfliteSha256')) {
+      const bytes = readFileSync(modelFile);
+      results.push({ id: spec.id, status: 'up-to-date', modelFile, sha256: sha256Hex(bytes), bytes: bytes.byteLength, ms: 0 });
+      log(`native-models: ${spec.id} up to date`);
+      continue;
+    }
+    const t0 = performance.now();
+    const { onnx, manifest } = buildTfliteBackbone(spec, readSpecFile(spec, sourceDir), modelFileName(spec.id), CONVERTER_VERSION);
+    writeFileAtomicSync(modelFile, onnx);
+    writeFileAtomicSync(join(outDir, spec.id, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const stamp: BuildStamp = { converterVersion: CONVERTER_VERSION, sourceHash, tfliteSha256: spec.fileSha256, sha256: manifest.sha256! };
+    writeFileAtomicSync(stampPath(outDir, spec.id), `${JSON.stringify(stamp, null, 2)}\n`);
+    const ms = performance.now() - t0;
+    results.push({ id: spec.id, status: 'built', modelFile, sha256: manifest.sha256!, bytes: onnx.byteLength, ms });
+    log(`native-models: built ${spec.id} from ${spec.file} (${(onnx.byteLength / 1e6).toFixed(1)} MB, ${manifest.features.length} feature outputs) in ${(ms / 1000).toFixed(1)} s`);
+  }
+  return results;
+}
+
 function main(argv: string[]): void {
   let force = false;
   let only: string[] | undefined;
@@ -183,7 +219,11 @@ function main(argv: string[]): void {
     else if (a === '--nsfwjs') nsfwjsDir = resolve(argv[++i] ?? '.');
     else throw new Error(`unknown argument ${a}`);
   }
-  buildNsfwjsBackbones({ force, only, outDir, nsfwjsDir, log: (l) => console.log(l) });
+  const tfliteIds = TFLITE_BACKBONES.map((s) => s.id);
+  const log = (l: string): void => console.log(l);
+  const nsfwjsOnly = only?.filter((id) => !tfliteIds.includes(id));
+  if (!only || nsfwjsOnly!.length > 0) buildNsfwjsBackbones({ force, only: nsfwjsOnly, outDir, nsfwjsDir, log });
+  if (!only || only.some((id) => tfliteIds.includes(id))) buildTfliteBackbones({ force, only: only?.filter((id) => tfliteIds.includes(id)), outDir, log });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backbone, readBackboneManifest } from '../../main/inference/backbone/loader.js';
-import { nativeModelsDir, sharedDir } from '../../main/node/paths.js';
+import { nativeModelsDir } from '../../main/node/paths.js';
 import { decodeImage } from '../../main/node/image-io.js';
 import { screwImages } from '../helpers.js';
 
@@ -13,7 +13,7 @@ const kindIs = (kind: string, re?: RegExp) => (e: Error & { kind?: string }) => 
 async function copyManifest(edit: (m: Record<string, unknown>) => void): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'backbone-'));
   const m = JSON.parse(await readFile(nativeModelsDir('mobilenet_v2_imagenet', 'manifest.json'), 'utf8'));
-  m.model = sharedDir('models', 'mobilenet_v2_imagenet', 'mobilenet_v2_1.0_224_quant_qweights.onnx');
+  m.model = nativeModelsDir('mobilenet_v2_imagenet', m.model as string);
   edit(m);
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
   return dir;
