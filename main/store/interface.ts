@@ -13,7 +13,7 @@
  *   holds the write lock longer than the busy timeout.
  * - Calls are synchronous (better-sqlite3); run the store in a worker thread to keep the UI responsive.
  */
-import type { Box, ModelKind, Verdict } from '../common/types.js';
+import type { Box, LogVerdict, ModelKind } from '../common/types.js';
 import type { AnnotationBox } from '../annotation/types.js';
 
 /** Any JSON-serialisable object (train info, metrics, manifests). */
@@ -128,13 +128,21 @@ export interface InspectionRecord {
   readonly score: number;
   /** The threshold the verdict was decided with (NG when score >= threshold). */
   readonly threshold: number;
-  readonly verdict: Verdict;
+  /** ERROR: the part could not be inspected (`errorMessage` says why; score 0, no boxes). */
+  readonly verdict: LogVerdict;
   readonly boxes: readonly Box[];
   readonly framePath: string | null;
   readonly heatmapPath: string | null;
   readonly latencyMs: number;
   /** ONNX Runtime execution provider that ran the model, e.g. 'cpu', 'webgpu'. */
   readonly executionProvider: string;
+  /** Line mode: the part's id (given with the trigger, else the file name); '' when none. */
+  readonly partId: string;
+  readonly lotName: string;
+  readonly productIndex: number;
+  /** 0 = none; else a code of LINE_ERROR_CODES (also set on OK/NG rows whose frame could not be saved). */
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
 }
 
 export interface NewInspection {
@@ -146,19 +154,24 @@ export interface NewInspection {
   readonly modelId: string;
   readonly score: number;
   readonly threshold: number;
-  readonly verdict: Verdict;
+  readonly verdict: LogVerdict;
   readonly boxes?: readonly Box[];
   readonly framePath?: string | null;
   readonly heatmapPath?: string | null;
   readonly latencyMs: number;
   readonly executionProvider: string;
+  readonly partId?: string;
+  readonly lotName?: string;
+  readonly productIndex?: number;
+  readonly errorCode?: number;
+  readonly errorMessage?: string | null;
 }
 
 /** Which inspections; every field narrows. `from` inclusive, `to` exclusive. */
 export interface InspectionFilter {
   readonly from?: string;
   readonly to?: string;
-  readonly verdict?: Verdict;
+  readonly verdict?: LogVerdict;
   readonly modelId?: string;
   readonly productId?: string;
   readonly sourceId?: string;
@@ -168,16 +181,62 @@ export interface InspectionFilter {
   readonly afterId?: number;
 }
 
-/** One page, newest first. Pass `nextBeforeId` back as `beforeId` for the next page. */
+/** A position in the log's (time, id) order: the last row of a page. */
+export interface InspectionCursor {
+  readonly time: string;
+  readonly id: number;
+}
+
+/**
+ * One page in (time, id) order, newest first by default. Keyset paging: pass `next` back as `after` for the
+ * next page; each page costs the same however deep it is (an index range, never an offset).
+ */
 export interface InspectionQuery extends InspectionFilter {
   /** 1..10000 */
   readonly limit: number;
+  /** 'newest' (default): time descending, ties by id descending; 'oldest': both ascending. */
+  readonly order?: 'newest' | 'oldest';
+  /** Only rows after this one in `order` (the previous page's `next`). */
+  readonly after?: InspectionCursor;
 }
 
 export interface InspectionPage {
   readonly items: readonly InspectionRecord[];
-  /** null when this page is the last one. */
+  /** The cursor for the next page in the same order; null when this page is the last one. */
+  readonly next: InspectionCursor | null;
+  /** @deprecated id-based bound of the last row (ids grow with time on one station); use `next`. */
   readonly nextBeforeId: number | null;
+}
+
+/** Counts per verdict (any verdict the log holds, not only OK/NG) and the time span of a filter. */
+export interface InspectionSummary {
+  readonly total: number;
+  readonly byVerdict: Readonly<Record<string, number>>;
+  /** Oldest and newest matching time; null when nothing matches. */
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+/** What `archiveInspections` did. */
+export interface ArchiveResult {
+  /** The archive file (an SQLite database with `archive_info`, `inspections`, `models`, `products`). */
+  readonly path: string;
+  readonly before: string;
+  /** Rows copied to the archive and then deleted from the log. */
+  readonly rows: number;
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+  /** Bytes returned to the file system by the vacuum. */
+  readonly freedBytes: number;
+  /** 'incremental' normally; 'full' once, for a log created before incremental vacuum was switched on. */
+  readonly vacuum: 'incremental' | 'full';
+}
+
+/** What `maintain` did. */
+export interface MaintenanceResult {
+  /** WAL frames still not copied back after the passive checkpoint (0 when no reader held them). */
+  readonly walFramesLeft: number;
+  readonly walBytes: number;
 }
 
 // ---------------------------------------------------------------- thresholds
@@ -272,6 +331,47 @@ export interface AnnotationFilter {
   readonly datasetId?: string;
 }
 
+// ---------------------------------------------------------------- line mode (durable every-part queue)
+
+/** A part recorded as pending before it is inspected (see migration 0005). */
+export interface LinePart {
+  readonly id: number;
+  readonly sourceKey: string;
+  readonly partKey: string;
+  readonly partId: string;
+  readonly sourceName: string;
+  /** The file to inspect. */
+  readonly path: string;
+  /** `path` is the station's own spooled copy (deleted once the part is done). */
+  readonly spooled: boolean;
+  readonly origin: string;
+  readonly productIndex: number;
+  readonly lotName: string;
+  readonly enqueuedAt: string;
+  readonly state: 'pending' | 'done';
+  readonly inspectionId: number | null;
+}
+
+export interface NewLinePart {
+  readonly sourceKey: string;
+  /** Unique per source: a file's name + size + mtime, a trigger's id. A known key is not queued again. */
+  readonly partKey: string;
+  readonly partId: string;
+  readonly sourceName?: string;
+  readonly path: string;
+  readonly spooled?: boolean;
+  readonly origin?: string;
+  readonly productIndex?: number;
+  readonly lotName?: string;
+}
+
+export interface LineProduct {
+  readonly productIndex: number;
+  readonly modelId: string;
+  readonly name: string;
+  readonly updatedAt: string;
+}
+
 // ---------------------------------------------------------------- the store
 
 export interface StoreOptions {
@@ -282,6 +382,11 @@ export interface StoreOptions {
   readonly durability?: 'full' | 'normal';
   /** How long a write waits for another connection's lock before failing with 'busy'. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * A read-only connection (for log queries and exports in their own worker): never migrates or writes; the
+   * database must exist at the latest schema version. Write methods fail with 'io'.
+   */
+  readonly readonly?: boolean;
 }
 
 export interface StationStore {
@@ -316,7 +421,15 @@ export interface StationStore {
   recordInspections(inputs: readonly NewInspection[]): InspectionRecord[];
   getInspection(id: number): InspectionRecord | null;
   queryInspections(query: InspectionQuery): InspectionPage;
+  /**
+   * Cheap at any size: whole hours and days come from the per-hour/per-day summary kept with every insert,
+   * only the partial hours at the edges of a time range are counted row by row. `afterId` counts the rows after it.
+   */
   countInspections(filter?: InspectionFilter): number;
+  /** Counts per verdict and the time span of `filter`, as cheap as `countInspections`. */
+  summarizeInspections(filter?: InspectionFilter): InspectionSummary;
+  /** SQLite's plan for `queryInspections(query)` (EXPLAIN QUERY PLAN lines), for tests and the benchmark. */
+  explainInspectionQuery(query: InspectionQuery): string[];
   /** Highest inspection id so far (0 when empty); a keyset bound for consistent exports. */
   lastInspectionId(): number;
   /**
@@ -343,6 +456,34 @@ export interface StationStore {
   listAnnotations(filter?: AnnotationFilter): AnnotationRecord[];
   deleteAnnotation(imagePath: string): boolean;
 
+  /** Records a part as pending; null (nothing written) when its (sourceKey, partKey) is already known. */
+  enqueueLinePart(input: NewLinePart): LinePart | null;
+  /** Pending parts, oldest first; only ids > `afterId` when given (parts already taken for inspection). */
+  pendingLineParts(limit: number, afterId?: number): LinePart[];
+  countPendingLineParts(): number;
+  /** Whether this source has queued any part before (a restarted source then takes files that arrived meanwhile). */
+  lineSourceKnown(sourceKey: string): boolean;
+  /** The part's log row and its move to 'done', in one transaction (exactly one row per part, even across a kill). */
+  completeLinePart(partId: number, inspection: NewInspection): InspectionRecord;
+  /** Forgets done parts finished before `before` (ISO time); returns how many. */
+  pruneLineParts(before: string): number;
+
+  setLineProduct(productIndex: number, modelId: string, name?: string): LineProduct;
+  getLineProduct(productIndex: number): LineProduct | null;
+  listLineProducts(): LineProduct[];
+
+  /** Small JSON settings by key (null when unset); `setSetting(key, null)` removes one. */
+  getSetting(key: string): unknown;
+  setSetting(key: string, value: unknown): void;
+
   /** PRAGMA integrity_check; 'ok' or the problems found. Slow on big databases: for a maintenance action. */
   checkIntegrity(): string[];
+  /** Periodic upkeep (the station runs it hourly): `PRAGMA optimize` and a passive WAL checkpoint. */
+  maintain(): MaintenanceResult;
+  /**
+   * Copies every inspection with time < `before` into a new SQLite file at `outPath` (refused if it exists),
+   * checks the copy, then deletes exactly those rows from the log in small transactions and vacuums the freed
+   * pages. Nothing else is touched. Safe while the station runs (inserts wait at most one small batch).
+   */
+  archiveInspections(before: string, outPath: string): ArchiveResult;
 }

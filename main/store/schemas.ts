@@ -17,7 +17,7 @@ export const isoTimeSchema = z.iso
   .transform((s) => new Date(s).toISOString());
 
 const modelKindSchema = z.enum(['patchcore', 'supervised', 'detector']);
-const verdictSchema = z.enum(['OK', 'NG']);
+const verdictSchema = z.enum(['OK', 'NG', 'ERROR']);
 
 /** A plain JSON object; values that JSON cannot represent are rejected by `toJson`. */
 const jsonObjectSchema = z.record(z.string(), z.unknown());
@@ -104,6 +104,23 @@ export const newInspectionSchema = z.object({
   heatmapPath: pathSchema.nullable().default(null),
   latencyMs: z.number().nonnegative(),
   executionProvider: z.string().trim().min(1).max(100),
+  partId: z.string().max(200).default(''),
+  lotName: z.string().max(200).default(''),
+  productIndex: z.number().int().min(0).default(0),
+  errorCode: z.number().int().min(0).default(0),
+  errorMessage: z.string().max(2000).nullable().default(null),
+});
+
+export const newLinePartSchema = z.object({
+  sourceKey: z.string().min(1).max(4200),
+  partKey: z.string().min(1).max(4200),
+  partId: z.string().max(200),
+  sourceName: z.string().max(200).default(''),
+  path: pathSchema,
+  spooled: z.boolean().default(false),
+  origin: z.string().max(100).default(''),
+  productIndex: z.number().int().min(0).default(0),
+  lotName: z.string().max(200).default(''),
 });
 
 const rowId = z.number().int().nonnegative();
@@ -121,6 +138,8 @@ export const inspectionFilterSchema = z.object({
 
 export const inspectionQuerySchema = inspectionFilterSchema.extend({
   limit: z.number().int().min(1).max(10_000),
+  order: z.enum(['newest', 'oldest']).default('newest'),
+  after: z.object({ time: isoTimeSchema, id: rowId }).optional(),
 });
 
 const scopeSchema = z.union([

@@ -12,13 +12,14 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, existsSync, constants as fsConstants, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StationFault } from '../common/result.js';
-import type { Box, ModelKind, Verdict } from '../common/types.js';
+import type { Box, LogVerdict, ModelKind } from '../common/types.js';
 import { toStoreFault } from './faults.js';
 import type {
   AnnotationFilter,
+  ArchiveResult,
   AnnotationRecord,
   DatasetPatch,
   DatasetRecord,
@@ -29,7 +30,11 @@ import type {
   InspectionPage,
   InspectionQuery,
   InspectionRecord,
+  InspectionSummary,
   JsonObject,
+  LinePart,
+  LineProduct,
+  MaintenanceResult,
   ModelFilter,
   ModelPatch,
   ModelRecord,
@@ -37,6 +42,7 @@ import type {
   NewDataset,
   NewEvaluation,
   NewInspection,
+  NewLinePart,
   NewModel,
   NewProduct,
   Product,
@@ -56,12 +62,14 @@ import {
   idSchema,
   inspectionFilterSchema,
   inspectionQuerySchema,
+  isoTimeSchema,
   modelFilterSchema,
   modelPatchSchema,
   newAnnotationSchema,
   newDatasetSchema,
   newEvaluationSchema,
   newInspectionSchema,
+  newLinePartSchema,
   newModelSchema,
   newProductSchema,
   parse,
@@ -118,12 +126,38 @@ interface InspectionRow {
   model_id: string;
   score: number;
   threshold: number;
-  verdict: Verdict;
+  verdict: LogVerdict;
   boxes: string;
   frame_path: string | null;
   heatmap_path: string | null;
   latency_ms: number;
   execution_provider: string;
+  part_id: string;
+  lot_name: string;
+  product_index: number;
+  error_code: number;
+  error_message: string | null;
+}
+interface LinePartRow {
+  id: number;
+  source_key: string;
+  part_key: string;
+  part_id: string;
+  source_name: string;
+  path: string;
+  spooled: number;
+  origin: string;
+  product_index: number;
+  lot_name: string;
+  enqueued_at: string;
+  state: 'pending' | 'done';
+  inspection_id: number | null;
+}
+interface LineProductRow {
+  product_index: number;
+  model_id: string;
+  name: string;
+  updated_at: string;
 }
 interface HistoryRow {
   id: number;
@@ -197,6 +231,36 @@ const toInspection = (r: InspectionRow): InspectionRecord => ({
   heatmapPath: r.heatmap_path,
   latencyMs: r.latency_ms,
   executionProvider: r.execution_provider,
+  partId: r.part_id,
+  lotName: r.lot_name,
+  productIndex: r.product_index,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+});
+/** The record of a row just inserted from `p` (the insert's own parameters), equal to what a read returns. */
+function inspectionFromInput(id: number, p: Omit<InspectionRecord, 'id' | 'boxes'> & { boxes: string }): InspectionRecord {
+  return { id, ...p, boxes: JSON.parse(p.boxes) as Box[] };
+}
+const toLinePart = (r: LinePartRow): LinePart => ({
+  id: r.id,
+  sourceKey: r.source_key,
+  partKey: r.part_key,
+  partId: r.part_id,
+  sourceName: r.source_name,
+  path: r.path,
+  spooled: r.spooled === 1,
+  origin: r.origin,
+  productIndex: r.product_index,
+  lotName: r.lot_name,
+  enqueuedAt: r.enqueued_at,
+  state: r.state,
+  inspectionId: r.inspection_id,
+});
+const toLineProduct = (r: LineProductRow): LineProduct => ({
+  productIndex: r.product_index,
+  modelId: r.model_id,
+  name: r.name,
+  updatedAt: r.updated_at,
 });
 const toHistory = (r: HistoryRow): ThresholdHistoryEntry => ({
   id: r.id,
@@ -227,6 +291,35 @@ const toAnnotation = (r: AnnotationRow): AnnotationRecord => ({
 
 const now = (): string => new Date().toISOString();
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const floorTo = (t: number, unit: number) => (Number.isFinite(t) ? Math.floor(t / unit) * unit : t);
+const ceilTo = (t: number, unit: number) => (Number.isFinite(t) ? Math.ceil(t / unit) * unit : t);
+
+/**
+ * Splits [from, to) into pieces the summary can count: whole days (span 10), whole hours (span 13) and the
+ * partial hours at the edges (span 0, counted row by row). Open ends are infinite; a raw piece is always finite.
+ */
+export function timeSegments(from?: string, to?: string): { span: 0 | 10 | 13; a: number; b: number }[] {
+  const lo = from === undefined ? -Infinity : Date.parse(from);
+  const hi = to === undefined ? Infinity : Date.parse(to);
+  if (!(lo < hi)) return [];
+  const h1 = ceilTo(lo, HOUR_MS);
+  const h2 = floorTo(hi, HOUR_MS);
+  if (!(h1 < h2)) return [{ span: 0, a: lo, b: hi }];
+  const out: { span: 0 | 10 | 13; a: number; b: number }[] = [];
+  if (lo < h1) out.push({ span: 0, a: lo, b: h1 });
+  const d1 = ceilTo(h1, DAY_MS);
+  const d2 = floorTo(h2, DAY_MS);
+  if (d1 < d2) {
+    if (h1 < d1) out.push({ span: 13, a: h1, b: d1 });
+    out.push({ span: 10, a: d1, b: d2 });
+    if (d2 < h2) out.push({ span: 13, a: d2, b: h2 });
+  } else out.push({ span: 13, a: h1, b: h2 });
+  if (h2 < hi) out.push({ span: 0, a: h2, b: hi });
+  return out;
+}
+
 /** WHERE clause for an inspection filter; the SQL text depends only on which fields are set, so it caches well. */
 function inspectionWhere(f: InspectionFilter): { where: string; params: Params } {
   const conds: string[] = [];
@@ -250,10 +343,15 @@ function inspectionWhere(f: InspectionFilter): { where: string; params: Params }
 
 const INSERT_INSPECTION = `
   INSERT INTO inspections (time, source_id, source_name, product_id, model_id, score, threshold, verdict,
-                           boxes, frame_path, heatmap_path, latency_ms, execution_provider)
+                           boxes, frame_path, heatmap_path, latency_ms, execution_provider,
+                           part_id, lot_name, product_index, error_code, error_message)
   VALUES (@time, @sourceId, @sourceName, @productId, @modelId, @score, @threshold, @verdict,
-          @boxes, @framePath, @heatmapPath, @latencyMs, @executionProvider)
-  RETURNING *`;
+          @boxes, @framePath, @heatmapPath, @latencyMs, @executionProvider,
+          @partId, @lotName, @productIndex, @errorCode, @errorMessage)`;
+// No RETURNING: better-sqlite3 reads a RETURNING row with one step and then resets the statement, and SQLite runs
+// its automatic WAL checkpoint only when a statement steps to completion, so live inserts never checkpointed
+// and the WAL grew without bound (2.7 GB after 100 k rows). `.run()` completes; the row is built from its input.
+
 
 function scopeOf(s: ThresholdScope): { table: 'products' | 'models'; column: 'product_id' | 'model_id'; id: string } {
   return 'productId' in s
@@ -558,9 +656,15 @@ class SqliteStationStore implements StationStore {
       heatmapPath: i.heatmapPath,
       latencyMs: i.latencyMs,
       executionProvider: i.executionProvider,
+      partId: i.partId,
+      lotName: i.lotName,
+      productIndex: i.productIndex,
+      errorCode: i.errorCode,
+      errorMessage: i.errorMessage,
     };
     try {
-      return toInspection(this.stmt(INSERT_INSPECTION).get(params) as InspectionRow);
+      const id = Number(this.stmt(INSERT_INSPECTION).run(params).lastInsertRowid);
+      return inspectionFromInput(id, params);
     } catch (e) {
       this.explainMissing(e, [
         ['products', i.productId],
@@ -588,27 +692,117 @@ class SqliteStationStore implements StationStore {
     });
   }
 
+  /** SQL of one page; the text depends only on which fields are set, so statements cache well. */
+  private pageSql(q: ReturnType<typeof parse<typeof inspectionQuerySchema>>): { sql: string; params: Params } {
+    const { where, params } = inspectionWhere(q);
+    const desc = q.order === 'newest';
+    const conds = where ? [where.slice('WHERE '.length)] : [];
+    if (q.after) {
+      // Keyset: a row-value range on (time, rowid), which every inspections index ends with.
+      conds.push(desc ? '(time, id) < (@afterTime, @afterRowId)' : '(time, id) > (@afterTime, @afterRowId)');
+      params.afterTime = q.after.time;
+      params.afterRowId = q.after.id;
+    }
+    const dir = desc ? 'DESC' : 'ASC';
+    params.limitPlusOne = q.limit + 1; // one extra row tells whether another page exists
+    return {
+      sql: `SELECT * FROM inspections ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY time ${dir}, id ${dir} LIMIT @limitPlusOne`,
+      params,
+    };
+  }
+
   queryInspections(query: InspectionQuery): InspectionPage {
     const q = parse(inspectionQuerySchema, query, 'inspection query');
     return this.guard('query inspections', () => {
-      const { where, params } = inspectionWhere(q);
-      // One extra row tells whether another page exists, without a second query.
-      const rows = this.stmt(`SELECT * FROM inspections ${where} ORDER BY id DESC LIMIT @limitPlusOne`).all({
-        ...params,
-        limitPlusOne: q.limit + 1,
-      }) as InspectionRow[];
+      const { sql, params } = this.pageSql(q);
+      const rows = this.stmt(sql).all(params) as InspectionRow[];
       const more = rows.length > q.limit;
       const items = (more ? rows.slice(0, q.limit) : rows).map(toInspection);
-      return { items, nextBeforeId: more ? items[items.length - 1].id : null };
+      const last = items[items.length - 1];
+      return { items, next: more ? { time: last.time, id: last.id } : null, nextBeforeId: more ? last.id : null };
     });
+  }
+
+  explainInspectionQuery(query: InspectionQuery): string[] {
+    const q = parse(inspectionQuerySchema, query, 'inspection query');
+    return this.guard('explain inspection query', () => {
+      const { sql, params } = this.pageSql(q);
+      return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+    });
+  }
+
+  /**
+   * Counts per verdict in one read snapshot. Whole days and hours of the time range come from
+   * `inspection_counts` (migration 0004), the partial hours at its edges from the time index (at most two
+   * hours of rows), and an id bound from the rows past it (the tail written since an export started).
+   */
+  private countByVerdict(f: InspectionFilter): Map<string, number> {
+    const acc = new Map<string, number>();
+    const add = (rows: unknown[], sign: 1 | -1 = 1) => {
+      for (const r of rows as { verdict: string; n: number }[]) acc.set(r.verdict, (acc.get(r.verdict) ?? 0) + sign * r.n);
+    };
+    const dims: string[] = [];
+    const dimParams: Params = {};
+    for (const [key, col] of [['verdict', 'verdict'], ['modelId', 'model_id'], ['productId', 'product_id'], ['sourceId', 'source_id']] as const) {
+      if (f[key] !== undefined) {
+        dims.push(`${col} = @${key}`);
+        dimParams[key] = f[key];
+      }
+    }
+    const raw = (conds: string[], params: Params, hint: string) =>
+      this.stmt(`SELECT verdict, count(*) AS n FROM inspections ${hint} WHERE ${[...conds, ...dims].join(' AND ') || '1'} GROUP BY verdict`).all({
+        ...dimParams,
+        ...params,
+      });
+    this.db.transaction(() => {
+      if (f.afterId !== undefined) {
+        // Rows after an id: the tail of the log, walked by rowid.
+        const { where, params } = inspectionWhere(f);
+        add(this.stmt(`SELECT verdict, count(*) AS n FROM inspections NOT INDEXED ${where} GROUP BY verdict`).all(params));
+        return;
+      }
+      for (const seg of timeSegments(f.from, f.to)) {
+        const a = Number.isFinite(seg.a) ? new Date(seg.a).toISOString() : undefined;
+        const b = Number.isFinite(seg.b) ? new Date(seg.b).toISOString() : undefined;
+        if (seg.span === 0) {
+          add(raw(['time >= @a', 'time < @b'], { a, b }, 'INDEXED BY inspections_time'));
+          continue;
+        }
+        const conds = ['span = @span', ...(a ? ['bucket >= @a'] : []), ...(b ? ['bucket < @b'] : []), ...dims];
+        add(
+          this.stmt(`SELECT verdict, sum(n) AS n FROM inspection_counts WHERE ${conds.join(' AND ')} GROUP BY verdict`).all({
+            ...dimParams,
+            span: seg.span,
+            a: a?.slice(0, seg.span),
+            b: b?.slice(0, seg.span),
+          }),
+        );
+      }
+      if (f.beforeId !== undefined) {
+        const timeConds = [...(f.from ? ['time >= @from'] : []), ...(f.to ? ['time < @to'] : [])];
+        add(raw(['id >= @beforeId', ...timeConds], { beforeId: f.beforeId, from: f.from, to: f.to }, 'NOT INDEXED'), -1);
+      }
+    })();
+    for (const [k, n] of acc) if (n === 0) acc.delete(k);
+    return acc;
   }
 
   countInspections(filter: InspectionFilter = {}): number {
     const f = parse(inspectionFilterSchema, filter, 'inspection filter');
-    return this.guard('count inspections', () => {
-      const { where, params } = inspectionWhere(f);
-      return this.stmt(`SELECT count(*) FROM inspections ${where}`).pluck().get(params) as number;
-    });
+    return this.guard('count inspections', () => [...this.countByVerdict(f).values()].reduce((a, b) => a + b, 0));
+  }
+
+  summarizeInspections(filter: InspectionFilter = {}): InspectionSummary {
+    const f = parse(inspectionFilterSchema, filter, 'inspection filter');
+    return this.guard('summarize inspections', () =>
+      this.db.transaction(() => {
+        const counts = this.countByVerdict(f);
+        const byVerdict = Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
+        const total = [...counts.values()].reduce((a, b) => a + b, 0);
+        const edge = (order: 'newest' | 'oldest') => this.queryInspections({ ...f, limit: 1, order }).items[0]?.time ?? null;
+        return { total, byVerdict, from: total > 0 ? edge('oldest') : null, to: total > 0 ? edge('newest') : null };
+      })(),
+    );
   }
 
   lastInspectionId(): number {
@@ -806,10 +1000,206 @@ class SqliteStationStore implements StationStore {
     return this.guard('delete annotation', () => this.stmt('DELETE FROM annotations WHERE image_path = ?').run(p).changes > 0);
   }
 
+  // ------------------------------------------------------------ line mode
+
+  enqueueLinePart(input: NewLinePart): LinePart | null {
+    const p = parse(newLinePartSchema, input, 'line part');
+    return this.guard('enqueue line part', () => {
+      const row = this.stmt(
+        `INSERT INTO line_queue (source_key, part_key, part_id, source_name, path, spooled, origin, product_index, lot_name, enqueued_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_key, part_key) DO NOTHING RETURNING *`,
+      ).get(p.sourceKey, p.partKey, p.partId, p.sourceName, p.path, p.spooled ? 1 : 0, p.origin, p.productIndex, p.lotName, now()) as
+        | LinePartRow
+        | undefined;
+      return row ? toLinePart(row) : null;
+    });
+  }
+
+  pendingLineParts(limit: number, afterId = 0): LinePart[] {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new StationFault('invalid-input', `invalid limit ${String(limit)}`);
+    if (!Number.isSafeInteger(afterId)) throw new StationFault('invalid-input', `invalid afterId ${String(afterId)}`);
+    return this.guard('pending line parts', () =>
+      (this.stmt(`SELECT * FROM line_queue WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as LinePartRow[]).map(toLinePart),
+    );
+  }
+
+  countPendingLineParts(): number {
+    return this.guard('count line parts', () => this.stmt(`SELECT count(*) FROM line_queue WHERE state = 'pending'`).pluck().get() as number);
+  }
+
+  lineSourceKnown(sourceKey: string): boolean {
+    return this.guard('line source known', () => this.stmt('SELECT 1 FROM line_queue WHERE source_key = ? LIMIT 1').get(sourceKey) !== undefined);
+  }
+
+  completeLinePart(partId: number, inspection: NewInspection): InspectionRecord {
+    if (!Number.isSafeInteger(partId)) throw new StationFault('invalid-input', `invalid line part id ${String(partId)}`);
+    return this.guard('record line part', () =>
+      this.db
+        .transaction(() => {
+          const cur = this.stmt('SELECT state FROM line_queue WHERE id = ?').get(partId) as { state: string } | undefined;
+          if (!cur) throw new StationFault('not-found', `no line part ${partId}`);
+          if (cur.state !== 'pending') throw new StationFault('invalid-input', `line part ${partId} already has its log row`);
+          const rec = this.insertInspection(inspection);
+          this.stmt(`UPDATE line_queue SET state = 'done', inspection_id = ?, done_at = ? WHERE id = ?`).run(rec.id, now(), partId);
+          return rec;
+        })
+        .immediate(),
+    );
+  }
+
+  pruneLineParts(before: string): number {
+    return this.guard('prune line parts', () => this.stmt(`DELETE FROM line_queue WHERE state = 'done' AND done_at < ?`).run(before).changes);
+  }
+
+  setLineProduct(productIndex: number, modelId: string, name = ''): LineProduct {
+    if (!Number.isSafeInteger(productIndex) || productIndex < 0) throw new StationFault('invalid-input', `invalid product index ${String(productIndex)}`);
+    const key = parse(idSchema, modelId, 'model id');
+    return this.guard('set line product', () => {
+      try {
+        return toLineProduct(
+          this.stmt(
+            `INSERT INTO line_products (product_index, model_id, name, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (product_index) DO UPDATE SET model_id = excluded.model_id, name = excluded.name, updated_at = excluded.updated_at
+             RETURNING *`,
+          ).get(productIndex, key, String(name).slice(0, 200), now()) as LineProductRow,
+        );
+      } catch (e) {
+        this.explainMissing(e, [['models', key]]);
+      }
+    });
+  }
+
+  getLineProduct(productIndex: number): LineProduct | null {
+    return this.guard('get line product', () => {
+      const row = this.stmt('SELECT * FROM line_products WHERE product_index = ?').get(productIndex) as LineProductRow | undefined;
+      return row ? toLineProduct(row) : null;
+    });
+  }
+
+  listLineProducts(): LineProduct[] {
+    return this.guard('list line products', () => (this.stmt('SELECT * FROM line_products ORDER BY product_index').all() as LineProductRow[]).map(toLineProduct));
+  }
+
+  getSetting(key: string): unknown {
+    return this.guard('get setting', () => {
+      const v = this.stmt('SELECT value FROM station_settings WHERE key = ?').pluck().get(key) as string | undefined;
+      return v === undefined ? null : (JSON.parse(v) as unknown);
+    });
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.guard('set setting', () => {
+      if (value === null || value === undefined) this.stmt('DELETE FROM station_settings WHERE key = ?').run(key);
+      else
+        this.stmt(
+          `INSERT INTO station_settings (key, value, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        ).run(key, JSON.stringify(value), now());
+    });
+  }
+
   checkIntegrity(): string[] {
     return this.guard('integrity check', () => this.db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[]).map(
       (r) => r.integrity_check,
     );
+  }
+
+  maintain(): MaintenanceResult {
+    return this.guard('maintain', () => {
+      // optimize runs ANALYZE only on tables whose size changed a lot, bounded by analysis_limit (set at open).
+      if (!this.db.readonly) this.db.pragma('optimize');
+      const [cp] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      const walBytes = statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+      return { walFramesLeft: Math.max(0, cp.log - cp.checkpointed), walBytes };
+    });
+  }
+
+  archiveInspections(before: string, outPath: string): ArchiveResult {
+    const cut = parse(isoTimeSchema, before, 'archive bound "before"');
+    if (typeof outPath !== 'string' || outPath.trim() === '') throw new StationFault('invalid-input', 'archive path is empty');
+    const target = resolve(outPath);
+    if (existsSync(target)) throw new StationFault('invalid-input', `"${target}" already exists; an archive is never written over a file`);
+    if (target === this.path) throw new StationFault('invalid-input', 'the archive cannot be the log itself');
+    const tmp = `${target}.${process.pid}.tmp`;
+    return this.guard('archive inspections', () => {
+      mkdirSync(dirname(target), { recursive: true });
+      rmSync(tmp, { force: true });
+      // The archive's tables are the log's own (same columns, checks, STRICT), without the foreign keys.
+      const ddl = (name: string) =>
+        (this.db.prepare(`SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(name) as string)
+          .replace(/\s+REFERENCES\s+\w+\s*\(\s*\w+\s*\)(\s+ON\s+(DELETE|UPDATE)\s+(SET\s+NULL|SET\s+DEFAULT|CASCADE|RESTRICT|NO\s+ACTION))*/gi, '')
+          .replace(/^CREATE TABLE\s+"?\w+"?/i, `CREATE TABLE archive.${name}`);
+      this.db.prepare('ATTACH DATABASE ? AS archive').run(tmp);
+      let copied: { rows: number; firstId: number | null; lastId: number | null; firstTime: string | null; lastTime: string | null };
+      try {
+        this.db.exec(`${ddl('products')}; ${ddl('models')}; ${ddl('inspections')};
+          CREATE INDEX archive.inspections_time ON inspections(time);
+          CREATE TABLE archive.archive_info (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT;`);
+        copied = this.db.transaction(() => {
+          this.db.prepare('INSERT INTO archive.inspections SELECT * FROM main.inspections WHERE time < ? ORDER BY id').run(cut);
+          this.db.exec(`
+            INSERT INTO archive.models SELECT * FROM main.models WHERE id IN (SELECT DISTINCT model_id FROM archive.inspections);
+            INSERT INTO archive.products SELECT * FROM main.products
+              WHERE id IN (SELECT DISTINCT product_id FROM archive.inspections) OR id IN (SELECT product_id FROM archive.models);`);
+          const st = this.db
+            .prepare('SELECT count(*) AS rows, min(id) AS firstId, max(id) AS lastId, min(time) AS firstTime, max(time) AS lastTime FROM archive.inspections')
+            .get() as typeof copied;
+          const info: Record<string, string | number | null> = {
+            format: 'inspection-station log archive',
+            format_version: 1,
+            description:
+              'inspections: every log row with time < before, columns as in the station log; models, products: the records those rows refer to',
+            created_at: now(),
+            source: this.path,
+            source_schema_version: this.schemaVersion,
+            before: cut,
+            rows: st.rows,
+            first_time: st.firstTime,
+            last_time: st.lastTime,
+            first_id: st.firstId,
+            last_id: st.lastId,
+          };
+          const put = this.db.prepare('INSERT INTO archive.archive_info (key, value) VALUES (?, ?)');
+          for (const [k, v] of Object.entries(info)) put.run(k, String(v ?? ''));
+          return st;
+        }).immediate();
+      } finally {
+        this.db.exec('DETACH DATABASE archive');
+      }
+      // Check the file on its own before anything is deleted from the log.
+      const check = new Database(tmp, { readonly: true, fileMustExist: true });
+      try {
+        const ok = check.pragma('quick_check', { simple: true });
+        const n = check.prepare('SELECT count(*) FROM inspections').pluck().get() as number;
+        if (ok !== 'ok' || n !== copied.rows) throw new StationFault('io', `the archive "${tmp}" did not read back (${String(ok)}, ${n} of ${copied.rows} rows)`);
+      } finally {
+        check.close();
+      }
+      renameSync(tmp, target);
+
+      // Delete exactly the archived rows (time < cut and id <= the last archived id: a row written since cannot
+      // match both), in small transactions so live inserts wait at most one batch and the WAL stays small.
+      const del = this.stmt(
+        'DELETE FROM inspections WHERE id IN (SELECT id FROM inspections INDEXED BY inspections_time WHERE time < @cut AND id <= @lastId LIMIT 2000)',
+      );
+      let deleted = 0;
+      for (let n = -1; n !== 0 && copied.lastId !== null; deleted += n) n = del.run({ cut, lastId: copied.lastId }).changes;
+      if (deleted !== copied.rows) throw new StationFault('internal', `archived ${copied.rows} rows but deleted ${deleted}; the archive "${target}" is complete`);
+
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      const pagesBefore = this.db.pragma('page_count', { simple: true }) as number;
+      let vacuum: ArchiveResult['vacuum'] = 'incremental';
+      if ((this.db.pragma('auto_vacuum', { simple: true }) as number) === 2) this.db.pragma('incremental_vacuum');
+      else {
+        // A log created before 0004 has no free-page map: switch it once, which takes one full VACUUM.
+        this.db.pragma('auto_vacuum = INCREMENTAL');
+        this.db.exec('VACUUM');
+        vacuum = 'full';
+      }
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+      const freedBytes = Math.max(0, pagesBefore - (this.db.pragma('page_count', { simple: true }) as number)) * pageSize;
+      return { path: target, before: cut, rows: copied.rows, firstTime: copied.firstTime, lastTime: copied.lastTime, freedBytes, vacuum };
+    });
   }
 }
 
@@ -859,6 +1249,7 @@ export function openStore(path: string, options: StoreOptions = {}): StationStor
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new StationFault('invalid-input', `invalid busyTimeoutMs ${busyTimeoutMs}`);
 
   const file = resolve(path);
+  if (options.readonly) return openReadOnly(file, busyTimeoutMs);
   let db: DB | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
@@ -866,20 +1257,44 @@ export function openStore(path: string, options: StoreOptions = {}): StationStor
     db = new Database(file);
     db.pragma(`busy_timeout = ${busyTimeoutMs}`); // first, so switching to WAL waits for other connections
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version === 0 && (db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number) > 0) {
+    const tables = db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
+    if (version === 0 && tables > 0) {
       // Someone else's SQLite file: touch nothing (not even the journal mode), graft no tables onto it.
       throw new StationFault('io', `"${file}" is an SQLite database of some other program, not a station database; choose another file`);
     }
+    // A new log keeps a free-page map, so archiving old rows can hand space back (incremental vacuum).
+    if (tables === 0) db.pragma('auto_vacuum = INCREMENTAL');
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new StationFault('io', `cannot switch "${file}" to WAL mode (got "${String(mode)}"); is the location writable?`);
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('journal_size_limit = 67108864'); // truncate a grown WAL back to 64 MiB after checkpoints
     db.pragma('foreign_keys = ON');
     migrate(db, LATEST_VERSION);
+    // Statistics for the planner, sampled (cheap at any size); `maintain()` refreshes them when tables grow.
+    db.pragma('analysis_limit = 1000');
+    db.pragma('optimize = 0x10002');
     return new SqliteStationStore(db, file, busyTimeoutMs);
   } catch (e) {
     if (db?.open) db.close();
     throw toStoreFault(e, file, 'open store');
+  }
+}
+
+/** A read-only connection to an existing, migrated log (for queries and exports in their own worker). */
+function openReadOnly(file: string, busyTimeoutMs: number): StationStore {
+  let db: DB | undefined;
+  try {
+    checkExistingFile(file);
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== LATEST_VERSION) {
+      throw new StationFault('io', `"${file}" has schema version ${version}, not ${LATEST_VERSION}; open it read-write once to migrate it`);
+    }
+    return new SqliteStationStore(db, file, busyTimeoutMs);
+  } catch (e) {
+    if (db?.open) db.close();
+    throw toStoreFault(e, file, 'open store (read-only)');
   }
 }
 

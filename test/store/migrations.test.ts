@@ -143,7 +143,7 @@ test('0003-evaluations-annotations: adds the tables, keeps the log, and the stor
   // The real entry point performs the last step.
   const store = openStore(path);
   t.after(() => store.close());
-  assert.equal(store.schemaVersion, 3);
+  assert.equal(store.schemaVersion, LATEST_VERSION);
   assert.equal(store.countInspections({ verdict: 'NG' }), 1);
   assert.equal(store.thresholdHistory({ productId: 'screw' })[0].who, 'anna');
   const ev = store.recordEvaluation({ modelId: 'pc-1', datasetId: 'ds', metrics: { auroc: 1 }, perImage: [{ path: 'a.png', score: 1 }] });
@@ -156,4 +156,55 @@ test('0003-evaluations-annotations: adds the tables, keeps the log, and the stor
   assert.ok(tables(raw).includes('annotations'));
   assert.deepEqual(indices(raw, 'evaluations'), ['evaluations_dataset', 'evaluations_model']);
   assert.deepEqual(raw.prepare('SELECT count(*) FROM annotations').pluck().get(), 1);
+});
+
+test('0004-log-at-scale: composite indexes replace the single-column ones, counts are backfilled and kept by triggers', (t) => {
+  const db = freshDb(t);
+  migrate(db, 3);
+  db.exec(`
+    INSERT INTO products (id, name, created_at, updated_at) VALUES ('screw', 'Screw', 't', 't');
+    INSERT INTO models (id, kind, product_id, artifact_path, backbone, created_at) VALUES ('pc-1', 'patchcore', 'screw', '/a', 'b', 't');
+  `);
+  const ins = db.prepare(
+    `INSERT INTO inspections (time, source_id, product_id, model_id, score, threshold, verdict, latency_ms, execution_provider)
+     VALUES (?, ?, 'screw', 'pc-1', 0.5, 0.4, ?, 1, 'cpu')`,
+  );
+  ins.run('2026-01-01T10:00:00.000Z', 'cam-a', 'NG');
+  ins.run('2026-01-01T10:30:00.000Z', 'cam-a', 'OK');
+  ins.run('2026-01-01T11:00:00.000Z', 'cam-b', 'OK');
+  ins.run('2026-01-02T00:00:00.000Z', 'cam-a', 'OK');
+  assert.equal(migrate(db, 4), 4);
+  assert.deepEqual(indices(db, 'inspections'), [
+    'inspections_model_time',
+    'inspections_model_verdict_time',
+    'inspections_source_time',
+    'inspections_time',
+    'inspections_verdict_time',
+  ]);
+  const counts = () =>
+    db.prepare(`SELECT span, bucket, verdict, source_id, n FROM inspection_counts ORDER BY span, bucket, verdict, source_id`).all();
+  assert.deepEqual(counts(), [
+    { span: 10, bucket: '2026-01-01', verdict: 'NG', source_id: 'cam-a', n: 1 },
+    { span: 10, bucket: '2026-01-01', verdict: 'OK', source_id: 'cam-a', n: 1 },
+    { span: 10, bucket: '2026-01-01', verdict: 'OK', source_id: 'cam-b', n: 1 },
+    { span: 10, bucket: '2026-01-02', verdict: 'OK', source_id: 'cam-a', n: 1 },
+    { span: 13, bucket: '2026-01-01T10', verdict: 'NG', source_id: 'cam-a', n: 1 },
+    { span: 13, bucket: '2026-01-01T10', verdict: 'OK', source_id: 'cam-a', n: 1 },
+    { span: 13, bucket: '2026-01-01T11', verdict: 'OK', source_id: 'cam-b', n: 1 },
+    { span: 13, bucket: '2026-01-02T00', verdict: 'OK', source_id: 'cam-a', n: 1 },
+  ]);
+  // Insert, update and delete keep the summary in the same transaction; empty buckets disappear.
+  ins.run('2026-01-01T10:59:59.999Z', 'cam-a', 'OK');
+  db.prepare(`UPDATE inspections SET verdict = 'OK' WHERE verdict = 'NG'`).run();
+  db.prepare(`DELETE FROM inspections WHERE source_id = 'cam-b'`).run();
+  assert.deepEqual(counts(), [
+    { span: 10, bucket: '2026-01-01', verdict: 'OK', source_id: 'cam-a', n: 3 },
+    { span: 10, bucket: '2026-01-02', verdict: 'OK', source_id: 'cam-a', n: 1 },
+    { span: 13, bucket: '2026-01-01T10', verdict: 'OK', source_id: 'cam-a', n: 3 },
+    { span: 13, bucket: '2026-01-02T00', verdict: 'OK', source_id: 'cam-a', n: 1 },
+  ]);
+  assert.deepEqual(
+    db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'inspections' ORDER BY name`).pluck().all(),
+    ['inspections_count_delete', 'inspections_count_insert', 'inspections_count_update'],
+  );
 });

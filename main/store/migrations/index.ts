@@ -8,10 +8,12 @@ import type { Migration } from './migration.js';
 import { migration0001 } from './0001-initial.js';
 import { migration0002 } from './0002-threshold-history.js';
 import { migration0003 } from './0003-evaluations-annotations.js';
+import { migration0004 } from './0004-log-at-scale.js';
+import { migration0005 } from './0005-line-queue.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
 
 export const LATEST_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1].version;
 
