@@ -1,0 +1,114 @@
+/**
+ * Configuration of the line adapters (OPC UA server, Modbus TCP server, MQTT client), validated with zod.
+ * Pure: shared by the engine (which persists it in the store), the CLI flags and the Integration screen.
+ */
+import { z } from 'zod';
+import { StationFault } from '../common/result.js';
+
+const port = z.number().int().min(1).max(65535);
+/** Where a server listens: `0.0.0.0` on the line network, `127.0.0.1` for a PLC simulator on the same PC. */
+const host = z.string().trim().min(1).max(255);
+
+export const OpcuaConfigSchema = z.object({
+  enabled: z.boolean().default(false),
+  port: port.default(4840),
+  host: host.default('0.0.0.0'),
+  /**
+   * Security policy None (no signing, no encryption, anonymous access) for commissioning. Off on a running line:
+   * then only Basic256Sha256 Sign&Encrypt with the user below is offered.
+   */
+  allowInsecure: z.boolean().default(true),
+  userName: z.string().trim().max(100).default(''),
+  /** scrypt hash of the password (`scrypt$<salt hex>$<hash hex>`), never the password itself. */
+  passwordHash: z.string().max(500).default(''),
+});
+
+export const ModbusConfigSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** 502 is the Modbus standard but needs root on Linux; 5020 works for any user. */
+  port: port.default(5020),
+  host: host.default('0.0.0.0'),
+  unitId: z.number().int().min(0).max(255).default(1),
+});
+
+export const MqttConfigSchema = z.object({
+  enabled: z.boolean().default(false),
+  url: z
+    .string()
+    .trim()
+    .max(2000)
+    .regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'the broker URL looks like mqtt://host:1883 or mqtts://host:8883')
+    .default('mqtt://127.0.0.1:1883'),
+  /** Topics are `<topicPrefix>/<stationId>/result|state|cmd|cmd/reply`. */
+  topicPrefix: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^#+\s]+$/, 'a topic prefix cannot hold #, + or spaces')
+    .default('inspection'),
+  userName: z.string().max(200).default(''),
+  /** The broker needs the password itself, so it is kept (the API never returns it). */
+  password: z.string().max(500).default(''),
+});
+
+export const IntegrationConfigSchema = z.object({
+  opcua: OpcuaConfigSchema.default(OpcuaConfigSchema.parse({})),
+  modbus: ModbusConfigSchema.default(ModbusConfigSchema.parse({})),
+  mqtt: MqttConfigSchema.default(MqttConfigSchema.parse({})),
+});
+
+export type OpcuaConfig = z.infer<typeof OpcuaConfigSchema>;
+export type ModbusConfig = z.infer<typeof ModbusConfigSchema>;
+export type MqttConfig = z.infer<typeof MqttConfigSchema>;
+export type IntegrationConfig = z.infer<typeof IntegrationConfigSchema>;
+
+export const DEFAULT_INTEGRATION_CONFIG: IntegrationConfig = IntegrationConfigSchema.parse({});
+
+/**
+ * What the UI sends to change the configuration: any part of it; `opcua.password` (plain) replaces the stored
+ * hash, an empty string removes it; `mqtt.password` undefined keeps the stored one.
+ */
+export const IntegrationConfigPatchSchema = z.object({
+  opcua: OpcuaConfigSchema.omit({ passwordHash: true })
+    .extend({ password: z.string().max(500).optional() })
+    .partial()
+    .optional(),
+  modbus: ModbusConfigSchema.partial().optional(),
+  mqtt: MqttConfigSchema.partial().optional(),
+});
+export type IntegrationConfigPatch = z.input<typeof IntegrationConfigPatchSchema>;
+
+/** The configuration as shown to a client: secrets replaced by whether they are set. */
+export interface IntegrationConfigView {
+  readonly opcua: Omit<OpcuaConfig, 'passwordHash'> & { readonly hasPassword: boolean };
+  readonly modbus: ModbusConfig;
+  readonly mqtt: Omit<MqttConfig, 'password'> & { readonly hasPassword: boolean };
+}
+
+export function redactConfig(c: IntegrationConfig): IntegrationConfigView {
+  const { passwordHash, ...opcua } = c.opcua;
+  const { password, ...mqtt } = c.mqtt;
+  return { opcua: { ...opcua, hasPassword: passwordHash !== '' }, modbus: c.modbus, mqtt: { ...mqtt, hasPassword: password !== '' } };
+}
+
+/**
+ * Applies a patch; `hashPassword` turns a new OPC UA password into the stored hash (node's scrypt, done by the
+ * caller so this module stays pure). Throws a zod error or a StationFault on bad input.
+ */
+export function applyConfigPatch(current: IntegrationConfig, patch: IntegrationConfigPatch, hashPassword: (p: string) => string): IntegrationConfig {
+  const p = IntegrationConfigPatchSchema.parse(patch);
+  const { password: opcuaPassword, ...opcua } = p.opcua ?? {};
+  const next = {
+    opcua: { ...current.opcua, ...opcua },
+    modbus: { ...current.modbus, ...p.modbus },
+    mqtt: { ...current.mqtt, ...p.mqtt },
+  };
+  if (opcuaPassword !== undefined) next.opcua.passwordHash = opcuaPassword === '' ? '' : hashPassword(opcuaPassword);
+  if (p.mqtt && p.mqtt.password === undefined) next.mqtt.password = current.mqtt.password;
+  const parsed = IntegrationConfigSchema.parse(next);
+  if (parsed.opcua.enabled && !parsed.opcua.allowInsecure && (parsed.opcua.userName === '' || parsed.opcua.passwordHash === '')) {
+    throw new StationFault('invalid-input', 'OPC UA without security policy None needs a user name and a password');
+  }
+  return parsed;
+}
