@@ -3,6 +3,7 @@
  * Category ids are 1-based in the order given; image ids are 1-based in annotation order.
  */
 import { z } from 'zod';
+import { parseJsonText } from '../common/json.js';
 import { StationFault } from '../common/result.js';
 import type { AnnotationBox, ImageAnnotation } from './types.js';
 
@@ -75,14 +76,7 @@ export function toCoco(annotations: readonly ImageAnnotation[], categories: read
 
 /** Parses and checks COCO JSON (object or text); boxes come back in image pixels with their class names. */
 export function fromCoco(json: unknown): { annotations: ImageAnnotation[]; categories: string[] } {
-  let value = json;
-  if (typeof json === 'string') {
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      throw new StationFault('invalid-input', `COCO file is not JSON: ${(e as Error).message}`);
-    }
-  }
+  const value = typeof json === 'string' ? parseJsonText(json, 'the COCO file') : json;
   const parsed = CocoSchema.safeParse(value);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

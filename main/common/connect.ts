@@ -5,8 +5,8 @@
  *   <img src={conn.mediaUrl(frame.frame)} />
  * Electron: uses the preload bridge (`window.stationBridge`) over IPC.
  * Browser: reads `?token=` from the page URL (remembered in sessionStorage, then removed from the address bar),
- * opens `ws(s)://<host>/api?token=...`. The host also sets an HttpOnly cookie when the page is loaded with the
- * token, so `<img src="/media/...">` works without the token in the URL.
+ * opens `ws(s)://<host>/api` with the token in the `station-token.<token>` subprotocol (browsers cannot set
+ * headers on a WebSocket; the URL stays clean). Media URLs carry a short-lived per-file signature (media.ts).
  * Pure: the window is passed in and typed structurally.
  */
 import { stationApi, type StationApi } from './api.js';
@@ -18,12 +18,15 @@ import { BRIDGE_GLOBAL, bridgeTransport, webSocketTransport, type StationBridge,
 export const TOKEN_PARAM = 'token';
 export const API_PATH = '/api';
 export const TOKEN_HEADER = 'x-station-token';
+/** The WebSocket subprotocol the host answers with, and the prefix of the one that carries the token. */
+export const WS_PROTOCOL = 'station.v1';
+export const WS_TOKEN_PROTOCOL_PREFIX = 'station-token.';
 
 export interface WindowLike {
   readonly location: { readonly href: string; readonly origin: string; readonly protocol: string; readonly host: string };
   readonly sessionStorage?: { getItem(k: string): string | null; setItem(k: string, v: string): void };
   readonly history?: { replaceState(data: unknown, unused: string, url?: string): void };
-  readonly WebSocket?: new (url: string) => WebSocketLike;
+  readonly WebSocket?: new (url: string, protocols?: string[]) => WebSocketLike;
   readonly [BRIDGE_GLOBAL]?: StationBridge;
 }
 
@@ -58,7 +61,7 @@ export function connectStation(win: WindowLike): StationConnection {
   }
   if (!win.WebSocket) throw new Error('this browser has no WebSocket');
   const wsProto = win.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const ws = new win.WebSocket(`${wsProto}//${win.location.host}${API_PATH}${token ? `?${TOKEN_PARAM}=${encodeURIComponent(token)}` : ''}`);
+  const ws = new win.WebSocket(`${wsProto}//${win.location.host}${API_PATH}`, token ? [WS_PROTOCOL, `${WS_TOKEN_PROTOCOL_PREFIX}${token}`] : [WS_PROTOCOL]);
   const transport = webSocketTransport(ws);
   const api = createProxy(stationApi, transport);
   const base = `${win.location.origin}${HOST_MEDIA_PREFIX}`;

@@ -91,6 +91,6 @@ app.on('will-quit', (e) => {
 app.on('web-contents-created', (_e, wc) => lockDownNavigation(wc, shell));
 
 main().catch((e: Error) => {
-  dialog.showErrorBox('Inspection station failed to start', e.stack ?? e.message);
+  dialog.showErrorBox('Inspection station failed to start', e.message);
   app.exit(1);
 });

@@ -74,6 +74,8 @@ async function main() {
 }
 
 main().catch((e: Error) => {
-  parentPort?.postMessage({ ctl: 'fatal', message: e.stack ?? e.message } satisfies WorkerControl);
+  // One line for the operator (a StationFault already says what to do); the stack only with STATION_DEBUG=1.
+  const message = process.env.STATION_DEBUG === '1' ? (e.stack ?? e.message) : e.message.split('\n')[0]!;
+  parentPort?.postMessage({ ctl: 'fatal', message } satisfies WorkerControl);
   process.exit(1);
 });

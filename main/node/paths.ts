@@ -2,6 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { StationFault } from '../common/result.js';
 import { homedir } from 'node:os';
 
 function findRoot(start: string): string {
@@ -29,4 +31,21 @@ export function nativeModelsDir(...parts: string[]): string {
 /** Where the station keeps its database, models and saved frames. */
 export function userDataDir(): string {
   return process.env.STATION_DATA_DIR ?? join(homedir(), '.inspection-station');
+}
+
+/** Creates the data folder and its sub-folders, or says in one line why it cannot (read-only parent, a file in the way). */
+export async function ensureDataDir(dataDir: string, subfolders: readonly string[]): Promise<void> {
+  for (const sub of ['', ...subfolders]) {
+    const p = join(dataDir, sub);
+    try {
+      await mkdir(p, { recursive: true });
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? 'error';
+      throw new StationFault(
+        'io',
+        `cannot create the data folder ${p} (${code}): choose a writable folder with STATION_DATA_DIR`,
+        { cause: e },
+      );
+    }
+  }
 }

@@ -2,12 +2,13 @@
  * The station engine: implements the whole StationApi contract. Runs inside the engine worker (never on the
  * Electron main thread or the host's event loop), owning the store, the models and the live pipeline.
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Notice, StationApiImpl } from '../common/api.js';
 import { Emitter } from '../common/event.js';
 import { StationFault } from '../common/result.js';
 import { MediaStore } from '../pipeline/media-store.js';
+import { WritableFolders } from '../node/write-policy.js';
+import { ensureDataDir } from '../node/paths.js';
 import { openStore } from '../store/store.js';
 import { createSource } from '../camera/create-source.js';
 import { listImages } from '../camera/folder-source.js';
@@ -16,6 +17,7 @@ import { JobManager } from './jobs.js';
 import { ModelRegistry, importDetectorModel } from './model-registry.js';
 import { AnnotationService } from './annotations.js';
 import { LiveService } from './live.js';
+import { IntegrationService } from '../integration/service.js';
 import { LogService } from './log.js';
 import { systemInfo, listFolder } from './system.js';
 import { inspectDataset, previewImage, runGenerate } from './datasets.js';
@@ -27,6 +29,8 @@ export interface EngineOptions {
   readonly electronVersion?: string;
   /** Train a demo model on first start when there is none. Default true. */
   readonly bootstrap?: boolean;
+  /** Resume the last line source (every-part delivery) on start. Default true. */
+  readonly resumeLine?: boolean;
   /** Native folder dialog, provided by the Electron main process (relayed); absent in the browser. */
   readonly pickFolder?: (opts: { title?: string; defaultPath?: string }) => Promise<string | null>;
 }
@@ -34,6 +38,10 @@ export interface EngineOptions {
 export interface Engine {
   readonly api: StationApiImpl;
   readonly jobs: JobManager;
+  /** The live side; `live.line` is the LineStation the protocol adapters are started on. */
+  readonly live: LiveService;
+  /** The OPC UA / Modbus / MQTT adapters on `live.line`. */
+  readonly integration: IntegrationService;
   dispose(): Promise<void>;
 }
 
@@ -41,8 +49,7 @@ const TRAIN_KINDS = ['train', 'bootstrap'] as const;
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = resolve(opts.dataDir);
-  await mkdir(join(dataDir, 'media'), { recursive: true });
-  await mkdir(join(dataDir, 'models'), { recursive: true });
+  await ensureDataDir(dataDir, ['media', 'models']);
   const store = openStore(join(dataDir, 'station.db'));
   const media = new MediaStore(join(dataDir, 'media'));
   const notices = new Emitter<Notice>();
@@ -50,8 +57,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const reg = new ModelRegistry(store, join(dataDir, 'models'));
   const jobs = new JobManager();
   const live = new LiveService(reg, store, media, notice);
-  const log = new LogService(store, media.root);
+  const log = new LogService(store, media.root, notice);
   const annotations = new AnnotationService(store, media.root);
+  const integration = new IntegrationService({ station: live.line, store, dataDir, notice });
+  // The adapters enabled in the stored configuration start with the station (failures show in their status).
+  void integration.start();
+  // API writes go only under the data folder or folders picked in the native dialog since start.
+  const writable = new WritableFolders(dataDir);
 
   if (opts.bootstrap !== false && reg.list().length === 0) {
     // A fresh install: train the demo model, then show live inspection of the demo source straight away.
@@ -64,6 +76,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }, TRAIN_KINDS);
   } else {
     reg.ensureLoaded().catch((e: Error) => notice('error', `could not load the active model: ${e.message}`));
+    // The last line source starts again by itself after a restart (pending parts first).
+    if (opts.resumeLine !== false) void live.resumeLineSource();
   }
 
   const api: StationApiImpl = {
@@ -71,7 +85,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       info: () => systemInfo({ shell: opts.shell, dataDir, activeProvider: reg.executionProvider(), electronVersion: opts.electronVersion }),
       pickFolder: async (req) => {
         if (!opts.pickFolder) return { supported: false, path: null };
-        return { supported: true, path: await opts.pickFolder(req ?? {}) };
+        const path = await opts.pickFolder(req ?? {});
+        if (path) writable.allow(path);
+        return { supported: true, path };
       },
       listFolder: (req) => listFolder(req?.path),
       onNotice: notices.event,
@@ -91,13 +107,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       status: () => live.sourceStatus(),
       probe: async (spec) => {
         try {
-          if (spec.kind === 'demo' || spec.kind === 'webcam') return { ok: true, message: `${spec.kind} source is always available` };
+          if (spec.kind === 'demo' || spec.kind === 'webcam' || (spec.kind === 'trigger' && !spec.path)) return { ok: true, message: `${spec.kind} source is always available` };
           if (spec.kind === 'video' && !/\.(png|jpe?g|bmp|tiff?|webp)$/i.test(spec.path) && !/[*?[]/.test(spec.path)) {
             const s = await createSource(spec); // throws a clear error without ffmpeg
             await s.stop();
             return { ok: true, message: findFfmpeg() ? 'ffmpeg found' : 'image sequence' };
           }
-          const n = spec.kind === 'video' ? undefined : (await listImages(resolve(spec.path), spec.kind === 'folder' && spec.recursive)).length;
+          if (!('path' in spec) || !spec.path) return { ok: true, message: 'ok' };
+          const n = spec.kind === 'video' ? undefined : (await listImages(resolve(spec.path), (spec.kind === 'folder' || spec.kind === 'trigger') && !!spec.recursive)).length;
           return { ok: true, message: n === undefined ? 'ok' : `${n} images`, images: n };
         } catch (e) {
           return { ok: false, message: (e as Error).message };
@@ -119,14 +136,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     datasets: {
       inspect: (req) => inspectDataset(req.path),
       preview: (req) => previewImage(req.path, req.size),
-      generate: (req) => ({
-        jobId: jobs.start(
-          'generate',
-          'Generating variants',
-          (ctx) => runGenerate(req, join(dataDir, 'datasets', `generated-${new Date().toISOString().replace(/[:.]/g, '-')}`), ctx),
-          ['generate'],
-        ).id,
-      }),
+      generate: (req) => {
+        const outputFolder = req.outputFolder && writable.check(req.outputFolder, 'generate');
+        const defaultOut = join(dataDir, 'datasets', `generated-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        return { jobId: jobs.start('generate', 'Generating variants', (ctx) => runGenerate({ ...req, outputFolder }, defaultOut, ctx), ['generate']).id };
+      },
     },
     thresholds: {
       get: (req) => reg.getThreshold(req?.modelId),
@@ -139,7 +153,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       query: (req) => log.query(req),
       get: (req) => log.get(req.id),
       summary: (req) => log.summary(req ?? {}),
-      export: (req) => ({ jobId: jobs.start('export', `Exporting ${req.format.toUpperCase()}`, (ctx) => log.export(req, ctx)).id }),
+      export: (req) => {
+        const path = req.path && writable.check(req.path, 'log export');
+        return { jobId: jobs.start('export', `Exporting ${req.format.toUpperCase()}`, (ctx) => log.export({ ...req, path }, ctx)).id };
+      },
       onAppended: live.onAppended,
     },
     annotations: {
@@ -148,8 +165,26 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       save: (req) => annotations.save(req.path, req.boxes),
       clear: (req) => annotations.clear(req.path),
       importMasks: (req) => annotations.importMasks(req),
-      export: (req) => annotations.exportTo(req),
+      export: (req) => annotations.exportTo({ ...req, path: req.path && writable.check(req.path, 'annotation export') }),
       import: (req) => annotations.importFrom(req),
+    },
+    line: {
+      signals: () => live.line.signals(),
+      trigger: (req) => live.line.trigger('ui', req?.partId),
+      acknowledge: () => (live.line.acknowledge('ui'), live.line.signals()),
+      selectProduct: async (req) => {
+        const r = await live.line.selectProduct('ui', req.index);
+        if (!r.ok) throw new StationFault(r.error.kind, r.error.message);
+        return live.line.signals();
+      },
+      setLotName: (req) => (live.line.setLotName('ui', req.name), live.line.signals()),
+      products: () => store.listLineProducts().map((p) => ({ productIndex: p.productIndex, modelId: p.modelId, name: p.name })),
+      setProduct: (req) => {
+        reg.get(req.modelId);
+        const p = store.setLineProduct(req.index, req.modelId, req.name);
+        return { productIndex: p.productIndex, modelId: p.modelId, name: p.name };
+      },
+      onSignals: live.line.onSignals,
     },
     jobs: {
       list: () => jobs.list(),
@@ -157,13 +192,22 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       cancel: (req) => jobs.cancel(req.id),
       onProgress: jobs.onProgress,
     },
+    integration: {
+      state: () => integration.state(),
+      configure: (req) => integration.configure(req),
+      onState: integration.onState,
+    },
   };
 
   return {
     api,
     jobs,
+    live,
+    integration,
     async dispose() {
+      await integration.dispose().catch(() => {});
       await live.dispose().catch(() => {});
+      await log.dispose().catch(() => {});
       await jobs.cancelAll().catch(() => {});
       await reg.dispose().catch(() => {});
       notices.dispose();

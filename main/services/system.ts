@@ -2,12 +2,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { FolderEntry, FolderListing, SystemInfo } from '../common/api.js';
 import { StationFault } from '../common/result.js';
 import { isImagePath } from '../node/image-io.js';
 import { repoRoot } from '../node/paths.js';
+import { realPathOf } from '../node/write-policy.js';
 import { findFfmpeg } from '../camera/ffmpeg.js';
 import { candidateProviders } from '../inference/execution-provider.js';
 import { defaultBackbone, listBackbones } from './backbones.js';
@@ -57,8 +58,20 @@ export async function systemInfo(opts: { shell: 'electron' | 'browser'; dataDir:
   };
 }
 
+/** System trees the folder browser does not show: they hold no part images and do hold secrets. */
+const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/boot', '/root', '/run', '/usr', '/bin', '/sbin', '/lib', '/lib64', '/var/lib', '/var/log', '/snap'];
+
+function isSystemTree(path: string): boolean {
+  const dir = realPathOf(path); // a link in /tmp to /etc is /etc
+  const home = homedir();
+  if (dir === home || home.startsWith(dir + sep) || dir.startsWith(home + sep)) return false;
+  if (platform() === 'win32') return /^[a-z]:\\(windows|program files)/i.test(dir);
+  return SYSTEM_TREES.some((t) => dir === t || dir.startsWith(t + '/'));
+}
+
 export async function listFolder(path: string | undefined, max = 500): Promise<FolderListing> {
   const dir = resolve(path && path.trim() ? path.replace(/^~(?=$|[\\/])/, homedir()) : homedir());
+  if (isSystemTree(dir)) throw new StationFault('invalid-input', `the folder browser does not list system folders (${dir})`);
   const st = await stat(dir).catch(() => null);
   if (!st) throw new StationFault('not-found', `folder not found: ${dir}`);
   if (!st.isDirectory()) throw new StationFault('invalid-input', `not a folder: ${dir}`);

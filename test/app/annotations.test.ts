@@ -47,7 +47,9 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'station-annotations-'));
   cat = join(root, 'screw');
   makeCategory(cat);
-  engine = await createEngine({ dataDir: join(root, 'data'), shell: 'browser', bootstrap: false });
+  // The exports below go to root/out: a folder "picked in the dialog" (API writes elsewhere are refused).
+  engine = await createEngine({ dataDir: join(root, 'data'), shell: 'browser', bootstrap: false, pickFolder: async () => join(root, 'out') });
+  await engine.api.system.pickFolder({});
 });
 
 after(async () => {

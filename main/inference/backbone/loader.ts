@@ -2,6 +2,7 @@
  * Loads a backbone: manifest (zod-checked) + ONNX file (checksum, graph checked against the manifest),
  * cut to the feature outputs a caller needs. Every mismatch is a 'bad-model' fault that names the file.
  */
+import { jsonSyntaxWhere } from '../../common/json.js';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -36,7 +37,7 @@ export async function readBackboneManifest(idOrDir: string): Promise<BackboneFil
   try {
     json = JSON.parse(await readFile(manifestPath, 'utf8'));
   } catch (e) {
-    throw new StationFault('bad-model', `backbone manifest ${manifestPath} is not valid JSON: ${(e as Error).message}`);
+    throw new StationFault('bad-model', `backbone manifest ${manifestPath} is not valid JSON${jsonSyntaxWhere(e)}`);
   }
   const parsed = BackboneManifestSchema.safeParse(json);
   if (!parsed.success) {

@@ -12,6 +12,7 @@ import { createSession, type ProviderName } from '../execution-provider.js';
 import type { InspectionModel, ModelInfo } from '../model.js';
 import { decodeRtmdet, decodeYolov8, detectorScore } from './decode.js';
 import { letterboxGeometry, letterboxImage, toNchw } from './letterbox.js';
+import { jsonSyntaxWhere } from '../../common/json.js';
 import { DetectorManifestSchema, preprocessOf, type DetectorManifest, type Preprocess } from './manifest.js';
 
 export const DETECTOR_FORMAT_VERSION = 1;
@@ -23,7 +24,7 @@ export function readDetectorManifest(dirOrFile: string): { manifest: DetectorMan
   try {
     raw = JSON.parse(readFileSync(p, 'utf8'));
   } catch (e) {
-    throw new StationFault('bad-model', `detector manifest ${p} is not valid JSON: ${(e as Error).message}`);
+    throw new StationFault('bad-model', `detector manifest ${p} is not valid JSON${jsonSyntaxWhere(e)}`);
   }
   const parsed = DetectorManifestSchema.safeParse(raw);
   if (!parsed.success) {
