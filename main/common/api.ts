@@ -15,7 +15,8 @@
  */
 import { z } from 'zod';
 import { event, method, type ApiClient, type ApiImpl } from './contract.js';
-import type { Box, ModelKind, Progress, Verdict } from './types.js';
+import type { Box, LogVerdict, ModelKind, Progress } from './types.js';
+import { IntegrationConfigPatchSchema, type IntegrationState } from './integration.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -28,6 +29,18 @@ export type MediaRef = string;
 const serverPath = z.string().trim().min(1, 'path is required').max(4096);
 const modelId = z.string().min(1).max(200);
 const isoTime = z.string().min(1).max(64);
+
+/**
+ * How a source's parts reach inspection. 'every-part' (line sources): each part is recorded as pending in the
+ * store before it is inspected, in a bounded durable queue; nothing is dropped, pending parts survive a restart,
+ * and a full queue is an alarm (the source waits). 'newest-wins' (preview sources): when inference is busy the
+ * newest frame replaces an older one, which is counted as dropped. Default per kind: see `deliveryOf`.
+ */
+export const DeliverySchema = z.enum(['every-part', 'newest-wins']);
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+/** Pixel formats the GenICam source converts: Mono10/12/14/16 to 8-bit gray, Bayer 8-bit to RGB, BGR8 to RGB. */
+export const GENICAM_PIXEL_FORMATS = ['Mono8', 'Mono10', 'Mono12', 'Mono12Packed', 'Mono14', 'Mono16', 'BayerRG8', 'BayerGR8', 'BayerGB8', 'BayerBG8', 'RGB8', 'BGR8'] as const;
 
 export const SourceSpecSchema = z.discriminatedUnion('kind', [
   /** Built-in synthetic screw-like parts; needs no files. */
@@ -46,6 +59,7 @@ export const SourceSpecSchema = z.discriminatedUnion('kind', [
     loop: z.boolean().default(false),
     /** Descend into sub-folders (e.g. an MVTec `test/` folder). */
     recursive: z.boolean().default(false),
+    delivery: DeliverySchema.optional(),
   }),
   /** Watch a folder that a line camera writes into; each new file is inspected once, after it is fully written. */
   z.object({
@@ -53,8 +67,9 @@ export const SourceSpecSchema = z.discriminatedUnion('kind', [
     path: serverPath,
     /** How long a file's size must stay unchanged before it counts as complete. */
     settleMs: z.number().int().min(0).max(60_000).default(300),
-    /** Also inspect files already present when the source starts. */
+    /** Also inspect files already present when the source starts (a restarted line source always takes the files that arrived meanwhile). */
     includeExisting: z.boolean().default(false),
+    delivery: DeliverySchema.optional(),
   }),
   /** A video file (needs `ffmpeg` on PATH) or an image sequence (a folder or a glob like `/x/frame_*.png`). */
   z.object({
@@ -62,15 +77,64 @@ export const SourceSpecSchema = z.discriminatedUnion('kind', [
     path: serverPath,
     fps: z.number().positive().max(120).default(4),
     loop: z.boolean().default(false),
+    delivery: DeliverySchema.optional(),
   }),
   /** Frames captured in the renderer (getUserMedia) and sent with `live.pushFrame`. */
   z.object({
     kind: z.literal('webcam'),
     label: z.string().max(200).default('webcam'),
   }),
+  /**
+   * Software / PLC trigger (OPC UA, Modbus, MQTT, the UI): each trigger is one part, taken from `from` — the next
+   * image of a folder (name order, looping) or a newly rendered demo part. Always 'every-part'.
+   */
+  z.object({
+    kind: z.literal('trigger'),
+    from: z.enum(['demo', 'folder']).default('demo'),
+    /** from 'folder': the folder whose images are taken one per trigger. */
+    path: serverPath.optional(),
+    recursive: z.boolean().default(false),
+    defectRate: z.number().min(0).max(1).default(0.25),
+    seed: z.number().int().optional(),
+  }),
+  /**
+   * A GigE Vision / USB3 Vision camera through Aravis (`genicam.list` gives the ids). 'continuous': free-running,
+   * newest frame wins (setup); 'triggered': one frame per trigger (the station's software trigger, or the camera's
+   * hardware line given as `triggerSource`), every frame a part. Settings are applied in order: pixel format, region,
+   * exposure, gain, frame rate, then `features` by name (what the feature browser saved).
+   */
+  z.object({
+    kind: z.literal('genicam'),
+    camera: z.string().trim().min(1, 'a camera id is required').max(200),
+    mode: z.enum(['continuous', 'triggered']).default('continuous'),
+    /** triggered: 'Software' or a hardware line such as 'Line0'. */
+    triggerSource: z.string().trim().min(1).max(64).default('Software'),
+    pixelFormat: z.enum(GENICAM_PIXEL_FORMATS).optional(),
+    width: z.number().int().positive().max(65_535).optional(),
+    height: z.number().int().positive().max(65_535).optional(),
+    offsetX: z.number().int().min(0).max(65_535).optional(),
+    offsetY: z.number().int().min(0).max(65_535).optional(),
+    exposureUs: z.number().positive().max(1e8).optional(),
+    gain: z.number().finite().optional(),
+    frameRate: z.number().positive().max(10_000).optional(),
+    features: z.record(z.string().trim().min(1).max(100), z.union([z.string().max(500), z.number().finite(), z.boolean()])).optional(),
+    /** Buffers in the stream's pool (default 8 continuous, 16 triggered). */
+    buffers: z.number().int().min(2).max(64).optional(),
+    delivery: DeliverySchema.optional(),
+  }),
 ]);
 export type SourceSpec = z.input<typeof SourceSpecSchema>;
 export type SourceKind = SourceSpec['kind'];
+
+/** The delivery mode a source runs with: its `delivery` when given, else line sources every part, previews newest wins. */
+export function deliveryOf(spec: SourceSpec): Delivery {
+  if ('delivery' in spec && spec.delivery) return spec.delivery;
+  if (spec.kind === 'hotfolder' || spec.kind === 'folder' || spec.kind === 'trigger') return 'every-part';
+  if (spec.kind === 'genicam') return spec.mode === 'triggered' ? 'every-part' : 'newest-wins';
+  // An image sequence (a folder or a glob of images) is a line source; a video file is a preview.
+  if (spec.kind === 'video') return /[*?[]|\.(png|jpe?g|bmp|tiff?|webp)$/i.test(spec.path) ? 'every-part' : 'newest-wins';
+  return 'newest-wins';
+}
 
 export type SourceState =
   | 'idle' // nothing started
@@ -103,6 +167,46 @@ export interface LiveStats {
   readonly dropped: number;
   readonly ok: number;
   readonly ng: number;
+  /** Parts that got an ERROR verdict (could not be inspected). */
+  readonly errors?: number;
+  /** Camera sources: stream statistics. */
+  readonly camera?: CameraStreamStats;
+}
+
+/** A camera source's stream counters (GenICam), shown in the status bar. */
+export interface CameraStreamStats {
+  /** Frames the stream completed. */
+  readonly completed: number;
+  /** Frames that arrived broken (missing packets, timeouts). */
+  readonly failed: number;
+  /** Frames lost because no buffer was free. */
+  readonly underruns: number;
+  readonly missingPackets: number;
+  readonly resentPackets: number;
+  readonly buffers: number;
+  /** Buffers the source could not use (incomplete, unsupported format). */
+  readonly badFrames: number;
+  readonly triggers: number;
+  readonly framesDelivered: number;
+}
+
+/** An alarm the operator must see (queue full, frames not saved, ...): shown until it clears. */
+export interface LineAlarm {
+  readonly code: 'queue-full' | 'media-not-saved' | 'store-failed' | 'no-model';
+  readonly message: string;
+  readonly at: string;
+}
+
+/** Line-mode state shown on the Live screen. */
+export interface LineLiveState {
+  readonly delivery: Delivery;
+  /** Parts recorded as pending and not yet decided. */
+  readonly queueDepth: number;
+  readonly queueCapacity: number;
+  readonly queueFull: boolean;
+  readonly alarms: readonly LineAlarm[];
+  /** The last part that got an ERROR verdict. */
+  readonly lastError: { readonly partId: string; readonly message: string; readonly at: string; readonly inspectionId: number | null } | null;
 }
 
 export interface LiveState {
@@ -112,6 +216,7 @@ export interface LiveState {
   readonly modelId: string | null;
   readonly threshold: number | null;
   readonly stats: LiveStats;
+  readonly line?: LineLiveState;
 }
 
 /**
@@ -148,7 +253,8 @@ export interface FrameEvent {
   readonly anomaly?: QuantisedMap;
   readonly score: number;
   readonly threshold: number;
-  readonly verdict: Verdict;
+  /** Live frames are OK or NG; ERROR only when a logged ERROR row is shown like a frame (the Log screen). */
+  readonly verdict: LogVerdict;
   /** Boxes in original image pixels, with label + confidence (`score`). */
   readonly boxes: readonly Box[];
   readonly modelId: string;
@@ -323,24 +429,75 @@ export interface InspectionRecord {
   readonly modelId: string;
   readonly score: number;
   readonly threshold: number;
-  readonly verdict: Verdict;
+  /** ERROR: the part could not be inspected; `error` says why. */
+  readonly verdict: LogVerdict;
   readonly boxes: readonly Box[];
   readonly latencyMs: number;
   readonly frame: MediaRef | null;
   readonly heatmap: MediaRef | null;
   readonly thumbnail: MediaRef | null;
+  /** The source's id (what the log's `source` filter matches); `source` is its display name. */
+  readonly sourceId?: string;
+  /** Line mode: the part's id, lot and product index, and why a part got ERROR or lost its frame. */
+  readonly partId?: string;
+  readonly lotName?: string;
+  readonly productIndex?: number;
+  readonly errorCode?: number;
+  readonly error?: string | null;
+}
+
+/** The line handshake's signals (same shape as `LineSignals` in main/integration/line-io.ts). */
+export interface LineSignalsDto {
+  readonly triggerReady: boolean;
+  readonly busy: boolean;
+  readonly resultsReady: boolean;
+  readonly resultOk: boolean;
+  readonly resultNg: boolean;
+  readonly error: boolean;
+  readonly errorCode: number;
+  readonly score: number;
+  readonly threshold: number;
+  readonly sequence: number;
+  readonly partId: string;
+  readonly productIndex: number;
+  readonly lotName: string;
+  readonly queueDepth: number;
+  readonly queueFull: boolean;
+}
+
+export type TriggerReplyDto =
+  | { readonly accepted: true; readonly partId: string }
+  | { readonly accepted: false; readonly reason: 'busy' | 'queue-full' | 'not-running'; readonly message: string };
+
+/** A product index (as a PLC selects it) and the model it inspects with. */
+export interface LineProductDto {
+  readonly productIndex: number;
+  readonly modelId: string;
+  readonly name: string;
+}
+
+/** A position in the log's (time, id) order: the last row of a page. Pass it back as `after`. */
+export interface LogCursor {
+  readonly time: string;
+  readonly id: number;
 }
 
 export interface LogPage {
+  /** Rows matching the filter (from the per-hour/day summary: cheap at any log size). */
   readonly total: number;
   readonly offset: number;
+  /** In the requested order: newest first for 'newest', oldest first for 'oldest'. */
   readonly items: readonly InspectionRecord[];
+  /** The next page in the same order (pass as `after`); null when this page is the last one. */
+  readonly next: LogCursor | null;
 }
 
 export interface LogSummary {
   readonly total: number;
   readonly ok: number;
   readonly ng: number;
+  /** Every verdict the matching rows have, with its count (OK, NG and any other, e.g. ERROR). */
+  readonly byVerdict: Readonly<Record<string, number>>;
   readonly from: string | null;
   readonly to: string | null;
 }
@@ -425,7 +582,7 @@ export const LogFilterSchema = z.object({
   from: isoTime.optional(),
   /** ISO time, exclusive. */
   to: isoTime.optional(),
-  verdict: z.enum(['OK', 'NG']).optional(),
+  verdict: z.enum(['OK', 'NG', 'ERROR']).optional(),
   modelId: modelId.optional(),
   source: z.string().max(500).optional(),
 });
@@ -589,11 +746,16 @@ export const stationApi = {
   },
 
   log: {
+    /**
+     * One page of the log in (time, id) order. Keyset paging: pass the previous page's `next` as `after`
+     * (constant cost at any depth). `offset` still works but walks the skipped rows: avoid it on big logs.
+     */
     query: method(
       LogFilterSchema.extend({
-        offset: z.number().int().min(0).default(0),
+        offset: z.number().int().min(0).max(1_000_000).default(0),
         limit: z.number().int().min(1).max(500).default(50),
         order: z.enum(['newest', 'oldest']).default('newest'),
+        after: z.object({ time: isoTime, id: z.number().int().nonnegative() }).optional(),
       }),
     ).returns<LogPage>(),
     get: method(z.object({ id: z.number().int().positive() })).returns<InspectionRecord>(),
@@ -608,6 +770,20 @@ export const stationApi = {
     ).returns<{ jobId: string }>(),
     /** Fires for every new stored inspection (lighter than onFrame; for a live-updating log table). */
     onAppended: event<InspectionRecord>(),
+  },
+
+  /** Line mode: the handshake a PLC sees (also through the OPC UA / Modbus / MQTT adapters), software trigger, products. */
+  line: {
+    signals: method(none).returns<LineSignalsDto>(),
+    /** One part: the running trigger source takes it (the next folder image or a demo part). */
+    trigger: method(z.object({ partId: z.string().trim().min(1).max(200).optional() }).optional()).returns<TriggerReplyDto>(),
+    /** Acknowledges the result on ResultsReady. */
+    acknowledge: method(none).returns<LineSignalsDto>(),
+    selectProduct: method(z.object({ index: z.number().int().min(0).max(65535) })).returns<LineSignalsDto>(),
+    setLotName: method(z.object({ name: z.string().trim().max(200) })).returns<LineSignalsDto>(),
+    products: method(none).returns<LineProductDto[]>(),
+    setProduct: method(z.object({ index: z.number().int().min(0).max(65535), modelId, name: z.string().trim().max(200).default('') })).returns<LineProductDto>(),
+    onSignals: event<LineSignalsDto>(),
   },
 
   /** Defect boxes per image (kept in the store, keyed by image path), MVTec mask import, COCO / YOLO export and import. */
@@ -644,6 +820,16 @@ export const stationApi = {
     cancel: method(z.object({ id: z.string().min(1).max(100) })).returns<JobInfo>(),
     onProgress: event<JobInfo>(),
   },
+
+  /** Process integration: the OPC UA server, Modbus TCP server and MQTT client on the line handshake (any at once). */
+  integration: {
+    /** Configuration (secrets redacted), each adapter's status and the live signal monitor. */
+    state: method(none).returns<IntegrationState>(),
+    /** Changes part of the configuration (kept in the store); adapters whose part changed restart. */
+    configure: method(IntegrationConfigPatchSchema).returns<IntegrationState>(),
+    /** Adapter status changes at once; signal changes at most 10 times a second. */
+    onState: event<IntegrationState>(),
+  },
 } as const;
 
 export type StationApiDef = typeof stationApi;
@@ -660,6 +846,8 @@ export type DatasetsService = StationApi['datasets'];
 export type ThresholdsService = StationApi['thresholds'];
 export type LogService = StationApi['log'];
 export type JobsService = StationApi['jobs'];
+export type IntegrationApi = StationApi['integration'];
 export type AnnotationsService = StationApi['annotations'];
+export type LineApi = StationApi['line'];
 
 export const CONTRACT_VERSION = 1 as const;

@@ -1,44 +1,65 @@
-/** The inspection log: paginated queries, summaries and exports (through the store's streaming exporter). */
+/**
+ * The inspection log: keyset pages, summaries and exports. All of it runs in the log reader worker on a read-only
+ * connection (main/node/log-worker.ts), never on this thread where parts are inspected and recorded; this service
+ * keeps the writer's upkeep (`PRAGMA optimize`, passive checkpoints) on a schedule.
+ */
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { ExportResult, LogFilter, LogPage, LogSummary, InspectionRecord as InspectionDto } from '../common/api.js';
 import { StationFault } from '../common/result.js';
-import { exportInspections } from '../store/export.js';
-import type { InspectionFilter, StationStore } from '../store/interface.js';
+import { LogReader } from '../node/log-reader.js';
+import type { InspectionCursor, InspectionFilter, StationStore } from '../store/interface.js';
 import type { JobContext } from './jobs.js';
 import { toInspectionDto } from './live.js';
+
+/** How often the writer runs its upkeep. */
+const MAINTAIN_EVERY_MS = 60 * 60 * 1000;
+/** Rows walked per step when a caller still pages by offset. */
+const OFFSET_STEP = 500;
 
 function toFilter(f: LogFilter = {}): InspectionFilter {
   return { from: f.from, to: f.to, verdict: f.verdict, modelId: f.modelId, sourceId: f.source };
 }
 
 export class LogService {
+  private readonly reader: LogReader;
+  private readonly timer: ReturnType<typeof setInterval>;
+
   constructor(
     private readonly store: StationStore,
     private readonly mediaRoot: string,
-  ) {}
+    private readonly notice?: (level: 'info' | 'warning' | 'error', message: string) => void,
+  ) {
+    this.reader = new LogReader(store.path);
+    this.timer = setInterval(() => this.maintain(), MAINTAIN_EVERY_MS);
+    this.timer.unref();
+  }
 
-  query(req: LogFilter & { offset: number; limit: number; order: 'newest' | 'oldest' }): LogPage {
-    const filter = toFilter(req);
-    const total = this.store.countInspections(filter);
-    const items: InspectionDto[] = [];
-    if (req.order === 'newest' && req.offset + req.limit <= 10_000) {
-      const page = this.store.queryInspections({ ...filter, limit: req.offset + req.limit });
-      items.push(...page.items.slice(req.offset).map(toInspectionDto));
-    } else {
-      let i = 0;
-      const it = this.store.iterateInspections(filter, req.order === 'newest' ? 'desc' : 'asc');
-      try {
-        for (const r of it) {
-          if (i++ < req.offset) continue;
-          items.push(toInspectionDto(r));
-          if (items.length >= req.limit) break;
-        }
-      } finally {
-        it.return?.();
-      }
+  /** Planner statistics and a passive checkpoint; failures only warn (the log keeps working without). */
+  maintain(): void {
+    try {
+      this.store.maintain();
+    } catch (e) {
+      this.notice?.('warning', `log upkeep failed: ${(e as Error).message}`);
     }
-    return { total, offset: req.offset, items };
+  }
+
+  async query(req: LogFilter & { offset: number; limit: number; order: 'newest' | 'oldest'; after?: InspectionCursor }): Promise<LogPage> {
+    const filter = toFilter(req);
+    let after = req.after;
+    // Offset (kept for old callers): walk the skipped rows page by page by keyset, never with SQL OFFSET.
+    for (let skip = after ? 0 : req.offset; skip > 0; ) {
+      const n = Math.min(skip, OFFSET_STEP);
+      const page = await this.reader.request('query', { ...filter, limit: n, order: req.order, after });
+      skip -= page.items.length;
+      if (!page.next) return { total: await this.reader.request('count', filter), offset: req.offset, items: [], next: null };
+      after = page.next;
+    }
+    const [page, total] = await Promise.all([
+      this.reader.request('query', { ...filter, limit: req.limit, order: req.order, after }),
+      this.reader.request('count', filter),
+    ]);
+    return { total, offset: req.offset, items: page.items.map(toInspectionDto), next: page.next };
   }
 
   get(id: number): InspectionDto {
@@ -47,20 +68,9 @@ export class LogService {
     return toInspectionDto(r);
   }
 
-  summary(f: LogFilter = {}): LogSummary {
-    const filter = toFilter(f);
-    const total = this.store.countInspections(filter);
-    const ng = this.store.countInspections({ ...filter, verdict: 'NG' });
-    const newest = this.store.queryInspections({ ...filter, limit: 1 }).items[0];
-    let oldest: string | null = null;
-    const it = this.store.iterateInspections(filter, 'asc');
-    try {
-      const first = it.next();
-      if (!first.done) oldest = first.value.time;
-    } finally {
-      it.return?.();
-    }
-    return { total, ok: total - ng, ng, from: oldest, to: newest?.time ?? null };
+  async summary(f: LogFilter = {}): Promise<LogSummary> {
+    const s = await this.reader.request('summary', toFilter(f));
+    return { total: s.total, ok: s.byVerdict.OK ?? 0, ng: s.byVerdict.NG ?? 0, byVerdict: s.byVerdict, from: s.from, to: s.to };
   }
 
   async export(req: { format: 'csv' | 'json'; path?: string; filter: LogFilter }, ctx: JobContext): Promise<ExportResult> {
@@ -73,7 +83,12 @@ export class LogService {
       path = join(this.mediaRoot, 'exports', name);
       media = `exports/${name}`;
     }
-    const rows = await exportInspections(this.store, toFilter(req.filter), req.format, path, ctx.progress, ctx.signal);
+    const rows = await this.reader.request('export', { filter: toFilter(req.filter), format: req.format, path }, { progress: ctx.progress, signal: ctx.signal });
     return { path, rows, ...(media ? { media } : {}) };
+  }
+
+  async dispose(): Promise<void> {
+    clearInterval(this.timer);
+    await this.reader.dispose();
   }
 }
