@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ModbusSerial from 'modbus-serial';
 import { ModbusServerAdapter } from '../../main/integration/modbus-server.js';
-import { ModbusConfigSchema } from '../../main/integration/config.js';
+import { ModbusConfigSchema } from '../../main/common/integration.js';
 import { COILS, DISCRETE_INPUTS, REGISTERS } from '../../main/integration/modbus-map.js';
 import type { TriggerReply } from '../../main/integration/line-io.js';
 import { FakeLineStation } from './fake-station.js';

@@ -22,7 +22,7 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua';
 import { OpcuaServerAdapter, hashPassword } from '../../main/integration/opcua-server.js';
-import { OpcuaConfigSchema, type OpcuaConfig } from '../../main/integration/config.js';
+import { OpcuaConfigSchema, type OpcuaConfig } from '../../main/common/integration.js';
 import { OPCUA_NAMESPACE_URI, OPCUA_VARIABLES } from '../../main/integration/opcua-nodes.js';
 import { FakeLineStation } from './fake-station.js';
 import { freePort } from './mosquitto.js';

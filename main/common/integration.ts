@@ -1,9 +1,10 @@
 /**
- * Configuration of the line adapters (OPC UA server, Modbus TCP server, MQTT client), validated with zod.
- * Pure: shared by the engine (which persists it in the store), the CLI flags and the Integration screen.
+ * Process integration as the API shows it: the configuration of the line adapters (OPC UA server, Modbus TCP
+ * server, MQTT client), validated with zod, and the state of the adapters and the live signal monitor.
+ * Pure: shared by the engine (which persists the configuration in the store), the CLI and the Integration screen.
  */
 import { z } from 'zod';
-import { StationFault } from '../common/result.js';
+import { StationFault } from './result.js';
 
 const port = z.number().int().min(1).max(65535);
 /** Where a server listens: `0.0.0.0` on the line network, `127.0.0.1` for a PLC simulator on the same PC. */
@@ -111,4 +112,41 @@ export function applyConfigPatch(current: IntegrationConfig, patch: IntegrationC
     throw new StationFault('invalid-input', 'OPC UA without security policy None needs a user name and a password');
   }
   return parsed;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// State (the Integration screen)
+// ---------------------------------------------------------------------------------------------------------
+
+export type IntegrationProtocol = 'opcua' | 'modbus' | 'mqtt';
+
+/** Same shape as `AdapterStatus` in main/integration/line-io.ts. */
+export interface AdapterStatusDto {
+  readonly protocol: IntegrationProtocol;
+  readonly state: 'stopped' | 'starting' | 'running' | 'degraded' | 'failed';
+  readonly endpoint: string;
+  readonly message?: string;
+  /** Results delivered since start, and waiting for delivery (MQTT: store-and-forward backlog). */
+  readonly delivered: number;
+  readonly pending: number;
+  readonly at: string;
+}
+
+/** One handshake signal in the live monitor: its state now and when it last changed. */
+export interface SignalMonitorEntry {
+  /** The PLC-side name (OPC UA browse name), e.g. `TriggerReady`. */
+  readonly name: string;
+  readonly value: boolean | number | string;
+  /** ISO time of the last change; null when unchanged since the station started. */
+  readonly changedAt: string | null;
+  /** Changes since the station started. */
+  readonly changes: number;
+}
+
+export interface IntegrationState {
+  readonly stationId: string;
+  readonly config: IntegrationConfigView;
+  readonly adapters: readonly AdapterStatusDto[];
+  readonly signals: readonly SignalMonitorEntry[];
+  readonly at: string;
 }
