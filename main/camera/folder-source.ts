@@ -39,6 +39,8 @@ export class FolderSource extends PacedSource {
   readonly name: string;
   private files: string[] = [];
   private index = 0;
+  /** Passes over the folder so far (looping): part of each frame's part key. */
+  private cycle = 0;
   private readonly dir: string;
 
   constructor(private readonly opts: FolderSourceOptions) {
@@ -64,6 +66,7 @@ export class FolderSource extends PacedSource {
     if (this.index >= this.files.length) {
       if (!this.opts.loop) return null;
       this.index = 0;
+      this.cycle++;
       this.files = await listImages(this.dir, this.opts.recursive ?? false);
       if (this.files.length === 0) throw new StationFault('not-found', `no images in ${this.dir}`);
     }
@@ -81,10 +84,13 @@ export class FolderSource extends PacedSource {
       return this.next();
     }
     this.index++;
+    const name = relative(this.dir, path).split('\\').join('/');
     return {
       source: this.name,
-      name: relative(this.dir, path).split('\\').join('/'),
+      name,
       capturedAt: Date.now(),
+      path,
+      partKey: `${name}#${this.cycle}`,
       read: () => decodeImage(path, { channels: 3 }),
     };
   }

@@ -11,7 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { Emitter } from '../common/event.js';
 import { toStationError } from '../common/result.js';
 import { decodeImage, isImagePath } from '../node/image-io.js';
-import { Backoff, type FrameSource, type RetryOptions, type SourceFrame, type SourceStatusUpdate } from './source.js';
+import { Backoff, type EmitFrame, type FrameSource, type RetryOptions, type SourceStatusUpdate } from './source.js';
 
 export interface HotFolderOptions extends RetryOptions {
   readonly path: string;
@@ -39,7 +39,7 @@ export class HotFolderSource implements FrameSource {
   private readonly status = new Emitter<SourceStatusUpdate>();
   readonly onStatus = this.status.event;
   private readonly seen = new Map<string, Seen>();
-  private emit: ((f: SourceFrame) => void) | null = null;
+  private emit: EmitFrame | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private watcher: FSWatcher | null = null;
   private running = false;
@@ -48,7 +48,8 @@ export class HotFolderSource implements FrameSource {
   private primed = false;
   private lost = false;
   private readonly backoff: Backoff;
-  private readonly pending: string[] = [];
+  /** Complete files not handed over yet, oldest first (while paused, or while the every-part queue is full). */
+  private readonly pending: { path: string; key: string }[] = [];
 
   constructor(private readonly opts: HotFolderOptions) {
     this.dir = resolve(opts.path);
@@ -56,7 +57,7 @@ export class HotFolderSource implements FrameSource {
     this.backoff = new Backoff(opts.retryBaseMs, opts.retryMaxMs);
   }
 
-  start(emit: (frame: SourceFrame) => void): void {
+  start(emit: EmitFrame): void {
     if (this.running) return;
     this.running = true;
     this.emit = emit;
@@ -79,8 +80,8 @@ export class HotFolderSource implements FrameSource {
 
   /** While paused, completed files wait in order; step releases the oldest one. */
   step(): void {
-    const p = this.pending.shift();
-    if (p) this.emitFile(p);
+    const p = this.pending[0];
+    if (p && this.emitFile(p)) this.pending.shift();
   }
 
   async stop(): Promise<void> {
@@ -148,7 +149,7 @@ export class HotFolderSource implements FrameSource {
         }
         if (!prev.emitted && s.size > 0 && now - prev.stableSince >= settleMs) {
           prev.emitted = true;
-          this.pending.push(p);
+          this.pending.push({ path: p, key: `${name}|${s.size}|${s.mtimeMs}` });
         }
       }
       for (const name of [...this.seen.keys()]) if (!present.has(name)) this.seen.delete(name);
@@ -169,16 +170,26 @@ export class HotFolderSource implements FrameSource {
   }
 
   private flush(): void {
-    // Oldest first; the pipeline keeps the newest if it cannot keep up, and counts the rest as dropped.
-    while (this.pending.length && !this.paused) this.emitFile(this.pending.shift()!);
+    // Oldest first. Newest-wins: the pipeline keeps the newest and counts the rest as dropped. Every part: a
+    // refused file (queue full) stays here, on disk, and is offered again on the next scan.
+    while (this.pending.length && !this.paused) {
+      if (!this.emitFile(this.pending[0]!)) break;
+      this.pending.shift();
+    }
   }
 
-  private emitFile(path: string): void {
-    this.emit?.({
-      source: this.name,
-      name: basename(path),
-      capturedAt: Date.now(),
-      read: () => decodeImage(path, { channels: 3 }),
-    });
+  private emitFile(f: { path: string; key: string }): boolean {
+    if (!this.emit) return false;
+    const path = f.path;
+    return (
+      this.emit({
+        source: this.name,
+        name: basename(path),
+        capturedAt: Date.now(),
+        path,
+        partKey: f.key,
+        read: () => decodeImage(path, { channels: 3 }),
+      }) !== false
+    );
   }
 }

@@ -6,14 +6,16 @@
 import type { SourceKind } from '../common/api.js';
 import { Emitter } from '../common/event.js';
 import { StationFault, toStationError } from '../common/result.js';
-import { Backoff, type FrameSource, type RetryOptions, type SourceFrame, type SourceStatusUpdate } from './source.js';
+import { Backoff, type EmitFrame, type FrameSource, type RetryOptions, type SourceFrame, type SourceStatusUpdate } from './source.js';
 
 export abstract class PacedSource implements FrameSource {
   abstract readonly kind: SourceKind;
   abstract readonly name: string;
   private readonly status = new Emitter<SourceStatusUpdate>();
   readonly onStatus = this.status.event;
-  private emit: ((f: SourceFrame) => void) | null = null;
+  private emit: EmitFrame | null = null;
+  /** A frame the every-part queue refused (full): offered again before the next one is produced. */
+  private held: SourceFrame | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running = false;
   private paused = false;
@@ -44,7 +46,7 @@ export abstract class PacedSource implements FrameSource {
     this.status.fire(u);
   }
 
-  start(emit: (frame: SourceFrame) => void): void {
+  start(emit: EmitFrame): void {
     if (this.running) return;
     this.emit = emit;
     this.running = true;
@@ -98,7 +100,8 @@ export abstract class PacedSource implements FrameSource {
         await this.open();
         this.opened = true;
       }
-      const frame = await this.next();
+      const frame = this.held ?? (await this.next());
+      this.held = null;
       if (!this.running) return;
       this.backoff.reset();
       if (frame === null) {
@@ -106,9 +109,13 @@ export abstract class PacedSource implements FrameSource {
         this.running = false;
         return;
       }
-      this.stepRequested = false;
       if (!this.paused) this.report({ state: 'running' });
-      this.emit?.(frame);
+      if (this.emit?.(frame) === false) {
+        this.held = frame;
+        this.schedule(200);
+        return;
+      }
+      this.stepRequested = false;
       if (!this.paused) this.schedule(Math.max(0, 1000 / this.fps - (Date.now() - t0)));
     } catch (e) {
       if (!this.running) return;

@@ -18,7 +18,30 @@ export interface SourceFrame {
   readonly truth?: { readonly defect: boolean; readonly kind?: string };
   /** Decodes the frame to RGB pixels; throws StationFault('corrupt-image' | 'not-found'). */
   read(): Promise<RawImage>;
+  /** The file the frame is read from (file sources): what the durable every-part queue records. */
+  readonly path?: string;
+  /** Identifies the part within its source across restarts (a file's name + size + mtime, a trigger id). */
+  readonly partKey?: string;
+  /** `path` is the station's own copy of an in-memory frame (deleted once the part has its row). */
+  readonly spooled?: boolean;
+  /** The line's part id (given with a trigger); defaults to `name`. */
+  readonly partId?: string;
+  /** Set on frames taken from the durable queue: the pending part's row. */
+  readonly line?: { readonly queueId: number; readonly productIndex: number; readonly lotName: string; readonly spooled: boolean };
+  /**
+   * Gives the frame's memory back to its source (a camera's stream buffer) once the frame is inspected or replaced
+   * in the newest-wins slot. Idempotent; `read()` fails afterwards.
+   */
+  release?(): void;
+  /** Camera frames (GenICam): the camera's frame id and timestamp (ns, decimal), kept in the log. */
+  readonly camera?: { readonly frameId: number; readonly timestampNs: string };
 }
+
+/**
+ * Where a source hands frames over. Returns false when the frame was not taken (the every-part queue is full):
+ * the source keeps it and offers it again later, so a full queue never drops a part.
+ */
+export type EmitFrame = (frame: SourceFrame) => boolean | void;
 
 export interface SourceStatusUpdate {
   readonly state: SourceState;
@@ -30,13 +53,15 @@ export interface FrameSource {
   readonly kind: SourceKind;
   readonly name: string;
   /** Begins producing frames into `emit`. Never throws: problems are reported through onStatus. */
-  start(emit: (frame: SourceFrame) => void): void;
+  start(emit: EmitFrame): void;
   pause(): void;
   resume(): void;
   /** While paused: produce exactly one more frame (if the source can). */
   step(): void;
   stop(): Promise<void>;
   readonly onStatus: Event<SourceStatusUpdate>;
+  /** Camera sources: the stream's counters (completed, failed, underruns, missing packets), for the status bar. */
+  streamStats?(): import('../common/api.js').CameraStreamStats;
 }
 
 /** Exponential backoff for reconnecting lost sources: base, 2*base, ... capped at max. */

@@ -47,6 +47,7 @@ export class ImageSequenceSource extends PacedSource {
   readonly name: string;
   private files: string[] = [];
   private index = 0;
+  private cycle = 0;
   private readonly dir: string;
   private readonly re: RegExp;
 
@@ -73,13 +74,15 @@ export class ImageSequenceSource extends PacedSource {
     if (this.index >= this.files.length) {
       if (!this.opts.loop) return null;
       this.index = 0;
+      this.cycle++;
       await this.open();
     }
     const path = this.files[this.index++];
     await stat(path).catch(() => {
       throw new StationFault('source-lost', `image sequence file disappeared: ${path}`);
     });
-    return { source: this.name, name: basename(path), capturedAt: Date.now(), read: () => decodeImage(path, { channels: 3 }) };
+    const name = basename(path);
+    return { source: this.name, name, capturedAt: Date.now(), path, partKey: `${name}#${this.cycle}`, read: () => decodeImage(path, { channels: 3 }) };
   }
 }
 

@@ -7,6 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { toStationError } from '../common/result.js';
 import { experimentCommand } from './commands-experiment.js';
 import { engineCommands } from './commands-engine.js';
+import { runCommand } from './commands-line.js';
+import './run-adapters.js'; // registers --opcua / --modbus / --mqtt on `run` before it is built
+import { logCommand } from './commands-log.js';
 
 const program = new Command('station')
   .description('Visual inspection station: train on normal images, inspect parts, evaluate')
@@ -15,6 +18,8 @@ const program = new Command('station')
 
 program.addCommand(experimentCommand());
 for (const c of engineCommands()) program.addCommand(c);
+program.addCommand(runCommand());
+program.addCommand(logCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,9 @@
 /**
- * The live loop: source -> (newest-frame-wins slot) -> decode -> model.infer -> verdict -> persist -> event.
- * One frame is inspected at a time; frames that arrive meanwhile replace each other in the slot and are counted
- * as dropped, so memory and latency stay bounded whatever the source rate.
+ * The live loop: source -> queue -> decode -> model.infer -> verdict -> persist -> event. One frame is inspected
+ * at a time. The queue is either the newest-wins slot (preview sources: frames that arrive meanwhile replace each
+ * other and are counted as dropped, so memory and latency stay bounded whatever the source rate) or the durable
+ * every-part queue (line sources: every part is recorded before it is inspected and gets exactly one log row,
+ * an ERROR row when it cannot be inspected).
  */
 import type { FrameEvent, LiveStats } from '../common/api.js';
 import { toStationError, type StationError } from '../common/result.js';
@@ -9,6 +11,8 @@ import type { ModelOutput, RawImage, Verdict } from '../common/types.js';
 import type { InspectionModel } from '../inference/model.js';
 import type { FrameSource, SourceFrame } from '../camera/source.js';
 import { LatestSlot } from './latest-slot.js';
+import type { FrameQueue } from './durable-queue.js';
+import { LINE_ERROR_CODES } from '../integration/line-io.js';
 import { decideVerdict } from './verdict.js';
 
 export interface CurrentModel {
@@ -44,6 +48,30 @@ export interface LivePipelineDeps {
   onFrame(e: FrameEvent): void;
   /** A frame that could not be inspected (corrupt file, model error, no model); the loop goes on. */
   onError(e: StationError, frame: SourceFrame | null): void;
+  /**
+   * Every-part delivery: a queued part that could not be inspected gets its ERROR row here (code from
+   * LINE_ERROR_CODES). Returns false when not even that row could be written (the part stays pending).
+   */
+  fail?(frame: SourceFrame, e: StationError, code: number): Promise<boolean>;
+}
+
+/** The newest-wins slot as a FrameQueue. */
+export class NewestWins implements FrameQueue {
+  // A replaced frame gives its memory back to its source (a camera buffer) at once.
+  private readonly slot = new LatestSlot<SourceFrame>((f) => f.release?.());
+  offer(frame: SourceFrame): boolean {
+    this.slot.offer(frame);
+    return true;
+  }
+  take(): Promise<SourceFrame | undefined> {
+    return this.slot.take();
+  }
+  close(): void {
+    this.slot.close();
+  }
+  get dropped(): number {
+    return this.slot.dropped;
+  }
 }
 
 /** Moving frame rate over the last `windowMs`. */
@@ -62,12 +90,12 @@ class RateMeter {
 }
 
 export class LivePipeline {
-  private readonly slot = new LatestSlot<SourceFrame>();
   private readonly meter = new RateMeter();
   private seq = 0;
   private inspected = 0;
   private ok = 0;
   private ng = 0;
+  private errors = 0;
   private lastLatency = 0;
   private loop: Promise<void> | null = null;
   private stopped = false;
@@ -75,6 +103,7 @@ export class LivePipeline {
   constructor(
     readonly source: FrameSource,
     private readonly deps: LivePipelineDeps,
+    readonly queue: FrameQueue = new NewestWins(),
   ) {}
 
   start(): void {
@@ -83,9 +112,10 @@ export class LivePipeline {
     this.loop = this.run();
   }
 
-  /** Entry for frames (sources call it; tests may too). */
-  offer(frame: SourceFrame): void {
-    if (!this.stopped) this.slot.offer(frame);
+  /** Entry for frames (sources call it; tests may too). False: not taken (every-part queue full). */
+  offer(frame: SourceFrame): boolean {
+    if (this.stopped) return false;
+    return this.queue.offer(frame);
   }
 
   get stats(): LiveStats {
@@ -93,38 +123,65 @@ export class LivePipeline {
       fps: Math.round(this.meter.rate() * 100) / 100,
       latencyMs: Math.round(this.lastLatency * 10) / 10,
       inspected: this.inspected,
-      dropped: this.slot.dropped,
+      dropped: this.queue.dropped,
       ok: this.ok,
       ng: this.ng,
+      errors: this.errors,
+      ...(this.source.streamStats ? { camera: this.source.streamStats() } : {}),
     };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await this.source.stop();
-    this.slot.close();
+    this.queue.close();
     await this.loop;
   }
 
   private async run(): Promise<void> {
     for (;;) {
-      const frame = await this.slot.take();
+      const frame = await this.queue.take();
       if (!frame || this.stopped) return;
-      await this.inspect(frame);
+      try {
+        await this.inspect(frame);
+      } finally {
+        frame.release?.();
+      }
+    }
+  }
+
+  /** A queued part that cannot be inspected: its ERROR row (every-part), or just the error (newest-wins). */
+  private async failed(frame: SourceFrame, err: StationError, code: number): Promise<void> {
+    this.deps.onError(err, frame);
+    if (frame.line && this.deps.fail && (await this.deps.fail(frame, err, code))) {
+      this.errors++;
+      this.meter.tick(Date.now());
     }
   }
 
   private async inspect(frame: SourceFrame): Promise<void> {
     const cur = this.deps.current();
     if (!cur) {
-      this.deps.onError({ kind: 'not-found', message: 'no active model: train or activate a model first' }, frame);
+      await this.failed(frame, { kind: 'not-found', message: 'no active model: train or activate a model first' }, LINE_ERROR_CODES.noModel);
+      return;
+    }
+    let image: RawImage;
+    try {
+      image = await frame.read();
+    } catch (e) {
+      await this.failed(frame, toStationError(e), LINE_ERROR_CODES.unreadableImage);
       return;
     }
     try {
-      const image = await frame.read();
       const t0 = performance.now();
       // Boxes are cut at the threshold in force (it can change live), not the model's default.
-      const output = await cur.model.infer(image, { threshold: cur.threshold });
+      let output: ModelOutput;
+      try {
+        output = await cur.model.infer(image, { threshold: cur.threshold });
+      } catch (e) {
+        await this.failed(frame, toStationError(e), LINE_ERROR_CODES.inferenceFailed);
+        return;
+      }
       const inferMs = performance.now() - t0;
       if (this.stopped) return;
       const verdict = decideVerdict(cur.model.info.kind, output, cur.threshold);

@@ -19,7 +19,7 @@ test('hot folder: a file written slowly is emitted once, only after it is comple
   await copyFile(screw('000.png'), join(dir, 'existing.png')); // present before start: ignored
   const src = new HotFolderSource({ path: dir, settleMs: 150, pollMs: 40 });
   const frames: SourceFrame[] = [];
-  src.start((f) => frames.push(f));
+  src.start((f) => void frames.push(f));
   try {
     await sleep(120);
     const bytes = await readFile(screw('001.png'));
@@ -55,7 +55,7 @@ test('hot folder: a deleted folder is reported as lost, retried with backoff, an
   const statuses: SourceStatusUpdate[] = [];
   const frames: SourceFrame[] = [];
   src.onStatus((s) => statuses.push(s));
-  src.start((f) => frames.push(f));
+  src.start((f) => void frames.push(f));
   try {
     await sleep(80);
     await rm(dir, { recursive: true });
@@ -84,7 +84,7 @@ test('folder source: replays in name order, ends without loop, reports a missing
   const names: string[] = [];
   const states: string[] = [];
   src.onStatus((s) => states.push(s.state));
-  src.start((f) => names.push(f.name!));
+  src.start((f) => void names.push(f.name!));
   await sleep(200);
   assert.deepEqual(names, ['001.png', '002.png', '010.png']);
   assert.equal(states.at(-1), 'ended');

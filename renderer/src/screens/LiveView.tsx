@@ -243,6 +243,9 @@ function SourcePanel({
         return { kind, path, fps, loop };
       case 'webcam':
         return { kind };
+      case 'trigger':
+        // One part per trigger: the next image of the folder, or a demo part when no folder is given.
+        return path.trim() ? { kind, from: 'folder', path, recursive } : { kind, from: 'demo' };
     }
   };
   const needsPath = kind === 'folder' || kind === 'hotfolder' || kind === 'video';
