@@ -1,0 +1,67 @@
+/** The Log screen's table of inspections (thumbnail, time, verdict, score, source, boxes, latency). */
+import type { InspectionRecord } from '../../../../main/common/api.js';
+import type { MediaRef } from '../../../../main/common/api.js';
+import { fmtScore, fmtTime } from '../../lib/hooks.js';
+
+/** Tag class of a verdict: OK green, NG and anything else (ERROR) red. */
+export const verdictClass = (v: string) => (v === 'OK' ? 'ok' : 'ng');
+
+export function LogTable({
+  items,
+  total,
+  selectedId,
+  onSelect,
+  mediaUrl,
+}: {
+  items: readonly InspectionRecord[];
+  total: number;
+  selectedId: number | null;
+  onSelect: (r: InspectionRecord) => void;
+  mediaUrl: (ref: MediaRef) => string;
+}) {
+  return (
+    <table className="list" data-testid="log-table" data-total={total}>
+      <thead>
+        <tr>
+          <th />
+          <th>Time</th>
+          <th>Verdict</th>
+          <th>Score</th>
+          <th>Threshold</th>
+          <th>Source</th>
+          <th>Boxes</th>
+          <th>Latency</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((r) => (
+          <tr
+            key={r.id}
+            data-testid="log-row"
+            data-verdict={r.verdict}
+            data-score={r.score}
+            data-name={r.name ?? ''}
+            className={selectedId === r.id ? 'current clickable' : 'clickable'}
+            onClick={() => onSelect(r)}
+          >
+            <td>{r.thumbnail || r.frame ? <img className="thumb" loading="lazy" alt="" src={mediaUrl((r.thumbnail ?? r.frame)!)} /> : <div className="thumb" />}</td>
+            <td className="mono small">{fmtTime(r.at)}</td>
+            <td>
+              <span className={`tag ${verdictClass(r.verdict)}`} title={r.error ?? undefined}>
+                {r.verdict}
+              </span>
+            </td>
+            <td className="mono">{fmtScore(r.score)}</td>
+            <td className="mono muted">{fmtScore(r.threshold)}</td>
+            <td className="small">
+              {r.source}
+              {r.name ? <div className="mono muted small">{r.name}</div> : null}
+            </td>
+            <td className="num">{r.boxes.length}</td>
+            <td className="num small">{Math.round(r.latencyMs)} ms</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
