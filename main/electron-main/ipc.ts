@@ -9,8 +9,14 @@ export const IPC_TO_RENDERER = 'station:msg';
 export const IPC_PICK_FOLDER = 'station:pick-folder';
 
 export interface IpcMainLike {
-  on(channel: string, l: (e: { sender: SenderLike }, msg: unknown) => void): unknown;
+  on(channel: string, l: (e: IpcEventLike, msg: unknown) => void): unknown;
   removeAllListeners(channel: string): unknown;
+}
+
+export interface IpcEventLike {
+  readonly sender: SenderLike;
+  /** The frame that sent the message (Electron's `senderFrame`); null when it is gone. */
+  readonly senderFrame?: { readonly url: string; readonly parent?: unknown } | null;
 }
 
 export interface SenderLike {
@@ -22,17 +28,18 @@ export interface SenderLike {
 
 /**
  * Relays channel messages between renderers and the engine. Only call/listen/unlisten messages from
- * renderers are forwarded; `allowSender` rejects frames we did not create (e.g. a devtools extension page).
+ * renderers are forwarded; `allowSender` rejects what we did not create: a sender other than the app window, or a
+ * frame whose URL is not the app's own top-level page (e.g. an iframe or a page navigated elsewhere).
  */
 export function registerIpc(
   ipcMain: IpcMainLike,
   openEngine: () => Transport & { close(): void },
-  allowSender: (sender: SenderLike) => boolean,
+  allowSender: (sender: SenderLike, frame: IpcEventLike['senderFrame']) => boolean,
 ): { connections(): number; dispose(): void } {
   const conns = new Map<number, Transport & { close(): void }>();
   ipcMain.on(IPC_TO_MAIN, (e, msg) => {
     const sender = e.sender;
-    if (!allowSender(sender) || !isChannelMessage(msg) || (msg.t !== 'call' && msg.t !== 'listen' && msg.t !== 'unlisten')) return;
+    if (!allowSender(sender, e.senderFrame) || !isChannelMessage(msg) || (msg.t !== 'call' && msg.t !== 'listen' && msg.t !== 'unlisten')) return;
     let conn = conns.get(sender.id);
     if (!conn) {
       const c = openEngine();

@@ -3,13 +3,16 @@
  * media protocols, creates the locked-down window and relays IPC. Built to dist/main/electron-main/main.js.
  */
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isSafeMediaRef } from '../common/media.js';
 import { startEngineWorker, type EngineLink } from '../node/engine-link.js';
 import { repoRoot, userDataDir } from '../node/paths.js';
-import { APP_ORIGIN, APP_PROTOCOL, APP_URL, lockDownNavigation, privilegedSchemes, securityHeaders, windowOptions } from './window.js';
+import { mediaFile } from '../node/host-files.js';
+import { APP_PROTOCOL, APP_URL, isAppFrame, lockDownNavigation, permissionHandlers, privilegedSchemes, securityHeaders, windowOptions } from './window.js';
 import { registerIpc } from './ipc.js';
+import { devElectronSqliteBinding, SQLITE_BINDING_ENV } from '../node/native-binding.js';
 import { MEDIA_PROTOCOL } from '../common/media.js';
 
 protocol.registerSchemesAsPrivileged(privilegedSchemes());
@@ -36,19 +39,28 @@ async function main() {
   const dataDir = process.env.STATION_DATA_DIR ?? (app.isPackaged ? app.getPath('userData') : userDataDir());
   const rendererDir = resolve(repoRoot, 'renderer', 'dist');
   const mediaDir = resolve(dataDir, 'media');
+  // From a checkout (`npm start`), better-sqlite3 must load the Electron build scripts/start.mjs made beside
+  // node_modules (which keeps the Node build for the tests); the engine worker inherits the variable.
+  if (!app.isPackaged && !process.env[SQLITE_BINDING_ENV]) {
+    const dev = devElectronSqliteBinding(repoRoot, process.versions.electron!);
+    if (existsSync(dev)) process.env[SQLITE_BINDING_ENV] = dev;
+  }
 
   protocol.handle(APP_PROTOCOL, (req) => {
     const url = new URL(req.url);
     const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
     return serveFile(inside(rendererDir, rel), securityHeaders());
   });
-  protocol.handle(MEDIA_PROTOCOL, (req) => {
+  protocol.handle(MEDIA_PROTOCOL, async (req) => {
     const url = new URL(req.url);
     const ref = decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    return serveFile(isSafeMediaRef(ref) ? inside(mediaDir, ref) : null, { 'Cache-Control': 'private, max-age=86400' });
+    // Only regular files whose real path is inside the media folder (no planted symlinks).
+    return serveFile(isSafeMediaRef(ref) ? await mediaFile(mediaDir, ref) : null, { 'Cache-Control': 'private, max-age=86400' });
   });
-  // Only the webcam, only for the app itself.
-  session.defaultSession.setPermissionRequestHandler((wc, permission, cb) => cb(permission === 'media' && wc.getURL().startsWith(`${APP_ORIGIN}/`)));
+  // Only video capture (the webcam), only for the app itself; requests and checks alike.
+  const permissions = permissionHandlers();
+  session.defaultSession.setPermissionRequestHandler((wc, permission, cb, details) => permissions.request(wc, permission, cb, details as { mediaTypes?: string[]; requestingUrl?: string }));
+  session.defaultSession.setPermissionCheckHandler((wc, permission, origin, details) => permissions.check(wc, permission, origin, details as { mediaType?: string }));
 
   link = await startEngineWorker(
     { dataDir, shell: 'electron', electronVersion: process.versions.electron },
@@ -67,7 +79,7 @@ async function main() {
     },
   );
   const engine = link;
-  registerIpc(ipcMain, () => engine.open(), (sender) => win !== null && sender.id === win.webContents.id);
+  registerIpc(ipcMain, () => engine.open(), (sender, frame) => win !== null && sender.id === win.webContents.id && isAppFrame(frame));
 
   win = new BrowserWindow(windowOptions(join(import.meta.dirname ?? __dirnameOf(import.meta.url), '..', 'preload', 'preload.cjs')));
   lockDownNavigation(win.webContents, shell);

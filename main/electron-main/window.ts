@@ -81,6 +81,39 @@ export function lockDownNavigation(wc: WebContentsLike, shell?: ShellLike): void
   });
 }
 
+/** The frame an IPC message came from: only the app's own top-level page may talk to the engine. */
+export interface FrameLike {
+  readonly url: string;
+  readonly parent?: unknown;
+}
+
+export function isAppFrame(frame: FrameLike | null | undefined): boolean {
+  return !!frame && !frame.parent && frame.url.startsWith(`${APP_ORIGIN}/`);
+}
+
+/**
+ * Permission handlers for the session: the app's own page may capture video (the webcam source) and nothing
+ * else; the microphone, notifications, geolocation... are refused, for requests and for checks alike.
+ */
+export function permissionHandlers() {
+  const fromApp = (url: string | undefined) => typeof url === 'string' && (url === APP_ORIGIN || url.startsWith(`${APP_ORIGIN}/`));
+  return {
+    request(
+      wc: { getURL(): string },
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: { mediaTypes?: readonly string[]; requestingUrl?: string },
+    ): void {
+      const types = details.mediaTypes ?? [];
+      const videoOnly = types.length > 0 && types.every((t) => t === 'video');
+      callback(permission === 'media' && videoOnly && fromApp(wc.getURL()) && fromApp(details.requestingUrl ?? wc.getURL()));
+    },
+    check(wc: { getURL(): string } | null, permission: string, requestingOrigin: string, details: { mediaType?: string }): boolean {
+      return permission === 'media' && details.mediaType === 'video' && fromApp(requestingOrigin) && (!wc || fromApp(wc.getURL()));
+    },
+  };
+}
+
 /** Response headers added to every app response (CSP and friends). */
 export function securityHeaders(): Record<string, string> {
   return {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { stationApi, type StationApiImpl } from '../../main/common/api.js';
 import { createLoopbackPair, createProxy, serveApi, type ChannelMessage } from '../../main/common/channel.js';
 import { bridgeTransport } from '../../main/common/transports.js';
-import { ELECTRON_CSP, APP_ORIGIN, lockDownNavigation, privilegedSchemes, windowOptions } from '../../main/electron-main/window.js';
-import { IPC_TO_MAIN, registerIpc, type SenderLike } from '../../main/electron-main/ipc.js';
+import { ELECTRON_CSP, APP_ORIGIN, isAppFrame, lockDownNavigation, permissionHandlers, privilegedSchemes, windowOptions } from '../../main/electron-main/window.js';
+import { IPC_TO_MAIN, registerIpc, type IpcEventLike, type SenderLike } from '../../main/electron-main/ipc.js';
 import { createBridge } from '../../main/preload/bridge.js';
 
 test('window options: isolated, sandboxed, no node, preload set', () => {
@@ -101,4 +101,56 @@ test('IPC: one engine connection per window, results routed back, foreign sender
   assert.equal(reg.connections(), 0);
   reg.dispose();
   assert.equal(listeners.size, 0);
+});
+
+test('permissions: the app page may capture video only; microphone and other origins refused (request and check)', () => {
+  const p = permissionHandlers();
+  const app = { getURL: () => `${APP_ORIGIN}/index.html` };
+  const other = { getURL: () => 'https://evil.example/' };
+  const req = (wc: { getURL(): string }, permission: string, mediaTypes?: string[]) => {
+    let granted: boolean | null = null;
+    p.request(wc, permission, (g) => (granted = g), { mediaTypes, requestingUrl: wc.getURL() });
+    return granted;
+  };
+  assert.equal(req(app, 'media', ['video']), true);
+  assert.equal(req(app, 'media', ['audio']), false, 'no microphone');
+  assert.equal(req(app, 'media', ['video', 'audio']), false);
+  assert.equal(req(app, 'media', []), false);
+  assert.equal(req(other, 'media', ['video']), false);
+  for (const perm of ['geolocation', 'notifications', 'clipboard-read', 'openExternal']) assert.equal(req(app, perm, ['video']), false, perm);
+  assert.equal(p.check(app, 'media', APP_ORIGIN, { mediaType: 'video' }), true);
+  assert.equal(p.check(app, 'media', APP_ORIGIN, { mediaType: 'audio' }), false);
+  assert.equal(p.check(app, 'media', 'https://evil.example', { mediaType: 'video' }), false);
+  assert.equal(p.check(other, 'media', APP_ORIGIN, { mediaType: 'video' }), false);
+  assert.equal(p.check(app, 'notifications', APP_ORIGIN, {}), false);
+});
+
+test('IPC: messages from a frame that is not the app top-level page are ignored', async () => {
+  assert.equal(isAppFrame({ url: `${APP_ORIGIN}/index.html` }), true);
+  assert.equal(isAppFrame({ url: `${APP_ORIGIN}/index.html`, parent: {} }), false, 'an iframe');
+  assert.equal(isAppFrame({ url: 'https://evil.example/' }), false);
+  assert.equal(isAppFrame({ url: `${APP_ORIGIN}.evil.example/` }), false);
+  assert.equal(isAppFrame(null), false);
+
+  const listeners = new Map<string, (e: IpcEventLike, msg: unknown) => void>();
+  const ipcMain = { on: (ch: string, l: (e: IpcEventLike, msg: unknown) => void) => listeners.set(ch, l), removeAllListeners: (ch: string) => listeners.delete(ch) };
+  let opened = 0;
+  const reg = registerIpc(
+    ipcMain,
+    () => {
+      opened++;
+      const pair = createLoopbackPair();
+      return Object.assign(pair[0], { close: () => pair.close() });
+    },
+    (s, frame) => s.id === 1 && isAppFrame(frame),
+  );
+  const sender: SenderLike = { id: 1, send: () => {}, isDestroyed: () => false, once: () => {} };
+  const call = { t: 'call', id: 1, s: 'live', m: 'state' } satisfies ChannelMessage;
+  listeners.get(IPC_TO_MAIN)!({ sender, senderFrame: { url: 'https://evil.example/' } }, call);
+  listeners.get(IPC_TO_MAIN)!({ sender, senderFrame: { url: `${APP_ORIGIN}/index.html`, parent: {} } }, call);
+  listeners.get(IPC_TO_MAIN)!({ sender, senderFrame: null }, call);
+  assert.equal(opened, 0);
+  listeners.get(IPC_TO_MAIN)!({ sender, senderFrame: { url: `${APP_ORIGIN}/index.html#/log` } }, call);
+  assert.equal(opened, 1);
+  reg.dispose();
 });
