@@ -104,4 +104,6 @@ try {
 } catch (e) {
   console.log(`native-models: default backbones not built: ${e instanceof Error ? e.message : String(e)}`);
 }
+// The GenICam camera addon (Aravis): built when Aravis is installed; never fails the install (see the script).
+spawnSync(process.execPath, [join(root, 'scripts', 'build-genicam.mjs')], { cwd: root, stdio: 'inherit' });
 process.exitCode = 0;

@@ -15,7 +15,7 @@ import { createSource } from '../camera/create-source.js';
 import type { FrameSource, SourceFrame } from '../camera/source.js';
 import { PushedFrameSource } from '../camera/webcam-source.js';
 import { TriggerSource } from '../camera/trigger-source.js';
-import { GenicamSource } from '../camera/genicam/genicam-source.js';
+import { GenicamSource, cameraInfoOfPartKey } from '../camera/genicam/genicam-source.js';
 import { LivePipeline, type Inspected, type Persisted } from '../pipeline/live-pipeline.js';
 import { DEFAULT_QUEUE_CAPACITY, DurableQueue } from '../pipeline/durable-queue.js';
 import { MediaStore } from '../pipeline/media-store.js';
@@ -459,7 +459,9 @@ export class LiveService {
 
 /** A camera frame's id and timestamp for its log row (GenICam sources). */
 function cameraColumns(frame: SourceFrame): Pick<NewInspection, 'cameraFrameId' | 'cameraTimestampNs'> {
-  return frame.camera ? { cameraFrameId: frame.camera.frameId, cameraTimestampNs: frame.camera.timestampNs } : {};
+  // Parts taken from the durable queue carry it in their key (the queue keeps only the file and the key).
+  const cam = frame.camera ?? cameraInfoOfPartKey(frame.partKey);
+  return cam ? { cameraFrameId: cam.frameId, cameraTimestampNs: cam.timestampNs } : {};
 }
 
 /** Identifies a source's parts in the durable queue across restarts. */

@@ -143,6 +143,9 @@ export interface InspectionRecord {
   /** 0 = none; else a code of LINE_ERROR_CODES (also set on OK/NG rows whose frame could not be saved). */
   readonly errorCode: number;
   readonly errorMessage: string | null;
+  /** GenICam frames (migration 0007): the camera's frame id and timestamp (ns, decimal text); null otherwise. */
+  readonly cameraFrameId?: number | null;
+  readonly cameraTimestampNs?: string | null;
 }
 
 export interface NewInspection {
@@ -165,6 +168,9 @@ export interface NewInspection {
   readonly productIndex?: number;
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
+  /** GenICam frames: the camera's frame id and timestamp (ns, decimal text). */
+  readonly cameraFrameId?: number | null;
+  readonly cameraTimestampNs?: string | null;
 }
 
 /** Which inspections; every field narrows. `from` inclusive, `to` exclusive. */

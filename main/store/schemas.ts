@@ -109,6 +109,8 @@ export const newInspectionSchema = z.object({
   productIndex: z.number().int().min(0).default(0),
   errorCode: z.number().int().min(0).default(0),
   errorMessage: z.string().max(2000).nullable().default(null),
+  cameraFrameId: z.number().int().min(0).nullable().default(null),
+  cameraTimestampNs: z.string().regex(/^\d{1,20}$/).nullable().default(null),
 });
 
 export const newLinePartSchema = z.object({

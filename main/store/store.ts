@@ -137,6 +137,8 @@ interface InspectionRow {
   product_index: number;
   error_code: number;
   error_message: string | null;
+  camera_frame_id?: number | null;
+  camera_timestamp_ns?: string | null;
 }
 interface LinePartRow {
   id: number;
@@ -236,6 +238,7 @@ const toInspection = (r: InspectionRow): InspectionRecord => ({
   productIndex: r.product_index,
   errorCode: r.error_code,
   errorMessage: r.error_message,
+  ...(r.camera_frame_id != null ? { cameraFrameId: r.camera_frame_id, cameraTimestampNs: r.camera_timestamp_ns ?? null } : {}),
 });
 /** The record of a row just inserted from `p` (the insert's own parameters), equal to what a read returns. */
 function inspectionFromInput(id: number, p: Omit<InspectionRecord, 'id' | 'boxes'> & { boxes: string }): InspectionRecord {
@@ -348,6 +351,11 @@ const INSERT_INSPECTION = `
   VALUES (@time, @sourceId, @sourceName, @productId, @modelId, @score, @threshold, @verdict,
           @boxes, @framePath, @heatmapPath, @latencyMs, @executionProvider,
           @partId, @lotName, @productIndex, @errorCode, @errorMessage)`;
+/** With the camera columns of migration 0007 (used once the database has them). */
+const INSERT_INSPECTION_CAMERA = INSERT_INSPECTION.replace('error_code, error_message)', 'error_code, error_message, camera_frame_id, camera_timestamp_ns)').replace(
+  '@errorCode, @errorMessage)',
+  '@errorCode, @errorMessage, @cameraFrameId, @cameraTimestampNs)',
+);
 // No RETURNING: better-sqlite3 reads a RETURNING row with one step and then resets the statement, and SQLite runs
 // its automatic WAL checkpoint only when a statement steps to completion, so live inserts never checkpointed
 // and the WAL grew without bound (2.7 GB after 100 k rows). `.run()` completes; the row is built from its input.
@@ -370,6 +378,13 @@ class SqliteStationStore implements StationStore {
     private readonly busyTimeoutMs: number,
   ) {
     this.schemaVersion = db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private cameraColumns: boolean | null = null;
+  /** Whether the log has migration 0007's camera columns (checked once). */
+  private hasCameraColumns(): boolean {
+    this.cameraColumns ??= (this.db.pragma('table_info(inspections)') as { name: string }[]).some((c) => c.name === 'camera_frame_id');
+    return this.cameraColumns;
   }
 
   /** Prepared statements are compiled once per SQL text and reused. */
@@ -663,6 +678,11 @@ class SqliteStationStore implements StationStore {
       errorMessage: i.errorMessage,
     };
     try {
+      if (this.hasCameraColumns()) {
+        const cam = { cameraFrameId: i.cameraFrameId, cameraTimestampNs: i.cameraTimestampNs };
+        const id = Number(this.stmt(INSERT_INSPECTION_CAMERA).run({ ...params, ...cam }).lastInsertRowid);
+        return { ...inspectionFromInput(id, params), ...(cam.cameraFrameId != null ? cam : {}) };
+      }
       const id = Number(this.stmt(INSERT_INSPECTION).run(params).lastInsertRowid);
       return inspectionFromInput(id, params);
     } catch (e) {
