@@ -482,8 +482,14 @@ export interface StationStore {
   getSetting(key: string): unknown;
   setSetting(key: string, value: unknown): void;
 
+  /** Line adapters' store and forward (0006): the last result sequence `adapter` delivered; null before the first. */
+  getDeliveryCursor(adapter: string): number | null;
+  setDeliveryCursor(adapter: string, sequence: number): void;
+
   /** PRAGMA integrity_check; 'ok' or the problems found. Slow on big databases: for a maintenance action. */
   checkIntegrity(): string[];
+  /** Bytes per table and index (dbstat), largest first. Reads the whole file: for benchmarks and maintenance. */
+  spaceUsed(): Record<string, number>;
   /** Periodic upkeep (the station runs it hourly): `PRAGMA optimize` and a passive WAL checkpoint. */
   maintain(): MaintenanceResult;
   /**

@@ -17,6 +17,7 @@ import { dirname, resolve } from 'node:path';
 import { StationFault } from '../common/result.js';
 import type { Box, LogVerdict, ModelKind } from '../common/types.js';
 import { toStoreFault } from './faults.js';
+import { sqliteBindingOptions } from '../node/native-binding.js';
 import type {
   AnnotationFilter,
   ArchiveResult,
@@ -837,7 +838,7 @@ class SqliteStationStore implements StationStore {
     // free for inserts meanwhile. WAL gives the statement a consistent snapshot for its whole run.
     let reader: DB;
     try {
-      reader = new Database(this.path, { readonly: true, fileMustExist: true });
+      reader = new Database(this.path, { readonly: true, fileMustExist: true, ...sqliteBindingOptions() });
       reader.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     } catch (e) {
       throw toStoreFault(e, this.path, 'iterate inspections');
@@ -1118,9 +1119,37 @@ class SqliteStationStore implements StationStore {
     });
   }
 
+  getDeliveryCursor(adapter: string): number | null {
+    return this.guard('get delivery cursor', () => {
+      const v = this.stmt('SELECT last_sequence FROM line_delivery WHERE adapter = ?').pluck().get(adapter) as number | undefined;
+      return v ?? null;
+    });
+  }
+
+  setDeliveryCursor(adapter: string, sequence: number): void {
+    if (!Number.isSafeInteger(sequence) || sequence < 0) throw new StationFault('invalid-input', `delivery cursor must be a non-negative integer, got ${sequence}`);
+    this.guard('set delivery cursor', () => {
+      this.stmt(
+        `INSERT INTO line_delivery (adapter, last_sequence, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (adapter) DO UPDATE SET last_sequence = excluded.last_sequence, updated_at = excluded.updated_at`,
+      ).run(adapter, sequence, now());
+    });
+  }
+
   checkIntegrity(): string[] {
     return this.guard('integrity check', () => this.db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[]).map(
       (r) => r.integrity_check,
+    );
+  }
+
+  spaceUsed(): Record<string, number> {
+    return this.guard('space used', () =>
+      Object.fromEntries(
+        (this.db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as { name: string; bytes: number }[]).map((r) => [
+          r.name,
+          r.bytes,
+        ]),
+      ),
     );
   }
 
@@ -1274,7 +1303,7 @@ export function openStore(path: string, options: StoreOptions = {}): StationStor
   try {
     mkdirSync(dirname(file), { recursive: true });
     checkExistingFile(file);
-    db = new Database(file);
+    db = new Database(file, sqliteBindingOptions());
     db.pragma(`busy_timeout = ${busyTimeoutMs}`); // first, so switching to WAL waits for other connections
     const version = db.pragma('user_version', { simple: true }) as number;
     const tables = db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
@@ -1289,6 +1318,9 @@ export function openStore(path: string, options: StoreOptions = {}): StationStor
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('journal_size_limit = 67108864'); // truncate a grown WAL back to 64 MiB after checkpoints
     db.pragma('foreign_keys = ON');
+    // Statement journals (an insert whose summary trigger writes another table needs one) in memory, not in a
+    // temp file per statement: 4x faster inserts with the 0004 triggers.
+    db.pragma('temp_store = MEMORY');
     migrate(db, LATEST_VERSION);
     // Statistics for the planner, sampled (cheap at any size); `maintain()` refreshes them when tables grow.
     db.pragma('analysis_limit = 1000');

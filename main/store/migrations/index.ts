@@ -10,10 +10,12 @@ import { migration0002 } from './0002-threshold-history.js';
 import { migration0003 } from './0003-evaluations-annotations.js';
 import { migration0004 } from './0004-log-at-scale.js';
 import { migration0005 } from './0005-line-queue.js';
+import { migration0006 } from './0006-line-delivery.js';
+import { migration0007 } from './0007-camera-frames.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007];
 
 export const LATEST_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1].version;
 
