@@ -2,6 +2,7 @@
  * Models and thresholds: the store holds the records (one default product), this keeps the active model loaded
  * in memory with its threshold, so the live loop reads both synchronously per frame.
  */
+import { withChecksum } from '../inference/artifact-json.js';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import type { InspectionModel, ModelInfo } from '../inference/model.js';
 import { loadModel } from '../inference/load-model.js';
 import type { ModelRecord, StationStore, ThresholdHistoryEntry } from '../store/interface.js';
 import { auroc } from '../evaluation/metrics.js';
+import { expectedFalseRejectRate as frrAt, recallAt } from '../evaluation/threshold-rule.js';
 import type { CurrentModel } from '../pipeline/live-pipeline.js';
 
 export const DEFAULT_PRODUCT = 'default';
@@ -70,7 +72,20 @@ export class ModelRegistry {
       active: rec.id === activeId,
       hasValidation: (ti.validationCount ?? 0) > 0 || this.store.listEvaluations({ modelId: rec.id }).length > 0,
       params: ti.params ?? {},
+      ...this.thresholdEvidence(rec, ti.params ?? {}),
     };
+  }
+
+  /** What the threshold in force is expected to do: recall on validated defects, false rejects from the good-score fit. */
+  private thresholdEvidence(rec: ModelRecord, params: Record<string, unknown>): { recallAtThreshold: number | null; expectedFalseRejectRate: number | null } {
+    const t = this.thresholdOf(rec);
+    const latest = this.store.listEvaluations({ modelId: rec.id })[0];
+    const perImage = latest ? (this.store.getEvaluation(latest.id)?.perImage ?? []) : [];
+    const recallAtThreshold = recallAt(perImage.map((p) => ({ score: p.score, label: p.label === 'good' ? 0 : 1 })), t);
+    const [mean, std, n] = [params['trainScoreMean'], params['trainScoreStd'], params['trainScoreCount']];
+    const expectedFalseRejectRate =
+      typeof mean === 'number' && typeof std === 'number' ? frrAt({ mean, std, n: typeof n === 'number' ? n : 2 }, t) : null;
+    return { recallAtThreshold, expectedFalseRejectRate };
   }
 
   list(): ModelSummary[] {
@@ -293,13 +308,13 @@ export async function importDetectorModel(
     dispose: () => model.dispose(),
   };
   const onnxName = basename(modelPath);
-  const raw = JSON.parse(await readFile(join(srcDir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const { checksum: _old, ...raw } = JSON.parse(await readFile(join(srcDir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   return reg.register(
     wrapped,
     async (dir) => {
       await copyFile(modelPath, join(dir, onnxName));
       // The copy refers to its ONNX file beside it, whatever relative path the original used.
-      await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...raw, id, model: onnxName }, null, 1));
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(withChecksum({ ...raw, id, model: onnxName }), null, 1));
     },
     { name: req.name ?? manifest.description ?? `${manifest.format} detector (${manifest.classes.join(', ')})`, trainImages: manifest.trainImages, activate: req.activate },
   );

@@ -98,7 +98,7 @@ test('a saved model scores identically when loaded in a new process', async () =
   assert.deepEqual(there, here);
   const info = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8'));
   assert.equal(info.kind, 'patchcore');
-  assert.equal(info.formatVersion, 1);
+  assert.equal(info.formatVersion, 2);
 });
 
 test('a corrupt memory bank is refused with a clear bad-model fault', async () => {
@@ -117,4 +117,18 @@ test('training with no usable image fails early and names the problem', async ()
   await writeFile(junk, 'not a png');
   await assert.rejects(trainPatchCore({ images: [junk], config }), (e: Error & { kind?: string }) => e.kind === 'invalid-input' && /junk\.png/.test(e.message));
   await assert.rejects(trainPatchCore({ images: [], config }), (e: Error & { kind?: string }) => e.kind === 'invalid-input');
+});
+
+test('training on one image gives a usable threshold (not 0): the image itself and most good parts pass', async () => {
+  const { model: one } = await trainPatchCore({ images: screwImages('train').slice(0, 1), config });
+  try {
+    const t = one.info.defaultThreshold;
+    assert.ok(t > 0, `threshold ${t}`);
+    assert.ok((await one.infer(await decodeImage(screwImages('train')[0]!))).score < t, 'its own training image passes');
+    const scores: number[] = [];
+    for (const f of screwImages('test', 'good').slice(0, 4)) scores.push((await one.infer(await decodeImage(f))).score);
+    assert.ok(scores.filter((s) => s < t).length >= 2, `good scores ${scores.map((s) => s.toFixed(2)).join(' ')} against threshold ${t.toFixed(2)}`);
+  } finally {
+    await one.dispose();
+  }
 });

@@ -13,6 +13,7 @@ import type { InspectionModel, ModelInfo } from '../model.js';
 import { decodeRtmdet, decodeYolov8, detectorScore } from './decode.js';
 import { letterboxGeometry, letterboxImage, toNchw } from './letterbox.js';
 import { jsonSyntaxWhere } from '../../common/json.js';
+import { verifyChecksum } from '../artifact-json.js';
 import { DetectorManifestSchema, preprocessOf, type DetectorManifest, type Preprocess } from './manifest.js';
 
 export const DETECTOR_FORMAT_VERSION = 1;
@@ -26,6 +27,8 @@ export function readDetectorManifest(dirOrFile: string): { manifest: DetectorMan
   } catch (e) {
     throw new StationFault('bad-model', `detector manifest ${p} is not valid JSON${jsonSyntaxWhere(e)}`);
   }
+  // The station's own copy (models/<id>/manifest.json) carries a checksum; an export from mmdetection does not.
+  if (raw && typeof raw === 'object') verifyChecksum(raw as Record<string, unknown>, p, false);
   const parsed = DetectorManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

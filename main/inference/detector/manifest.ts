@@ -12,7 +12,7 @@ export const DetectorManifestSchema = z.object({
   /** ONNX file, relative to the manifest's folder. */
   model: z.string().min(1),
   /** Network input [height, width]. */
-  inputSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  inputSize: z.tuple([z.number().int().positive().max(4096), z.number().int().positive().max(4096)]),
   /** Class names by class index. */
   classes: z.array(z.string().min(1)).min(1),
   id: z.string().min(1).optional(),
@@ -21,7 +21,7 @@ export const DetectorManifestSchema = z.object({
   scoreThreshold: z.number().min(0).max(1).default(0.05),
   /** IoU above which a lower-scoring box of the same class is suppressed (YOLOv8 only: RTMDet has NMS in its graph). */
   iouThreshold: z.number().min(0).max(1).default(0.6),
-  maxDetections: z.number().int().positive().default(100),
+  maxDetections: z.number().int().positive().max(10_000).default(100),
   /** Suggested verdict threshold on the best box's confidence. */
   defaultThreshold: z.number().min(0).max(1).default(0.5),
   trainImages: z.number().int().nonnegative().default(0),

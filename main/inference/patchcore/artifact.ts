@@ -10,31 +10,39 @@ import { dirname, join, basename } from 'node:path';
 import { z } from 'zod';
 import { StationFault } from '../../common/result.js';
 import type { ModelInfo } from '../model.js';
+import { firstIssue, ModelInfoSchema, readModelJson, verifyChecksum, withChecksum } from '../artifact-json.js';
 import { PatchCoreConfigSchema, type PatchCoreConfig } from './config.js';
 import { PatchExtractor } from './patch-extractor.js';
 import { PatchCoreModel, type MemoryBank } from './model.js';
 import type { ProviderName } from '../execution-provider.js';
 
-export const PATCHCORE_FORMAT_VERSION = 1;
+/** 2: model.json carries a checksum of itself (format 1, written before, has none and still loads). */
+export const PATCHCORE_FORMAT_VERSION = 2;
 
 const ArtifactSchema = z.object({
-  formatVersion: z.number().int(),
+  formatVersion: z.number().int().min(1),
   kind: z.literal('patchcore'),
-  info: z.record(z.string(), z.unknown()),
+  info: ModelInfoSchema,
   config: PatchCoreConfigSchema,
-  bank: z.object({ file: z.string(), count: z.number().int().positive(), dim: z.number().int().positive(), sha256: z.string() }),
+  bank: z.object({
+    file: z.string().regex(/^[\w.-]+$/, 'a file name beside model.json'),
+    count: z.number().int().positive().max(10_000_000),
+    dim: z.number().int().positive().max(8192),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  checksum: z.string().optional(),
 });
 
 export async function savePatchCore(model: PatchCoreModel, dir: string): Promise<void> {
   const { bank } = model;
   const bytes = new Uint8Array(bank.features.buffer, bank.features.byteOffset, bank.count * bank.dim * 4);
-  const doc = {
+  const doc = withChecksum({
     formatVersion: PATCHCORE_FORMAT_VERSION,
     kind: 'patchcore' as const,
     info: model.info,
     config: model.config,
     bank: { file: 'bank.f32', count: bank.count, dim: bank.dim, sha256: createHash('sha256').update(bytes).digest('hex') },
-  };
+  });
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
   try {
@@ -56,21 +64,14 @@ export async function savePatchCore(model: PatchCoreModel, dir: string): Promise
 
 export async function loadPatchCore(dir: string, provider?: ProviderName): Promise<PatchCoreModel> {
   const jsonPath = join(dir, 'model.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(jsonPath, 'utf8'));
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') throw new StationFault('not-found', `no model at ${dir} (missing model.json)`);
-    throw new StationFault('bad-model', `${jsonPath} is not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = readModelJson(jsonPath);
   const parsed = ArtifactSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new StationFault('bad-model', `${jsonPath} is not a PatchCore model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
+  if (!parsed.success) throw new StationFault('bad-model', `${jsonPath} is not a valid PatchCore model: ${firstIssue(parsed.error)}`);
   const doc = parsed.data;
   if (doc.formatVersion > PATCHCORE_FORMAT_VERSION) {
     throw new StationFault('bad-model', `${dir} was written by a newer version (format ${doc.formatVersion}; this build reads up to ${PATCHCORE_FORMAT_VERSION})`);
   }
+  verifyChecksum(raw, jsonPath, doc.formatVersion >= 2);
   let bytes: Buffer;
   try {
     bytes = await readFile(join(dir, doc.bank.file));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { StationFault } from '../../common/result.js';
 import type { ModelInfo } from '../model.js';
+import { firstIssue, ModelInfoSchema, readModelJson, verifyChecksum, withChecksum } from '../artifact-json.js';
 import type { ProviderName } from '../execution-provider.js';
 import type { ClassifierParams } from './classifier.js';
 import { createFeatureExtractor } from './features.js';
@@ -15,19 +16,15 @@ import { SUPERVISED_FORMAT_VERSION, SupervisedModel, type SupervisedParams } fro
 import { writeFileAtomicSync } from '../../node/atomic-write.js';
 
 const ModelJsonSchema = z.object({
-  info: z.looseObject({
-    id: z.string().min(1),
+  info: ModelInfoSchema.extend({
     kind: z.literal('supervised'),
-    formatVersion: z.number().int(),
     backbone: z.string().min(1),
-    createdAt: z.string(),
-    trainImages: z.number().int().nonnegative(),
-    defaultThreshold: z.number(),
+    defaultThreshold: z.number().finite().min(0).max(1),
     params: z.looseObject({
       layers: z.array(z.string()).min(1),
-      inputSize: z.number().int().positive(),
-      sigma: z.number().nonnegative(),
-      boxThreshold: z.number(),
+      inputSize: z.number().int().positive().max(1024),
+      sigma: z.number().nonnegative().max(64),
+      boxThreshold: z.number().finite().min(0).max(1),
       label: z.string(),
       hidden: z.number().int().nonnegative(),
       dims: z.number().int().positive(),
@@ -37,9 +34,10 @@ const ModelJsonSchema = z.object({
     dims: z.number().int().positive(),
     hidden: z.number().int().nonnegative(),
     b2: z.number(),
-    weights: z.string().min(1),
+    weights: z.string().regex(/^[\w.-]+$/, 'a file name beside model.json'),
     byteLength: z.number().int().positive(),
   }),
+  checksum: z.string().optional(),
 });
 
 const WEIGHTS = 'weights.bin';
@@ -72,32 +70,24 @@ export async function saveSupervisedModel(model: SupervisedModel, dir: string): 
   const bytes = new Uint8Array(buf.buffer);
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new StationFault('internal', 'big-endian hosts are not supported');
   writeFileAtomicSync(join(dir, WEIGHTS), bytes);
-  const json = {
+  const json = withChecksum({
     info: model.info,
     classifier: { dims: c.dims, hidden: c.hidden, b2: c.b2, weights: WEIGHTS, byteLength: bytes.byteLength },
-  };
+  });
   writeFileAtomicSync(join(dir, 'model.json'), JSON.stringify(json, null, 1));
 }
 
 /** Reads the classifier and info without loading the backbone (for listing and export). */
 export function readSupervisedArtifact(dir: string): { info: ModelInfo; classifier: ClassifierParams } {
   const jsonPath = join(dir, 'model.json');
-  if (!existsSync(jsonPath)) throw new StationFault('not-found', `no supervised model at ${dir} (model.json missing)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(jsonPath, 'utf8'));
-  } catch (e) {
-    throw new StationFault('bad-model', `${jsonPath} is not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = readModelJson(jsonPath);
   const parsed = ModelJsonSchema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new StationFault('bad-model', `${jsonPath} is not a supervised model: ${i?.path.join('.')}: ${i?.message}`);
-  }
+  if (!parsed.success) throw new StationFault('bad-model', `${jsonPath} is not a valid supervised model: ${firstIssue(parsed.error)}`);
   const { info, classifier } = parsed.data;
   if (info.formatVersion > SUPERVISED_FORMAT_VERSION) {
     throw new StationFault('bad-model', `${jsonPath}: format version ${info.formatVersion} is newer than this station reads (${SUPERVISED_FORMAT_VERSION})`);
   }
+  verifyChecksum(raw, jsonPath, info.formatVersion >= 2);
   const wPath = join(dir, classifier.weights);
   if (!existsSync(wPath)) throw new StationFault('bad-model', `supervised model ${dir}: weights file ${classifier.weights} missing`);
   const bytes = readFileSync(wPath);

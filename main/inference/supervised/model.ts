@@ -8,7 +8,8 @@ import { predict, type ClassifierParams } from './classifier.js';
 import type { FeatureExtractor, FeatureGrid } from './features.js';
 import { probabilitiesToOutput } from './score-map.js';
 
-export const SUPERVISED_FORMAT_VERSION = 1;
+/** 2: model.json carries a checksum of itself (format 1 has none and still loads). */
+export const SUPERVISED_FORMAT_VERSION = 2;
 
 /** What the supervised model needs besides the classifier weights; stored in ModelInfo.params. */
 export interface SupervisedParams {
