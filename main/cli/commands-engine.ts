@@ -10,7 +10,7 @@ import { generateDataset } from '../dataset/generate.js';
 import { listMvtec } from '../dataset/mvtec.js';
 import { decodeImage, isImagePath } from '../node/image-io.js';
 import { nativeModelsDir, userDataDir } from '../node/paths.js';
-import { trainPatchCore, savePatchCore } from '../inference/patchcore/index.js';
+import { DEFAULT_BACKBONE, trainPatchCore, savePatchCore } from '../inference/patchcore/index.js';
 import { loadModel } from '../inference/load-model.js';
 import { listBackboneIds, readBackboneManifest } from '../inference/backbone/loader.js';
 import { importBackbone } from '../inference/backbone/import.js';
@@ -166,6 +166,8 @@ function inspectCommand(): Command {
       try {
         for (const file of files) {
           try {
+            // A dangling symlink (e.g. a camera's 'latest' link mid-rotation) is skipped like a corrupt file.
+            if (!(await stat(file).catch(() => null))) throw new StationFault('not-found', `broken symbolic link or vanished file: ${file}`);
             const img = await decodeImage(file, { channels: model.inputChannels ?? 3 });
             const t0 = performance.now();
             const out = await model.infer(img, { threshold });
@@ -180,7 +182,7 @@ function inspectCommand(): Command {
             results.push({ file, score: out.score, threshold, verdict, boxes: out.boxes, ms, overlay });
           } catch (e) {
             const err = toStationError(e);
-            if (err.kind !== 'corrupt-image' && err.kind !== 'invalid-input') throw e;
+            if (err.kind !== 'corrupt-image' && err.kind !== 'invalid-input' && err.kind !== 'not-found') throw e;
             rows.push([basename(file), null, 'skipped', null, null, err.message]);
             results.push({ file, skipped: err.message });
           }
@@ -197,14 +199,14 @@ function inspectCommand(): Command {
 function backboneCommand(): Command {
   const cmd = new Command('backbone').description('list or import feature-extractor backbones');
   cmd.command('list')
-    .description('backbones available under native-models/')
+    .description("backbones available under native-models/; the station default is marked (select it with --backbone default)")
     .action(async () => {
       const rows: (string | number | null)[][] = [];
       for (const id of await listBackboneIds()) {
         const { manifest } = await readBackboneManifest(id);
-        rows.push([id, manifest.input.colour, manifest.features.map((f) => `${f.name}(${f.channels}@${f.stride})`).join(' '), manifest.license]);
+        rows.push([id, id === DEFAULT_BACKBONE ? 'yes' : '', manifest.input.colour, manifest.features.map((f) => `${f.name}(${f.channels}@${f.stride})`).join(' '), manifest.license]);
       }
-      console.log(rows.length ? table(['id', 'colour', 'features (channels@stride)', 'license'], rows) : 'no backbones found: run npm install (it converts the default ones)');
+      console.log(rows.length ? table(['id', 'default', 'colour', 'features (channels@stride)', 'license'], rows) : 'no backbones found: run npm install (it converts the default ones)');
     });
   cmd.command('import')
     .description("import an ONNX classifier, exposing internal tensors as feature outputs (e.g. a torchvision WideResNet50's layer2/layer3)")

@@ -1,7 +1,6 @@
 /** Parsing of shared CLI options into engine configuration. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { listBackboneIds } from '../inference/backbone/loader.js';
-import { DEFAULT_BACKBONE } from '../inference/patchcore/config.js';
+import { DEFAULT_BACKBONE, resolveBackboneId } from '../inference/patchcore/config.js';
 import type { DeepPartial, PatchCoreConfig } from '../inference/patchcore/config.js';
 
 export function intOption(name: string, min = 0) {
@@ -39,7 +38,7 @@ export interface ModelFlags {
 /** Adds the PatchCore flags shared by train and experiment. */
 export function patchCoreFlags(cmd: Command): Command {
   return cmd
-    .option('--backbone <id>', 'backbone id under native-models/ or a folder with manifest.json')
+    .option('--backbone <id>', "backbone id under native-models/, a folder with manifest.json, or 'default'")
     .option('--layers <names>', 'feature outputs to concatenate, finest first (comma separated)', listOption)
     .option('--no-registration', 'do not rotate/centre the part; resize the whole image instead')
     .option('--no-foreground', 'use every patch, not only those on the part')
@@ -52,7 +51,7 @@ export function patchCoreFlags(cmd: Command): Command {
 
 export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   const c: DeepPartial<PatchCoreConfig> = {};
-  if (f.backbone) c.backbone = f.backbone;
+  if (f.backbone) c.backbone = resolveBackboneId(f.backbone);
   if (f.layers) c.layers = f.layers;
   const reg: DeepPartial<PatchCoreConfig['registration']> = {};
   if (f.registration === false) {
@@ -74,10 +73,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   return c;
 }
 
-/**
- * Backbone for experiments and benchmarks when none is given: the pure-ImageNet MobileNetV2 from ../shared when
- * it is there (the reference for the figures in the README), else the station's default.
- */
+/** Backbone for experiments and benchmarks when none is given: the station's default, which every install has. */
 export async function benchmarkBackbone(): Promise<string> {
-  return (await listBackboneIds()).includes('mobilenet_v2_imagenet') ? 'mobilenet_v2_imagenet' : DEFAULT_BACKBONE;
+  return DEFAULT_BACKBONE;
 }

@@ -322,6 +322,10 @@ export interface ModelSummary {
   readonly active: boolean;
   readonly hasValidation: boolean;
   readonly params: Readonly<Record<string, unknown>>;
+  /** Fraction of the validated defect images that are NG at `threshold`; null: recall unknown (no defect image validated). */
+  readonly recallAtThreshold?: number | null;
+  /** False-reject rate expected at `threshold` from held-out good training scores (PatchCore); null when unknown. */
+  readonly expectedFalseRejectRate?: number | null;
 }
 
 export interface ValidationScoreDto {

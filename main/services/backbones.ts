@@ -5,13 +5,14 @@ import { resolve } from 'node:path';
 import type { BackboneInfo } from '../common/api.js';
 import { nativeModelsDir } from '../node/paths.js';
 
-/** Preference order for the default (the first one installed wins). */
-export const PREFERRED_BACKBONES = ['nsfwjs_mobilenet_v2', 'mobilenet_v2_imagenet'] as const;
+/** Preference order for the default (the first one installed wins); the first is DEFAULT_BACKBONE. */
+export const PREFERRED_BACKBONES = ['mobilenet_v2_imagenet', 'nsfwjs_mobilenet_v2'] as const;
 
 /** PatchCore layers per known backbone: a mid-level (stride 8) and a deeper (stride 16) map, as in the paper. */
 const LAYERS: Record<string, string[]> = {
   nsfwjs_mobilenet_v2: ['feat_block_6_expand_relu', 'feat_block_10_expand_relu'],
-  mobilenet_v2_imagenet: ['feat_s8', 'feat_s16'],
+  // One layer: as accurate as feat_s8 + feat_s16 and 3-4x cheaper to search (README, Results).
+  mobilenet_v2_imagenet: ['feat_s8'],
 };
 
 interface ManifestLite {

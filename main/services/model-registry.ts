@@ -258,6 +258,11 @@ export class ModelRegistry {
     };
   }
 
+  /** Tells listeners the model list changed (a model registered by a job worker through its own connection). */
+  refresh(): void {
+    this.changed.fire(this.list());
+  }
+
   async dispose(): Promise<void> {
     await this.loaded?.model.dispose().catch(() => {});
     this.loaded = null;

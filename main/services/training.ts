@@ -72,7 +72,7 @@ export async function labelledImagesOf(folder: string, max?: number): Promise<La
 
 export async function runTraining(reg: ModelRegistry, req: TrainReq, ctx: JobContext): Promise<TrainResult> {
   const images = await goodImagesOf(req.goodFolder, req.maxImages);
-  const backbone = req.backbone ?? (await defaultBackbone());
+  const backbone = req.backbone && req.backbone !== 'default' ? req.backbone : await defaultBackbone();
   if (!backbone) throw new StationFault('not-found', 'no backbone installed under native-models/ (run npm install to build one)');
   const validation = req.validationFolder
     ? await labelledImagesOf(req.validationFolder, 60)
@@ -292,7 +292,7 @@ export async function runSupervisedTraining(
   for (const d of defects) good.delete(d.path);
 
   const installed = await listBackboneIds();
-  const backbone = req.backbone ?? (installed.includes(DEFAULT_BACKBONE) ? DEFAULT_BACKBONE : await defaultBackbone());
+  const backbone = req.backbone && req.backbone !== 'default' ? req.backbone : installed.includes(DEFAULT_BACKBONE) ? DEFAULT_BACKBONE : await defaultBackbone();
   if (!backbone) throw new StationFault('not-found', 'no backbone installed under native-models/ (run npm install to build one)');
   const { manifest } = await readBackboneManifest(backbone);
   const layers = (cfg.layers as string[] | undefined) ?? manifest.recommendedLayers ?? [manifest.features[0]!.name];

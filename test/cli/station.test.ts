@@ -5,10 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, mkdir, copyFile, writeFile, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, copyFile, writeFile, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { screwImages, screwMask } from '../helpers.js';
+import { DEFAULT_BACKBONE } from '../../main/inference/patchcore/config.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 let dir: string;
@@ -55,22 +56,35 @@ test('errors are one line on stderr with a non-zero exit, never a stack trace', 
   assert.match(badArg.stderr, /sometimes/);
 });
 
+test('backbone list marks the station default, which every install has', () => {
+  const r = station('backbone', 'list');
+  assert.equal(r.status, 0, r.stderr);
+  const row = r.stdout.split('\n').find((l) => l.startsWith(`${DEFAULT_BACKBONE} `));
+  assert.ok(row, r.stdout);
+  assert.match(row, new RegExp(`^${DEFAULT_BACKBONE}\\s+yes\\s`));
+  assert.equal(r.stdout.split('\n').filter((l) => /^\S+\s+yes\s/.test(l)).length, 1, 'exactly one default');
+});
+
 test('train, then inspect a folder with a corrupt file: verdicts, overlays, and the bad file skipped with its reason', async () => {
   const model = join(dir, 'model');
-  const t = station('train', '--images', join(dir, 'mini', 'train', 'good'), '--out', model, '--size', '384');
+  const t = station('train', '--images', join(dir, 'mini', 'train', 'good'), '--out', model, '--size', '384', '--backbone', 'default');
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stdout, /saved to/);
+  // `--backbone default` trains on the station default, and the model records its real id.
+  assert.equal(JSON.parse(await readFile(join(model, 'model.json'), 'utf8')).info.backbone, DEFAULT_BACKBONE);
   const inbox = join(dir, 'inbox');
   await mkdir(inbox);
   await copyFile(screwImages('test')[10]!, join(inbox, 'good.png'));
   await copyFile(screwImages('test', 'scratch_neck')[8]!, join(inbox, 'scratch.png'));
   await writeFile(join(inbox, 'broken.png'), 'this is not an image');
+  await symlink(join(dir, 'nowhere.png'), join(inbox, 'dangling.png'));
   const out = join(dir, 'overlays');
   const r = station('inspect', inbox, '--model', model, '--out', out, '--json', join(dir, 'inspect.json'));
   assert.equal(r.status, 0, r.stderr);
   const json = JSON.parse(await readFile(join(dir, 'inspect.json'), 'utf8'));
   const byName = Object.fromEntries(json.results.map((x: { file: string }) => [basename(x.file), x]));
   assert.match(byName['broken.png'].skipped, /cannot decode/);
+  assert.match(byName['dangling.png'].skipped, /broken symbolic link/);
   for (const name of ['good.png', 'scratch.png']) {
     assert.ok(['OK', 'NG'].includes(byName[name].verdict));
     assert.equal(byName[name].verdict, byName[name].score >= json.threshold ? 'NG' : 'OK');

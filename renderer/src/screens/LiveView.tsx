@@ -7,6 +7,7 @@ import type { FrameEvent, LiveState, SourceKind, SourceSpec, SourceStatus } from
 import { HEATMAP_SCALE } from '../../../main/common/api.js';
 import { FolderField } from '../components/FolderField.js';
 import { FrameView } from '../components/FrameView.js';
+import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
 import { WebcamPump } from '../components/Webcam.js';
 import { useStation } from '../connection.js';
 import { heatGradientCss } from '../lib/colormap.js';
@@ -150,6 +151,7 @@ export function LiveView() {
             )}
           </div>
           {frame?.name ? <div className="small mono muted" data-testid="frame-name">{frame.name}</div> : null}
+          {active.value ? <ThresholdEvidence model={active.value} threshold={frame?.threshold} /> : null}
         </div>
 
         <div className="stats">

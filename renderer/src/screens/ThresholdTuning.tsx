@@ -10,6 +10,7 @@ import { auroc, bestF1, confusionAt, rocCurve, thresholdAtFullRecall, type Label
 import { RocChart } from '../components/RocChart.js';
 import { ScoreHistogram } from '../components/ScoreHistogram.js';
 import { useStation } from '../connection.js';
+import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
 import { fmtPct, fmtScore, fmtTime, useCall, useEvent, useLoad } from '../lib/hooks.js';
 import { usePersistent } from '../lib/persist.js';
 
@@ -163,6 +164,12 @@ function ModelTuning({ model }: { model: ModelSummary }) {
             In force: <b className="mono">{fmtScore(current)}</b>
             {stateQ.value?.last ? ` — set by ${stateQ.value.last.who} at ${fmtTime(stateQ.value.last.at)}` : ' (model default)'}
             {fullRecall ? ` · recall = 1 at ${fmtScore(fullRecall.threshold)} (false rejects ${fmtPct(fullRecall.falseRejectRate)})` : ''}
+          </div>
+          <div>
+            At the threshold in force: <ThresholdEvidence model={model} threshold={current} scores={samples} />
+          </div>
+          <div>
+            At this threshold: <ThresholdEvidence model={model} threshold={t} scores={samples} />
           </div>
         </div>
       </div>

@@ -4,6 +4,7 @@
  * heatmaps. Long jobs show progress and can be cancelled; their outcome stays listed.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
 import type { DatasetInfo, EvaluateResult, EvaluationPreview, GenerateResult, JobInfo, ModelSummary, TrainResult, ValidationScoreDto } from '../../../main/common/api.js';
 import { useErrors } from '../components/Feedback.js';
 import { FolderField } from '../components/FolderField.js';
@@ -462,7 +463,9 @@ function ModelsPanel({ models, onChange }: { models: readonly ModelSummary[]; on
                 </td>
                 <td className="mono small">{m.backbone}</td>
                 <td className="num">{m.trainImages}</td>
-                <td className="mono">{fmtScore(m.threshold)}</td>
+                <td>
+                  <span className="mono">{fmtScore(m.threshold)}</span> <ThresholdEvidence model={m} />
+                </td>
                 <td className="mono small">{fmtTime(m.createdAt)}</td>
                 <td style={{ whiteSpace: 'nowrap' }}>
                   {!m.active ? (

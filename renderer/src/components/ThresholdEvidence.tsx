@@ -1,0 +1,38 @@
+/**
+ * What a threshold is expected to do, shown next to it (Training, Threshold, Live): recall on the validated defect
+ * images (red below 1), or "recall unknown" when no defect image was validated, and the false-reject rate expected
+ * from the model's held-out good training scores.
+ */
+import type { ModelSummary } from '../../../main/common/api.js';
+import { expectedFalseRejectRate, recallAt } from '../../../main/evaluation/threshold-rule.js';
+import { fmtPct } from '../lib/hooks.js';
+
+export function ThresholdEvidence({
+  model,
+  threshold,
+  scores,
+}: {
+  model: ModelSummary;
+  /** Threshold to describe (default: the one in force). */
+  threshold?: number;
+  /** Validation scores, when the screen has them (else the model summary's recall at its threshold in force). */
+  scores?: readonly { score: number; label: 0 | 1 }[];
+}) {
+  const t = threshold ?? model.threshold;
+  const recall = scores ? recallAt(scores, t) : t === model.threshold ? (model.recallAtThreshold ?? null) : null;
+  const p = model.params;
+  const [mean, std, n] = [p['trainScoreMean'], p['trainScoreStd'], p['trainScoreCount']];
+  const frr = typeof mean === 'number' && typeof std === 'number' ? expectedFalseRejectRate({ mean, std, n: typeof n === 'number' ? n : 2 }, t) : null;
+  return (
+    <span className="small" data-testid="threshold-evidence">
+      {recall === null ? (
+        <span style={{ color: 'var(--warn)' }} data-testid="recall-unknown">recall unknown: no defect images validated</span>
+      ) : (
+        <span className={recall < 1 ? 'ng-text' : undefined} data-testid="recall-at-threshold">
+          recall {fmtPct(recall)}
+        </span>
+      )}
+      {frr !== null ? <span className="muted"> · expected false rejects {fmtPct(frr)}</span> : null}
+    </span>
+  );
+}
