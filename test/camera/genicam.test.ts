@@ -20,8 +20,6 @@ import { LiveService } from '../../main/services/live.js';
 import { ModelRegistry } from '../../main/services/model-registry.js';
 import { openStore } from '../../main/store/store.js';
 import type { StationStore } from '../../main/store/interface.js';
-import { migration0007 } from '../../main/store/migrations/0007-camera-frames.js';
-import Database from 'better-sqlite3';
 
 const availability = genicamAvailability();
 const missing = !availability.available
@@ -218,13 +216,7 @@ describe('GenICam camera through Aravis', { skip: missing && !process.env.CI ? `
 
     before(() => {
       const dir = tempDir();
-      // The log with migration 0007's camera columns.
-      const dbPath = join(dir, 'station.db');
-      openStore(dbPath).close();
-      const db = new Database(dbPath);
-      migration0007.up(db);
-      db.close();
-      store = openStore(dbPath);
+      store = openStore(join(dir, 'station.db'));
       live = new LiveService(registryWith(store, join(dir, 'models')), store, new MediaStore(join(dir, 'media')), () => {}, { spoolDir: join(dir, 'spool') });
       live.onStatus((s) => statuses.push(s));
     });

@@ -47,7 +47,7 @@ test('0005-line-queue: ERROR verdicts, line columns, queue/products/settings tab
 
   const store = openStore(path);
   t.after(() => store.close());
-  assert.equal(store.schemaVersion, 5);
+  assert.ok(store.schemaVersion >= 5, `schema ${store.schemaVersion}`);
   const a = store.enqueueLinePart({ sourceKey: 'hotfolder:/x', partKey: 'a.png|10|1', partId: 'a.png', path: '/x/a.png', lotName: 'L1' });
   assert.ok(a);
   assert.equal(store.enqueueLinePart({ sourceKey: 'hotfolder:/x', partKey: 'a.png|10|1', partId: 'a.png', path: '/x/a.png' }), null, 'a known part is not queued twice');
