@@ -10,7 +10,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Emitter } from '../common/event.js';
 import { toStationError } from '../common/result.js';
-import { decodeImage, isImagePath } from '../node/image-io.js';
+import { decodeImage, IMAGE_EXTENSIONS, isImagePath } from '../node/image-io.js';
 import { Backoff, type EmitFrame, type FrameSource, type RetryOptions, type SourceStatusUpdate } from './source.js';
 
 export interface HotFolderOptions extends RetryOptions {
@@ -39,6 +39,8 @@ export class HotFolderSource implements FrameSource {
   private readonly status = new Emitter<SourceStatusUpdate>();
   readonly onStatus = this.status.event;
   private readonly seen = new Map<string, Seen>();
+  /** Names reported as skipped (not images, empty, dangling links). */
+  private readonly skipped = new Set<string>();
   private emit: EmitFrame | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private watcher: FSWatcher | null = null;
@@ -127,7 +129,11 @@ export class HotFolderSource implements FrameSource {
       const st = await stat(this.dir).catch(() => null);
       if (!st || !st.isDirectory()) throw Object.assign(new Error(`watched folder is gone: ${this.dir}`), { code: 'ENOENT' });
       this.ensureWatcher();
-      const names = (await readdir(this.dir)).filter((n) => !n.startsWith('.') && !TEMP_NAME.test(n) && isImagePath(n)).sort();
+      // Dot-files and temporary names wait silently (they are renamed when complete); anything else that is not
+      // an image the station reads is reported once, with the reason.
+      const all = (await readdir(this.dir)).filter((n) => !n.startsWith('.') && !TEMP_NAME.test(n)).sort();
+      for (const n of all) if (!isImagePath(n)) this.skip(n, `not an image the station reads (${IMAGE_EXTENSIONS.join(', ')})`);
+      const names = all.filter(isImagePath);
       if (this.lost || !this.primed) {
         this.lost = false;
         this.backoff.reset();
@@ -138,7 +144,10 @@ export class HotFolderSource implements FrameSource {
       for (const name of names) {
         const p = join(this.dir, name);
         const s = await stat(p).catch(() => null);
-        if (!s || !s.isFile()) continue;
+        if (!s || !s.isFile()) {
+          this.skip(name, s ? 'not a regular file' : 'a link to a file that does not exist');
+          continue;
+        }
         const prev = this.seen.get(name);
         if (!prev || prev.size !== s.size || prev.mtimeMs !== s.mtimeMs) {
           // New or still changing: (re)start its settle clock. Files present before the first scan count as done
@@ -147,12 +156,16 @@ export class HotFolderSource implements FrameSource {
           this.seen.set(name, { size: s.size, mtimeMs: s.mtimeMs, stableSince: now, emitted });
           continue;
         }
-        if (!prev.emitted && s.size > 0 && now - prev.stableSince >= settleMs) {
+        if (!prev.emitted && s.size === 0 && now - prev.stableSince >= settleMs) {
+          prev.emitted = true;
+          this.skip(name, 'empty file (0 bytes)');
+        } else if (!prev.emitted && now - prev.stableSince >= settleMs) {
           prev.emitted = true;
           this.pending.push({ path: p, key: `${name}|${s.size}|${s.mtimeMs}` });
         }
       }
       for (const name of [...this.seen.keys()]) if (!present.has(name)) this.seen.delete(name);
+      for (const name of [...this.skipped]) if (!all.includes(name)) this.skipped.delete(name);
       this.primed = true;
       if (!this.paused) this.flush();
       this.schedule(pollMs);
@@ -167,6 +180,16 @@ export class HotFolderSource implements FrameSource {
     } finally {
       this.scanning = false;
     }
+  }
+
+  /** Reports a file the source will not hand over, once per name (again if it goes away and comes back). */
+  private skip(name: string, why: string): void {
+    if (this.skipped.has(name) || (!this.primed && !this.opts.includeExisting)) {
+      this.skipped.add(name);
+      return;
+    }
+    this.skipped.add(name);
+    this.status.fire({ state: this.paused ? 'paused' : 'running', message: `skipped ${name}: ${why}` });
   }
 
   private flush(): void {
