@@ -10,53 +10,65 @@ const port = z.number().int().min(1).max(65535);
 /** Where a server listens: `0.0.0.0` on the line network, `127.0.0.1` for a PLC simulator on the same PC. */
 const host = z.string().trim().min(1).max(255);
 
-export const OpcuaConfigSchema = z.object({
-  enabled: z.boolean().default(false),
-  port: port.default(4840),
-  host: host.default('0.0.0.0'),
+/**
+ * Each section is a plain object schema (no zod defaults, so a patch never fills in fields it does not name)
+ * plus its defaults, merged in before validation.
+ */
+const OpcuaFields = z.object({
+  enabled: z.boolean(),
+  port,
+  host,
   /**
    * Security policy None (no signing, no encryption, anonymous access) for commissioning. Off on a running line:
    * then only Basic256Sha256 Sign&Encrypt with the user below is offered.
    */
-  allowInsecure: z.boolean().default(true),
-  userName: z.string().trim().max(100).default(''),
+  allowInsecure: z.boolean(),
+  userName: z.string().trim().max(100),
   /** scrypt hash of the password (`scrypt$<salt hex>$<hash hex>`), never the password itself. */
-  passwordHash: z.string().max(500).default(''),
+  passwordHash: z.string().max(500),
 });
+const OPCUA_DEFAULTS: z.infer<typeof OpcuaFields> = { enabled: false, port: 4840, host: '0.0.0.0', allowInsecure: true, userName: '', passwordHash: '' };
 
-export const ModbusConfigSchema = z.object({
-  enabled: z.boolean().default(false),
+const ModbusFields = z.object({
+  enabled: z.boolean(),
   /** 502 is the Modbus standard but needs root on Linux; 5020 works for any user. */
-  port: port.default(5020),
-  host: host.default('0.0.0.0'),
-  unitId: z.number().int().min(0).max(255).default(1),
+  port,
+  host,
+  unitId: z.number().int().min(0).max(255),
 });
+const MODBUS_DEFAULTS: z.infer<typeof ModbusFields> = { enabled: false, port: 5020, host: '0.0.0.0', unitId: 1 };
 
-export const MqttConfigSchema = z.object({
-  enabled: z.boolean().default(false),
+const MqttFields = z.object({
+  enabled: z.boolean(),
   url: z
     .string()
     .trim()
     .max(2000)
-    .regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'the broker URL looks like mqtt://host:1883 or mqtts://host:8883')
-    .default('mqtt://127.0.0.1:1883'),
+    .regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'the broker URL looks like mqtt://host:1883 or mqtts://host:8883'),
   /** Topics are `<topicPrefix>/<stationId>/result|state|cmd|cmd/reply`. */
   topicPrefix: z
     .string()
     .trim()
     .min(1)
     .max(200)
-    .regex(/^[^#+\s]+$/, 'a topic prefix cannot hold #, + or spaces')
-    .default('inspection'),
-  userName: z.string().max(200).default(''),
+    .regex(/^[^#+\s]+$/, 'a topic prefix cannot hold #, + or spaces'),
+  userName: z.string().max(200),
   /** The broker needs the password itself, so it is kept (the API never returns it). */
-  password: z.string().max(500).default(''),
+  password: z.string().max(500),
 });
+const MQTT_DEFAULTS: z.infer<typeof MqttFields> = { enabled: false, url: 'mqtt://127.0.0.1:1883', topicPrefix: 'inspection', userName: '', password: '' };
+
+const withDefaults = <T extends z.ZodObject>(schema: T, defaults: z.infer<T>) =>
+  z.preprocess((v) => ({ ...defaults, ...(v && typeof v === 'object' ? v : {}) }), schema);
+
+export const OpcuaConfigSchema = withDefaults(OpcuaFields, OPCUA_DEFAULTS);
+export const ModbusConfigSchema = withDefaults(ModbusFields, MODBUS_DEFAULTS);
+export const MqttConfigSchema = withDefaults(MqttFields, MQTT_DEFAULTS);
 
 export const IntegrationConfigSchema = z.object({
-  opcua: OpcuaConfigSchema.default(OpcuaConfigSchema.parse({})),
-  modbus: ModbusConfigSchema.default(ModbusConfigSchema.parse({})),
-  mqtt: MqttConfigSchema.default(MqttConfigSchema.parse({})),
+  opcua: OpcuaConfigSchema,
+  modbus: ModbusConfigSchema,
+  mqtt: MqttConfigSchema,
 });
 
 export type OpcuaConfig = z.infer<typeof OpcuaConfigSchema>;
@@ -71,12 +83,12 @@ export const DEFAULT_INTEGRATION_CONFIG: IntegrationConfig = IntegrationConfigSc
  * hash, an empty string removes it; `mqtt.password` undefined keeps the stored one.
  */
 export const IntegrationConfigPatchSchema = z.object({
-  opcua: OpcuaConfigSchema.omit({ passwordHash: true })
-    .extend({ password: z.string().max(500).optional() })
+  opcua: OpcuaFields.omit({ passwordHash: true })
+    .extend({ password: z.string().max(500) })
     .partial()
     .optional(),
-  modbus: ModbusConfigSchema.partial().optional(),
-  mqtt: MqttConfigSchema.partial().optional(),
+  modbus: ModbusFields.partial().optional(),
+  mqtt: MqttFields.partial().optional(),
 });
 export type IntegrationConfigPatch = z.input<typeof IntegrationConfigPatchSchema>;
 
