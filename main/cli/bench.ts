@@ -19,6 +19,7 @@ import { prepareVariants } from '../experiment/prepare.js';
 import { runPatchCoreVariant } from '../experiment/patchcore-experiment.js';
 import { benchmarkBackbone, configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
 import { table } from './output.js';
+import { runLogBench } from './bench-log.js';
 import { tmpdir } from 'node:os';
 
 interface BenchFlags extends ModelFlags { data: string; images: number; train: number; backbones?: string[]; defect: string }
@@ -67,9 +68,14 @@ const program = new Command('bench')
   .option('--images <n>', 'timed images', intOption('images', 1), 30)
   .option('--train <n>', 'training images', intOption('train', 1), 20)
   .option('--backbones <list>', "compare backbones ('all' = every installed one): AUROC (full protocol) beside speed", listOption)
-  .option('--defect <type>', 'defect type for the backbone comparison', 'all');
+  .option('--defect <type>', 'defect type for the backbone comparison', 'all')
+  .option('--log', 'benchmark the inspection log instead (main/cli/bench-log.ts): WAL, Log screen queries, export')
+  .option('--rows <n>', '--log: rows in the benchmark log', intOption('rows', 1000), 5_000_000)
+  .option('--live <n>', '--log: live inserts for the WAL measurement', intOption('live', 1), 100_000)
+  .option('--json <file>', '--log: also write the results as JSON');
 patchCoreFlags(program);
-program.action(async (f: BenchFlags) => {
+program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: number; json?: string }) => {
+  if (f.log) return runLogBench({ rows: f.rows, live: f.live, json: f.json });
   const rows: (string | number | null)[][] = [];
   const ids = f.backbones?.includes('all') ? await listBackboneIds() : (f.backbones ?? [undefined]);
   for (const id of ids) {

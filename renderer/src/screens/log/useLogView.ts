@@ -36,17 +36,22 @@ export function useLogView(filter: LogFilter): { view: LogView; summary: LogSumm
     [api, run, filter],
   );
 
-  // A new filter (or a reconnect): the summary once, and the newest page.
+  // A new filter (or a reconnect): the summary once and the newest page, shown together.
   useEffect(() => {
-    let live = true;
+    const mine = ++seq.current;
     setSummary(null);
     setView(EMPTY_VIEW);
-    void run('Log summary', () => api.log.summary(filter)).then((s) => live && s && setSummary(s));
-    void move('newest');
-    return () => {
-      live = false;
-    };
-  }, [api, run, filter, move, generation]);
+    setLoaded(false);
+    void Promise.all([
+      run('Load log', () => api.log.query({ ...filter, order: 'newest', limit: PAGE })),
+      run('Log summary', () => api.log.summary(filter)),
+    ]).then(([page, s]) => {
+      if (mine !== seq.current || !page || !s) return;
+      setSummary(s);
+      setView(viewAfter(EMPTY_VIEW, 'newest', page.items, page.next !== null, s.total));
+      setLoaded(true);
+    });
+  }, [api, run, filter, generation]);
 
   useEvent(api.log.onAppended, (r) => {
     setView((v) => appendToView(v, r, filter));
