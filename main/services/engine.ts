@@ -3,7 +3,7 @@
  * Electron main thread or the host's event loop), owning the store, the models and the live pipeline.
  */
 import { join, resolve } from 'node:path';
-import type { Notice, StationApiImpl } from '../common/api.js';
+import type { EvaluateResult, GenerateResult, Notice, StationApiImpl, TrainResult } from '../common/api.js';
 import { Emitter } from '../common/event.js';
 import { StationFault } from '../common/result.js';
 import { MediaStore } from '../pipeline/media-store.js';
@@ -16,12 +16,14 @@ import { findFfmpeg } from '../camera/ffmpeg.js';
 import { JobManager } from './jobs.js';
 import { ModelRegistry, importDetectorModel } from './model-registry.js';
 import { AnnotationService } from './annotations.js';
+import { GenicamService } from './genicam.js';
 import { LiveService } from './live.js';
 import { IntegrationService } from '../integration/service.js';
 import { LogService } from './log.js';
 import { systemInfo, listFolder } from './system.js';
-import { inspectDataset, previewImage, runGenerate } from './datasets.js';
-import { runBootstrap, runEvaluation, runTraining, runSupervisedTraining, labelledImagesOf } from './training.js';
+import { inspectDataset, previewImage } from './datasets.js';
+import { labelledImagesOf } from './training.js';
+import { runInJobWorker } from './job-runner.js';
 
 export interface EngineOptions {
   readonly dataDir: string;
@@ -68,7 +70,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   if (opts.bootstrap !== false && reg.list().length === 0) {
     // A fresh install: train the demo model, then show live inspection of the demo source straight away.
     jobs.start('bootstrap', 'Training the built-in demo model', async (ctx) => {
-      const result = await runBootstrap(reg, dataDir, ctx);
+      // In a job worker (its own thread and store connection); the model is loaded here once trained.
+      const result = await runInJobWorker<TrainResult>({ kind: 'bootstrap', dataDir }, ctx);
+      await reg.activate(result.modelId);
       if (live.state().running) return result;
       // Not logged: demo parts are not production records, and unlogged frames are not kept on disk.
       await live.start({ source: { kind: 'demo' }, store: false }).catch((e: Error) => notice('warning', `demo source did not start: ${e.message}`));
@@ -80,6 +84,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (opts.resumeLine !== false) void live.resumeLineSource();
   }
 
+  const genicam = new GenicamService();
   const api: StationApiImpl = {
     system: {
       info: () => systemInfo({ shell: opts.shell, dataDir, activeProvider: reg.executionProvider(), electronVersion: opts.electronVersion }),
@@ -106,6 +111,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     sources: {
       status: () => live.sourceStatus(),
       probe: async (spec) => {
+        if (spec.kind === 'genicam') return genicam.probe(spec.camera);
         try {
           if (spec.kind === 'demo' || spec.kind === 'webcam' || (spec.kind === 'trigger' && !spec.path)) return { ok: true, message: `${spec.kind} source is always available` };
           if (spec.kind === 'video' && !/\.(png|jpe?g|bmp|tiff?|webp)$/i.test(spec.path) && !/[*?[]/.test(spec.path)) {
@@ -127,8 +133,21 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       active: () => reg.active(),
       activate: (req) => reg.activate(req.id),
       remove: (req) => reg.remove(req.id),
-      train: (req) => ({ jobId: jobs.start('train', `Training ${req.name ?? 'a model'}`, (ctx) => (req.kind === 'supervised' ? runSupervisedTraining(reg, annotations, req, ctx) : runTraining(reg, req, ctx)), TRAIN_KINDS).id }),
-      evaluate: (req) => ({ jobId: jobs.start('evaluate', 'Evaluating', (ctx) => runEvaluation(reg, req, ctx, media), ['evaluate']).id }),
+      // Training, evaluation and generation run in job workers, apart from the live path (never stall inspection).
+      train: (req) => ({
+        jobId: jobs.start(
+          'train',
+          `Training ${req.name ?? 'a model'}`,
+          async (ctx) => {
+            const r = await runInJobWorker<TrainResult>({ kind: 'train', dataDir, req }, ctx);
+            if (req.activate) await reg.activate(r.modelId);
+            else reg.refresh();
+            return r;
+          },
+          TRAIN_KINDS,
+        ).id,
+      }),
+      evaluate: (req) => ({ jobId: jobs.start('evaluate', 'Evaluating', (ctx) => runInJobWorker<EvaluateResult>({ kind: 'evaluate', dataDir, req }, ctx), ['evaluate']).id }),
       importDetector: async (req) =>
         importDetectorModel(reg, req, req.validationFolder ? (await labelledImagesOf(req.validationFolder, 60)).filter((v): v is typeof v & { source: string } => typeof v.source === 'string') : []),
       onChanged: reg.onChanged,
@@ -139,7 +158,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       generate: (req) => {
         const outputFolder = req.outputFolder && writable.check(req.outputFolder, 'generate');
         const defaultOut = join(dataDir, 'datasets', `generated-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-        return { jobId: jobs.start('generate', 'Generating variants', (ctx) => runGenerate({ ...req, outputFolder }, defaultOut, ctx), ['generate']).id };
+        return { jobId: jobs.start('generate', 'Generating variants', (ctx) => runInJobWorker<GenerateResult>({ kind: 'generate', req: { ...req, outputFolder }, defaultOut }, ctx), ['generate']).id };
       },
     },
     thresholds: {
@@ -186,6 +205,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       },
       onSignals: live.line.onSignals,
     },
+    genicam: {
+      status: () => genicam.status(),
+      list: () => genicam.list(),
+      features: (req) => genicam.features(req),
+      getFeature: (req) => genicam.getFeature(req),
+      setFeature: (req) => genicam.setFeature(req),
+      execute: (req) => genicam.execute(req),
+    },
     jobs: {
       list: () => jobs.list(),
       get: (req) => jobs.get(req.id),
@@ -207,6 +234,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     async dispose() {
       await integration.dispose().catch(() => {});
       await live.dispose().catch(() => {});
+      await genicam.dispose().catch(() => {});
       await log.dispose().catch(() => {});
       await jobs.cancelAll().catch(() => {});
       await reg.dispose().catch(() => {});
