@@ -10,6 +10,7 @@ import { InspectionLog } from './screens/InspectionLog.js';
 import { LiveView } from './screens/LiveView.js';
 import { ThresholdTuning } from './screens/ThresholdTuning.js';
 import { Training } from './screens/Training.js';
+import { Integration } from './screens/Integration.js';
 
 const SCREENS = [
   { id: 'live', label: 'Live', render: () => <LiveView /> },
@@ -17,6 +18,7 @@ const SCREENS = [
   { id: 'annotate', label: 'Annotate', render: () => <Annotate /> },
   { id: 'training', label: 'Training', render: () => <Training /> },
   { id: 'log', label: 'Log', render: () => <InspectionLog /> },
+  { id: 'integration', label: 'Integration', render: () => <Integration /> },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
 
