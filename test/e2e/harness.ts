@@ -6,12 +6,25 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot, sharedDir } from '../../main/node/paths.js';
 
-export const CHROMIUM = process.env.STATION_CHROMIUM ?? '/usr/bin/chromium';
+/** STATION_CHROMIUM, else the first chromium on PATH or in the usual places (Debian, Ubuntu, snap). */
+function findChromium(): string {
+  const names = ['chromium', 'chromium-browser', 'google-chrome'];
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/snap/bin'];
+  for (const d of dirs) for (const n of names) if (existsSync(join(d, n))) return join(d, n);
+  return '/usr/bin/chromium';
+}
+
+export const CHROMIUM = process.env.STATION_CHROMIUM ?? findChromium();
 export const SCREW = sharedDir('datasets', 'mvtec-screw');
+
+/** CI=true (or 1): a missing browser or dataset must fail the run, never skip it. */
+export function inCi(): boolean {
+  return /^(true|1)$/i.test(process.env.CI ?? '');
+}
 
 /** Why the e2e test cannot run here, or null. */
 export function missingPrerequisite(): string | null {
