@@ -1,7 +1,7 @@
 /**
  * Builds the operator UI into renderer/dist. `base: './'` keeps asset URLs relative, so the same bundle
  * loads from file:// in Electron and from the loopback host in a browser. No inline scripts are emitted
- * (the module preload polyfill is off), so the strict CSP in index.html holds.
+ * (the module preload polyfill is off), so the strict CSP header (main/common/csp.ts) holds.
  */
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';

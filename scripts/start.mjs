@@ -55,9 +55,19 @@ const electron = forceBrowser ? { why: '--browser was given' } : electronBinary(
 if (electron.path) {
   run(bin('tsc'), ['-p', 'tsconfig.json'], 'compiling the main process (tsc)', { tolerate: existsSync(join(root, 'dist/main/electron-main/main.js')) });
   run(process.execPath, [join(root, 'scripts/build-preload.mjs')], 'bundling the preload');
+  // better-sqlite3 for Electron's ABI, built once into .electron-native/ (node_modules keeps the Node build that
+  // `npm test` and the CLI use); main.ts hands it to better-sqlite3 through STATION_SQLITE_BINDING.
+  console.log('[start] better-sqlite3 for Electron...');
+  const native = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/packaging/electron-native.ts')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const binding = native.stdout.trim().split('\n').pop();
+  if (native.status !== 0 || !binding) {
+    console.error('[start] Electron cannot open the station database without it. `npm run start:browser` runs the same UI in a browser.');
+    process.exit(1);
+  }
   const child = spawn(electron.path, [join(root, 'dist/main/electron-main/main.js'), ...args.filter((a) => a !== '--browser')], {
     cwd: root,
     stdio: 'inherit',
+    env: { ...process.env, STATION_SQLITE_BINDING: binding },
   });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {

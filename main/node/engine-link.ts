@@ -3,6 +3,7 @@
  * window). The caller's thread only relays messages.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Transport } from '../common/channel.js';
@@ -28,6 +29,9 @@ export async function startEngineWorker(
   hooks: { pickFolder?: (o: { title?: string; defaultPath?: string }) => Promise<string | null>; onExit?: (code: number) => void } = {},
 ): Promise<EngineLink> {
   const path = engineWorkerPath();
+  // sharp's documentation: on glibc Linux, load sharp in the main thread before a worker does, so its shared
+  // libvips is never unloaded when a worker exits. Loading only; all image work stays in the worker.
+  if (process.platform === 'linux') createRequire(import.meta.url)('sharp');
   const wd = { ...data, canPickFolder: !!hooks.pickFolder } satisfies EngineWorkerData;
   // From source (tsx), register tsx's loader inside the worker before importing the TypeScript entry:
   // loader hooks of the parent thread do not reliably reach worker threads.
