@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { cp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SourceSpec } from '../common/api.js';
+import { GENICAM_PIXEL_FORMATS, SourceSpecSchema, type SourceSpec } from '../common/api.js';
 import { StationFault } from '../common/result.js';
 import type { LineResult, LineStation } from '../integration/line-io.js';
 import { loadModel } from '../inference/load-model.js';
@@ -21,8 +21,17 @@ import { openStore } from '../store/store.js';
 import { intOption } from './options.js';
 
 export interface RunFlags {
-  source?: 'hot-folder' | 'folder' | 'trigger';
+  source?: 'hot-folder' | 'folder' | 'trigger' | 'genicam';
   folder?: string;
+  /** --source genicam: the camera, its acquisition mode and settings. */
+  camera?: string;
+  cameraMode?: 'triggered' | 'continuous';
+  triggerSource?: string;
+  pixelFormat?: string;
+  width?: number;
+  height?: number;
+  exposureUs?: number;
+  gain?: number;
   model?: string;
   idleExit?: number;
   jsonl?: boolean;
@@ -64,6 +73,7 @@ async function useModelDir(reg: ModelRegistry, dir: string): Promise<void> {
 
 function specOf(f: RunFlags): SourceSpec | null {
   if (!f.source) return null;
+  if (f.source === 'genicam') return genicamSpecOf(f);
   if (f.source !== 'trigger' && !f.folder) throw new StationFault('invalid-input', `--source ${f.source} needs --folder DIR`);
   switch (f.source) {
     case 'hot-folder':
@@ -75,6 +85,23 @@ function specOf(f: RunFlags): SourceSpec | null {
   }
 }
 
+/** `--source genicam --camera ID`: triggered by default (every frame a part); the camera's settings from flags. */
+function genicamSpecOf(f: RunFlags): SourceSpec {
+  if (!f.camera) throw new StationFault('invalid-input', '--source genicam needs --camera ID (`station genicam list` shows the ids)');
+  const spec = SourceSpecSchema.parse({
+    kind: 'genicam',
+    camera: f.camera,
+    mode: f.cameraMode ?? 'triggered',
+    ...(f.triggerSource ? { triggerSource: f.triggerSource } : {}),
+    ...(f.pixelFormat ? { pixelFormat: f.pixelFormat } : {}),
+    ...(f.width ? { width: f.width } : {}),
+    ...(f.height ? { height: f.height } : {}),
+    ...(f.exposureUs ? { exposureUs: f.exposureUs } : {}),
+    ...(f.gain !== undefined ? { gain: f.gain } : {}),
+  });
+  return spec;
+}
+
 function humanLine(r: LineResult): string {
   const score = r.score === null ? '-' : r.score.toFixed(4);
   return `#${r.sequence} ${r.partId} ${r.verdict} score ${score} threshold ${r.threshold ?? '-'}${r.errorMessage ? ` (${r.errorMessage})` : ''}`;
@@ -83,7 +110,15 @@ function humanLine(r: LineResult): string {
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('headless line runtime: inspect every part of a line source, record each verdict, run until stopped')
-    .addOption(new Option('--source <kind>', 'line source; omitted: resume the last line source').choices(['hot-folder', 'folder', 'trigger']))
+    .addOption(new Option('--source <kind>', 'line source; omitted: resume the last line source').choices(['hot-folder', 'folder', 'trigger', 'genicam']))
+    .option('--camera <id>', 'genicam: the camera id (as `station genicam list` prints it) or its IP address')
+    .addOption(new Option('--camera-mode <mode>', 'genicam: one part per trigger, or free-running (newest frame wins)').choices(['triggered', 'continuous']))
+    .option('--trigger-source <src>', "genicam: 'Software' (the PLC/adapters trigger) or the camera's hardware line, e.g. Line0")
+    .addOption(new Option('--pixel-format <fmt>', 'genicam: pixel format').choices([...GENICAM_PIXEL_FORMATS]))
+    .option('--width <px>', 'genicam: image width', intOption('width', 1))
+    .option('--height <px>', 'genicam: image height', intOption('height', 1))
+    .option('--exposure-us <us>', 'genicam: exposure time in microseconds', (v) => Number(v))
+    .option('--gain <g>', 'genicam: gain', (v) => Number(v))
     .option('--folder <dir>', 'the folder (hot folder a camera writes into, folder to replay, or images taken one per trigger)')
     .option('--model <dir>', 'model folder to inspect with (registered in the store); default: the active model')
     .option('--idle-exit <seconds>', 'exit once no part is pending and none arrived for this long', intOption('idle-exit', 1))

@@ -10,6 +10,7 @@ import { engineCommands } from './commands-engine.js';
 import { runCommand } from './commands-line.js';
 import './run-adapters.js'; // registers --opcua / --modbus / --mqtt on `run` before it is built
 import { logCommand } from './commands-log.js';
+import { genicamCommand } from './commands-genicam.js';
 
 const program = new Command('station')
   .description('Visual inspection station: train on normal images, inspect parts, evaluate')
@@ -20,6 +21,7 @@ program.addCommand(experimentCommand());
 for (const c of engineCommands()) program.addCommand(c);
 program.addCommand(runCommand());
 program.addCommand(logCommand());
+program.addCommand(genicamCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -655,6 +655,47 @@ export const ImportDetectorRequestSchema = z.object({
 });
 export type ImportDetectorRequest = z.input<typeof ImportDetectorRequestSchema>;
 
+const genicamCamera = z.string().trim().min(1, 'a camera id is required').max(200);
+const genicamFeatureName = z.string().trim().min(1, 'a feature name is required').max(100).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a GenICam feature name');
+const genicamFeatureValue = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
+
+export type GenicamStatus =
+  | { readonly available: true; readonly aravis: string }
+  | { readonly available: false; readonly reason: string; readonly install: string };
+
+export interface GenicamCamera {
+  readonly id: string;
+  readonly vendor: string;
+  readonly model: string;
+  readonly serial: string;
+  readonly address: string;
+  readonly protocol: string;
+}
+
+export interface GenicamFeatureListing {
+  readonly name: string;
+  readonly type: string;
+  readonly category: string;
+}
+
+export interface GenicamFeature {
+  readonly name: string;
+  /** Integer, Float, Enumeration, Boolean, String, Command, Register. */
+  readonly type: string;
+  /** RO, WO, RW, NA. */
+  readonly access: string;
+  readonly available: boolean;
+  readonly displayName?: string;
+  readonly description?: string;
+  readonly unit?: string;
+  readonly value?: string | number | boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly increment?: number;
+  readonly entries?: readonly string[];
+  readonly error?: string;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The contract
 // ---------------------------------------------------------------------------------------------------------
@@ -818,6 +859,26 @@ export const stationApi = {
     >(),
   },
 
+  /**
+   * GenICam cameras (GigE Vision / USB3 Vision through Aravis) and the engineer's feature browser. Every method works
+   * on a camera by its id; a running GenICam source shares the same open camera. Bad values are refused with the
+   * camera's own limits or entries in the message (`invalid-input`).
+   */
+  genicam: {
+    /** Whether the Aravis addon is there; when not, why and how to install it. */
+    status: method(none).returns<GenicamStatus>(),
+    /** Cameras answering discovery now (takes about a second). */
+    list: method(none).returns<GenicamCamera[]>(),
+    /** The camera's feature tree, flattened (name, type, category). */
+    features: method(z.object({ camera: genicamCamera })).returns<GenicamFeatureListing[]>(),
+    /** One feature with its current value, limits, unit and (enumerations) entries. */
+    getFeature: method(z.object({ camera: genicamCamera, name: genicamFeatureName })).returns<GenicamFeature>(),
+    /** Writes a feature by name; returns it as read back. */
+    setFeature: method(z.object({ camera: genicamCamera, name: genicamFeatureName, value: genicamFeatureValue })).returns<GenicamFeature>(),
+    /** Executes a command feature (e.g. `TriggerSoftware`, `UserSetLoad`). */
+    execute: method(z.object({ camera: genicamCamera, name: genicamFeatureName })).returns<void>(),
+  },
+
   jobs: {
     list: method(none).returns<JobInfo[]>(),
     get: method(z.object({ id: z.string().min(1).max(100) })).returns<JobInfo>(),
@@ -850,6 +911,7 @@ export type DatasetsService = StationApi['datasets'];
 export type ThresholdsService = StationApi['thresholds'];
 export type LogService = StationApi['log'];
 export type JobsService = StationApi['jobs'];
+export type GenicamService = StationApi['genicam'];
 export type IntegrationApi = StationApi['integration'];
 export type AnnotationsService = StationApi['annotations'];
 export type LineApi = StationApi['line'];
