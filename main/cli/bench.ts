@@ -20,6 +20,9 @@ import { runPatchCoreVariant } from '../experiment/patchcore-experiment.js';
 import { benchmarkBackbone, configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
 import { table } from './output.js';
 import { runLogBench } from './bench-log.js';
+import { runLineBench } from './bench-line.js';
+import './bench-line-protocols.js'; // registers the OPC UA / Modbus / MQTT latency part of --line
+import { runGenicamBench } from './bench-genicam.js';
 import { tmpdir } from 'node:os';
 
 interface BenchFlags extends ModelFlags { data: string; images: number; train: number; backbones?: string[]; defect: string }
@@ -72,10 +75,18 @@ const program = new Command('bench')
   .option('--log', 'benchmark the inspection log instead (main/cli/bench-log.ts): WAL, Log screen queries, export')
   .option('--rows <n>', '--log: rows in the benchmark log', intOption('rows', 1000), 5_000_000)
   .option('--live <n>', '--log: live inserts for the WAL measurement', intOption('live', 1), 100_000)
-  .option('--json <file>', '--log: also write the results as JSON');
+  .option('--json <file>', '--log / --line: also write the results as JSON')
+  .option('--line', 'benchmark line mode instead (main/cli/bench-line.ts): hot folder above capacity, live latency during training, per-protocol latency')
+  .option('--feed <n>', '--line: files per second written into the hot folder', (v) => Number(v), 15)
+  .option('--seconds <n>', '--line: how long the hot folder is fed', intOption('seconds', 1), 20)
+  .option('--genicam', 'benchmark the GenICam source on the Aravis camera simulator (main/cli/bench-genicam.ts)')
+  .option('--parts <n>', '--genicam: software-triggered parts', intOption('parts', 1), 100)
+  .option('--rate <n>', '--genicam: triggers per second', (v) => Number(v), 15);
 patchCoreFlags(program);
-program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: number; json?: string }) => {
+program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: number; json?: string; line?: boolean; feed: number; seconds: number; genicam?: boolean; parts: number; rate: number }) => {
   if (f.log) return runLogBench({ rows: f.rows, live: f.live, json: f.json });
+  if (f.genicam) return runGenicamBench({ data: f.data, parts: f.parts, rate: f.rate, seconds: f.line ? f.seconds : 10, json: f.json });
+  if (f.line) return runLineBench({ data: f.data, feed: f.feed, seconds: f.seconds, json: f.json });
   const rows: (string | number | null)[][] = [];
   const ids = f.backbones?.includes('all') ? await listBackboneIds() : (f.backbones ?? [undefined]);
   for (const id of ids) {

@@ -34,7 +34,7 @@ test('a training job does not stall live inspection: parts keep being decided wh
 
   const results: LineResult[] = [];
   live.line.onResult((r) => results.push(r));
-  await api.live.start({ source: { kind: 'folder', path: parts, fps: 3, loop: true }, store: true });
+  await live.start({ source: { kind: 'folder', path: parts, fps: 3, loop: true }, store: true });
   assert.ok(await until(() => results.length >= 2, 60_000), 'live inspection started');
 
   // A second, larger training job (default canvas, 8 images) while the line runs.

@@ -20,6 +20,7 @@ const KINDS: { kind: SourceKind; label: string }[] = [
   { kind: 'hotfolder', label: 'Hot folder' },
   { kind: 'video', label: 'Video' },
   { kind: 'webcam', label: 'Webcam' },
+  { kind: 'trigger', label: 'Trigger' },
 ];
 
 export function LiveView() {
@@ -78,7 +79,16 @@ export function LiveView() {
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  const stats = frame?.stats ?? live?.stats;
+  // An ERROR verdict (a part that could not be inspected) shows until the next inspected frame.
+  const lastError = live?.line?.lastError ?? null;
+  const [errorShown, setErrorShown] = useState<number | null>(null);
+  useEffect(() => {
+    if (lastError?.inspectionId) setErrorShown(lastError.inspectionId);
+  }, [lastError?.inspectionId]);
+  useEvent(api.live.onFrame, () => setErrorShown(null));
+  const showError = errorShown !== null && lastError?.inspectionId === errorShown;
+
+  const stats = live?.stats && frame?.stats && live.stats.inspected + (live.stats.errors ?? 0) > frame.stats.inspected + (frame.stats.errors ?? 0) ? live.stats : (frame?.stats ?? live?.stats);
   const running = live?.running ?? false;
   const paused = live?.paused ?? false;
   const verdict = frame && running ? frame.verdict : frame ? frame.verdict : null;
@@ -139,10 +149,14 @@ export function LiveView() {
       </div>
 
       <aside className="live-side">
-        <div className={`verdict ${verdict ? verdict.toLowerCase() : 'idle'}`} data-testid="verdict" aria-live="polite">
-          <div className="word">{verdict ?? (running ? '…' : 'IDLE')}</div>
+        <div className={`verdict ${showError ? 'error' : verdict ? verdict.toLowerCase() : 'idle'}`} data-testid="verdict" aria-live="polite">
+          <div className="word">{showError ? 'ERROR' : (verdict ?? (running ? '…' : 'IDLE'))}</div>
           <div className="score mono">
-            {frame ? (
+            {showError && lastError ? (
+              <span data-testid="error-reason">
+                {lastError.partId}: {lastError.message}
+              </span>
+            ) : frame ? (
               <>
                 score <b>{fmtScore(frame.score)}</b> / thr {fmtScore(frame.threshold)}
               </>
@@ -182,11 +196,20 @@ export function LiveView() {
             <div className="v num" data-testid="count-ng">{stats?.ng ?? 0}</div>
             <div className="l small">NG</div>
           </div>
-          <div title="Frames the source delivered while the model was still busy with the previous one">
-            <div className="v num muted" data-testid="count-dropped">{stats?.dropped ?? 0}</div>
-            <div className="l small muted">skipped</div>
-          </div>
+          {live?.line?.delivery === 'every-part' ? (
+            <div className="warn-text" title="Parts that could not be inspected (unreadable image, ...): each has an ERROR row in the log">
+              <div className="v num" data-testid="count-error">{stats?.errors ?? 0}</div>
+              <div className="l small">ERROR</div>
+            </div>
+          ) : (
+            <div title="Frames the source delivered while the model was still busy with the previous one">
+              <div className="v num muted" data-testid="count-dropped">{stats?.dropped ?? 0}</div>
+              <div className="l small muted">skipped</div>
+            </div>
+          )}
         </div>
+
+        {running && live?.line?.delivery === 'every-part' ? <LinePanel live={live} trigger={live.source.spec?.kind === 'trigger'} /> : null}
 
         <SourcePanel
           live={live}
@@ -251,6 +274,7 @@ function SourcePanel({
     }
   };
   const needsPath = kind === 'folder' || kind === 'hotfolder' || kind === 'video';
+  const optionalPath = kind === 'trigger';
   const running = live?.running ?? false;
 
   return (
@@ -277,9 +301,17 @@ function SourcePanel({
           </button>
         ))}
       </div>
-      {needsPath ? (
+      {needsPath || optionalPath ? (
         <FolderField
-          label={kind === 'video' ? 'Video file or image sequence' : kind === 'hotfolder' ? 'Folder the camera writes into' : 'Image folder'}
+          label={
+            kind === 'video'
+              ? 'Video file or image sequence'
+              : kind === 'hotfolder'
+                ? 'Folder the camera writes into'
+                : kind === 'trigger'
+                  ? 'Image folder, one image per trigger (empty: demo parts)'
+                  : 'Image folder'
+          }
           value={path}
           onChange={(p) => {
             setPath(p);
@@ -333,6 +365,48 @@ function SourcePanel({
         </button>
       </div>
       <div className="small muted">Model: {modelName ?? <span className="warn-text">none active — train one first</span>}</div>
+    </div>
+  );
+}
+
+/** Every-part delivery: the durable queue's depth, its alarms, and a software trigger for trigger sources. */
+function LinePanel({ live, trigger }: { live: LiveState; trigger: boolean }) {
+  const { api } = useStation();
+  const { run } = useCall();
+  const line = live.line!;
+  const [reply, setReply] = useState<string | null>(null);
+  return (
+    <div className="panel stack line-panel" data-testid="line-panel">
+      <div className="row">
+        <div title="Every part is recorded before it is inspected and gets exactly one log row; nothing is skipped">
+          <span className="queue num" data-testid="queue-depth">
+            {line.queueDepth}
+          </span>
+          <span className="small muted"> / {line.queueCapacity} parts waiting · every part</span>
+        </div>
+        <span className="spacer" />
+        {trigger ? (
+          <button
+            className="btn"
+            data-testid="trigger"
+            onClick={() =>
+              void run('Trigger', () => api.line.trigger()).then((r) => {
+                if (!r) return;
+                setReply(r.accepted ? null : r.message);
+                void api.line.acknowledge();
+              })
+            }
+          >
+            Trigger one part
+          </button>
+        ) : null}
+      </div>
+      {line.alarms.map((a) => (
+        <div key={a.code} className="banner error small" data-testid={`alarm-${a.code}`} role="alert">
+          {a.message}
+        </div>
+      ))}
+      {reply ? <div className="small warn-text">{reply}</div> : null}
     </div>
   );
 }
