@@ -32,6 +32,12 @@ export const CSV_COLUMNS = [
   'heatmapPath',
   'latencyMs',
   'executionProvider',
+  // line mode (migration 0005): traceability of every part, and why a part got ERROR or lost its frame
+  'partId',
+  'lotName',
+  'productIndex',
+  'errorCode',
+  'errorMessage',
 ] as const satisfies readonly (keyof InspectionRecord)[];
 
 /** RFC 4180 field, formula-safe: the station's one CSV cell rule (main/common/csv.ts). */
