@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's own test runner (through tsx), so CI reads node's summary lines.
 // Usage: node scripts/run-tests.mjs [substring filter ...]
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -25,6 +25,22 @@ const files = walk(join(root, 'test'))
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
+}
+// The whole suite (npm test, CI) lints first: layering and real-problem rules (eslint.config.js). A subset run
+// (with filters) does not; lint one file with `npx eslint <file>`.
+if (filters.length === 0) {
+  const lint = spawnSync(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], { cwd: root, stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed: fix the errors above (npx eslint <file>); tests not run');
+    process.exit(lint.status ?? 1);
+  }
+  // Prettier checks the files listed in .prettier-checked (kept formatted; the rest of the tree is not reformatted).
+  const formatted = readFileSync(join(root, '.prettier-checked'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const fmt = spawnSync(process.execPath, [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', ...formatted], { cwd: root, stdio: 'inherit' });
+  if (fmt.status !== 0) {
+    console.error('format check failed: npx prettier --write <file>; tests not run');
+    process.exit(fmt.status ?? 1);
+  }
 }
 // Two cores: run files one at a time so timing-sensitive native work (ONNX, sharp) does not starve.
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {

@@ -1,81 +1,89 @@
 /**
- * Layering rules, checked like a lint rule (VS Code's "common/ has no runtime imports"):
- * - main/common is pure: it imports only itself and zod (validation), never node:, electron, native modules or the DOM side;
- * - the renderer is browser-only: React, its own files, and pure main/common + main/evaluation modules;
- * - evaluation metrics are pure (the renderer bundles them);
- * - nothing in main/ imports the renderer.
+ * The layering rules live in eslint.config.js (`no-restricted-imports` per folder, like VS Code's layer rules) and
+ * `npm test` lints the tree before the tests. This test plants one violation per rule and checks ESLint reports
+ * it, so a rule that stops matching (a moved folder, a broken regex) cannot silently let violations through.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+import { repoRoot } from '../main/node/paths.js';
 
-const root = new URL('..', import.meta.url).pathname;
+// Planted files are not in tsconfig's program: lint them without type information (the layering rules need none).
+const eslint = new ESLint({
+  cwd: repoRoot,
+  overrideConfig: { languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off' } },
+});
 
-function files(dir: string, ext = /\.(ts|tsx)$/): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) { if (name !== 'dist' && name !== 'node_modules') out.push(...files(p, ext)); }
-    else if (ext.test(name)) out.push(p);
-  }
-  return out;
+async function restricted(file: string, code: string): Promise<string[]> {
+  const [r] = await eslint.lintText(code, { filePath: join(repoRoot, file) });
+  return r!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
-/** Module specifiers of static imports, re-exports and dynamic imports. */
-function imports(file: string): string[] {
-  const src = readFileSync(file, 'utf8');
-  const out: string[] = [];
-  for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g)) out.push(m[1]!);
-  for (const m of src.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) out.push(m[1]!);
-  for (const m of src.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]!);
-  return out;
+const cases: { file: string; bad: string[]; good: string[] }[] = [
+  {
+    file: 'main/common/planted.ts',
+    bad: [
+      "import { readFile } from 'node:fs';",
+      "import { app } from 'electron';",
+      "import sharp from 'sharp';",
+      "import { x } from '../node/paths.js';",
+      "import { y } from '../services/engine.js';",
+    ],
+    good: ["import { z } from 'zod';", "import { hmac } from '@noble/hashes/hmac';", "import { ok } from './result.js';"],
+  },
+  {
+    file: 'renderer/src/screens/Planted.tsx',
+    bad: [
+      "import { readFile } from 'node:fs';",
+      "import { openStore } from '../../../main/store/store.js';",
+      "import { x } from '../../../main/node/paths.js';",
+      "import { c } from '../../../main/evaluation/pixel-metrics.js';",
+      "import sharp from 'sharp';",
+    ],
+    good: [
+      "import { useState } from 'react';",
+      "import { createRoot } from 'react-dom/client';",
+      "import type { StationApi } from '../../../main/common/api.js';",
+      "import { auroc } from '../../../main/evaluation/metrics.js';",
+      "import { useStation } from '../connection.js';",
+    ],
+  },
+  {
+    file: 'main/inference/planted.ts',
+    bad: [
+      "import { LogService } from '../services/log.js';",
+      "import { x } from '../../main/services/engine.js';",
+      "import { y } from '../../renderer/src/App.js';",
+    ],
+    good: ["import * as ort from 'onnxruntime-node';", "import { decodeImage } from '../node/image-io.js';"],
+  },
+  {
+    file: 'main/electron-main/planted.ts',
+    bad: ["import { createEngine } from '../services/engine.js';", "import { openStore } from '../store/store.js';"],
+    good: [
+      "import { app } from 'electron';",
+      "import { join } from 'node:path';",
+      "import { startEngineWorker } from '../node/engine-link.js';",
+      "import { isSafeMediaRef } from '../common/media.js';",
+      "import { x } from './window.js';",
+    ],
+  },
+  {
+    file: 'main/evaluation/metrics.ts',
+    bad: ["import { readFile } from 'node:fs';", "import { x } from '../node/paths.js';"],
+    good: ["import type { Result } from '../common/result.js';", "import { y } from './summarize.js';"],
+  },
+  {
+    file: 'main/services/planted.ts',
+    bad: ["import { App } from '../../renderer/src/App.js';"],
+    good: ["import { openStore } from '../store/store.js';"],
+  },
+];
+
+for (const c of cases) {
+  test(`layering (${c.file}): planted violations are reported, allowed imports are not`, async () => {
+    for (const code of c.bad) assert.equal((await restricted(c.file, code)).length, 1, `not reported: ${code}`);
+    for (const code of c.good) assert.deepEqual(await restricted(c.file, code), [], `wrongly reported: ${code}`);
+  });
 }
-
-function target(file: string, spec: string): string {
-  return relative(root, resolve(dirname(file), spec)).replace(/\.js$/, '');
-}
-
-test('main/common imports nothing but itself and zod', () => {
-  const bad: string[] = [];
-  for (const f of files(join(root, 'main/common'))) {
-    for (const s of imports(f)) {
-      const ok = s === 'zod' || s.startsWith('@noble/hashes/') || (s.startsWith('.') && target(f, s).startsWith('main/common/'));
-      if (!ok) bad.push(`${relative(root, f)} -> ${s}`);
-    }
-  }
-  assert.deepEqual(bad, []);
-});
-
-test('the renderer is browser-only: React, its own files and pure shared modules', () => {
-  const allowedShared = [/^main\/common\//, /^main\/evaluation\/(metrics|summarize|threshold-rule)$/];
-  const bad: string[] = [];
-  for (const f of files(join(root, 'renderer/src'))) {
-    for (const s of imports(f)) {
-      if (/^(react|react-dom)(\/|$)/.test(s)) continue;
-      if (s.startsWith('.')) {
-        const t = target(f, s);
-        if (t.startsWith('renderer/') || allowedShared.some((r) => r.test(t))) continue;
-      }
-      bad.push(`${relative(root, f)} -> ${s}`);
-    }
-  }
-  assert.deepEqual(bad, []);
-});
-
-test('evaluation metrics are pure (the renderer bundles them)', () => {
-  const bad: string[] = [];
-  for (const name of ['metrics.ts', 'summarize.ts']) {
-    const f = join(root, 'main/evaluation', name);
-    for (const s of imports(f)) {
-      const t = s.startsWith('.') ? target(f, s) : s;
-      if (!(t.startsWith('main/common/') || t.startsWith('main/evaluation/'))) bad.push(`${name} -> ${s}`);
-    }
-  }
-  assert.deepEqual(bad, []);
-});
-
-test('main/ never imports the renderer', () => {
-  const bad = files(join(root, 'main')).flatMap((f) => imports(f).filter((s) => s.startsWith('.') && target(f, s).startsWith('renderer/')).map((s) => `${relative(root, f)} -> ${s}`));
-  assert.deepEqual(bad, []);
-});

@@ -153,10 +153,9 @@ function inspectCommand(): Command {
     .option('--no-overlay', 'do not write overlay PNGs')
     .option('--json <file>', 'write per-image results')
     .action(async (path: string, f: { model?: string; threshold?: number; out: string; overlay: boolean; json?: string }) => {
-      let files: string[];
       const st = await stat(path).catch(() => null);
       if (!st) throw new StationFault('not-found', `no such file or folder: ${path}`);
-      files = st.isDirectory() ? await imagesIn(path) : [path];
+      const files = st.isDirectory() ? await imagesIn(path) : [path];
       if (files.length === 0) throw new StationFault('not-found', `no images in ${path}`);
       const model = await loadModel(f.model ?? (await ensureDefaultModel()));
       const threshold = f.threshold ?? model.info.defaultThreshold;

@@ -24,7 +24,7 @@ export interface EventDef<E = unknown> {
   readonly __event?: { readonly event: E };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// `any`: one service holds methods and events of unrelated request/reply types; each is typed where declared.
 export type ServiceDef = { readonly [name: string]: MethodDef<any, any> | EventDef<any> };
 export type ApiDef = { readonly [service: string]: ServiceDef };
 

@@ -58,7 +58,8 @@ export function readModelJson(path: string): Record<string, unknown> {
   } catch (e) {
     throw new StationFault('bad-model', `${path} is not valid JSON${jsonSyntaxWhere(e)}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new StationFault('bad-model', `${path} is not a model description (not a JSON object)`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new StationFault('bad-model', `${path} is not a model description (not a JSON object)`);
   return raw as Record<string, unknown>;
 }
 

@@ -53,7 +53,7 @@ export async function startEngineWorker(
   });
   worker.on('message', (m: WorkerControl) => {
     if (m && typeof m === 'object' && m.ctl === 'pickFolder' && hooks.pickFolder) {
-      hooks
+      void hooks
         .pickFolder({ title: m.title, defaultPath: m.defaultPath })
         .catch(() => null)
         .then((path) => worker.postMessage({ ctl: 'pickFolderResult', id: m.id, path } satisfies WorkerControl));

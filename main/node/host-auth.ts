@@ -26,7 +26,9 @@ export function requestToken(req: IncomingMessage): string | null {
   if (header) return header;
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
   const p = protocols.find((x) => x.startsWith(WS_TOKEN_PROTOCOL_PREFIX));
   return p ? p.slice(WS_TOKEN_PROTOCOL_PREFIX.length) : null;
 }

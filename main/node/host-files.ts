@@ -85,5 +85,7 @@ export async function sendStatic(res: ServerResponse, staticDir: string, pathnam
 
 export function sendPlaceholder(res: ServerResponse, csp: string): void {
   res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp });
-  res.end('<!doctype html><meta charset="utf-8"><title>Inspection station</title><p>The renderer is not built. Run <code>npm run build</code> and restart.</p>');
+  res.end(
+    '<!doctype html><meta charset="utf-8"><title>Inspection station</title><p>The renderer is not built. Run <code>npm run build</code> and restart.</p>',
+  );
 }

@@ -78,7 +78,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         const ref = pathname.slice(HOST_MEDIA_PREFIX.length);
         if (!isSafeMediaRef(ref)) return sendText(res, 400, 'bad media reference');
         const signed = mediaSignatureValid(ref, url.searchParams.get(MEDIA_EXP_PARAM), url.searchParams.get(MEDIA_SIG_PARAM), token);
-        if (!signed && !tokenMatches(requestToken(req), token)) return sendText(res, 401, 'unauthorised: media URLs are signed by the station page; this one is wrong or expired');
+        if (!signed && !tokenMatches(requestToken(req), token))
+          return sendText(res, 401, 'unauthorised: media URLs are signed by the station page; this one is wrong or expired');
         const p = await mediaFile(mediaDir, ref);
         if (!p) return sendText(res, 404, 'not found');
         const download: Record<string, string> = ref.startsWith('exports/') ? { 'Content-Disposition': 'attachment' } : {};

@@ -62,7 +62,10 @@ export async function labelledImagesOf(folder: string, max?: number): Promise<La
     const out: LabelledImage[] = [];
     for (let i = 0; out.length < max; i++) {
       let any = false;
-      for (const list of by.values()) if (list[i] && out.length < max) (out.push(list[i]), (any = true));
+      for (const list of by.values()) if (list[i] && out.length < max) {
+        out.push(list[i]);
+        any = true;
+      }
       if (!any) break;
     }
     items = out;
@@ -144,7 +147,10 @@ export function pickPreviews(scores: readonly ValidationScore[], perClass: numbe
   const bad: ValidationScore[] = [];
   for (let i = 0; bad.length < perClass; i++) {
     let any = false;
-    for (const list of byType.values()) if (list[i] && bad.length < perClass) (bad.push(list[i]), (any = true));
+    for (const list of byType.values()) if (list[i] && bad.length < perClass) {
+      bad.push(list[i]);
+      any = true;
+    }
     if (!any) break;
   }
   return [...goodPick, ...bad];

@@ -16,31 +16,43 @@ import { SCREW } from '../helpers.js';
 const ffmpeg = findFfmpeg();
 const inCi = /^(true|1)$/i.test(process.env.CI ?? '');
 
-test('ffmpeg video source: every frame of a generated clip, decoded at its size, then "ended"', { skip: !ffmpeg && !inCi ? 'ffmpeg not found (apt-get install -y ffmpeg)' : false, timeout: 60_000 }, async (t) => {
-  assert.ok(ffmpeg, 'ffmpeg is required in CI (.ci/run installs it)');
-  const dir = mkdtempSync(join(tmpdir(), 'station-ffmpeg-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (let i = 0; i < 4; i++) copyFileSync(join(SCREW, 'train', 'good', `00${i}.png`), join(dir, `f${i}.png`));
-  const clip = join(dir, 'clip.avi');
-  const made = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-framerate', '2', '-i', join(dir, 'f%d.png'), '-vf', 'scale=512:512', '-c:v', 'mjpeg', '-q:v', '3', clip], { encoding: 'utf8', timeout: 30_000 });
-  assert.equal(made.status, 0, made.stderr);
+test(
+  'ffmpeg video source: every frame of a generated clip, decoded at its size, then "ended"',
+  { skip: !ffmpeg && !inCi ? 'ffmpeg not found (apt-get install -y ffmpeg)' : false, timeout: 60_000 },
+  async (t) => {
+    assert.ok(ffmpeg, 'ffmpeg is required in CI (.ci/run installs it)');
+    const dir = mkdtempSync(join(tmpdir(), 'station-ffmpeg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    for (let i = 0; i < 4; i++) copyFileSync(join(SCREW, 'train', 'good', `00${i}.png`), join(dir, `f${i}.png`));
+    const clip = join(dir, 'clip.avi');
+    const made = spawnSync(
+      ffmpeg,
+      ['-hide_banner', '-loglevel', 'error', '-framerate', '2', '-i', join(dir, 'f%d.png'), '-vf', 'scale=512:512', '-c:v', 'mjpeg', '-q:v', '3', clip],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(made.status, 0, made.stderr);
 
-  const src = await createVideoSource({ path: clip, fps: 2, loop: false });
-  assert.equal(src.constructor.name, 'FfmpegVideoSource');
-  const frames: SourceFrame[] = [];
-  const statuses: SourceStatusUpdate[] = [];
-  src.onStatus((s) => statuses.push(s));
-  const ended = new Promise<void>((resolve) => src.onStatus((s) => s.state === 'ended' && resolve()));
-  src.start((f) => void frames.push(f));
-  t.after(() => src.stop());
-  await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`no end: ${JSON.stringify(statuses)}`)), 45_000))]);
-  assert.equal(frames.length, 4, `frames: ${frames.map((f) => f.name).join(', ')}`);
-  assert.deepEqual(frames.map((f) => f.name), ['clip.avi#0', 'clip.avi#1', 'clip.avi#2', 'clip.avi#3']);
-  const img = await frames[2]!.read();
-  assert.deepEqual([img.width, img.height, img.channels], [512, 512, 3]);
-  // A real screw image, not a blank frame: the part is dark on a light background, so the pixels vary.
-  let min = 255, max = 0;
-  for (let i = 0; i < img.data.length; i += 3) (min = Math.min(min, img.data[i]!)), (max = Math.max(max, img.data[i]!));
-  assert.ok(max - min > 60, `contrast ${min}..${max}`);
-  assert.ok(!statuses.some((s) => s.state === 'lost'), JSON.stringify(statuses));
-});
+    const src = await createVideoSource({ path: clip, fps: 2, loop: false });
+    assert.equal(src.constructor.name, 'FfmpegVideoSource');
+    const frames: SourceFrame[] = [];
+    const statuses: SourceStatusUpdate[] = [];
+    src.onStatus((s) => statuses.push(s));
+    const ended = new Promise<void>((resolve) => src.onStatus((s) => s.state === 'ended' && resolve()));
+    src.start((f) => void frames.push(f));
+    t.after(() => src.stop());
+    await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`no end: ${JSON.stringify(statuses)}`)), 45_000))]);
+    assert.equal(frames.length, 4, `frames: ${frames.map((f) => f.name).join(', ')}`);
+    assert.deepEqual(
+      frames.map((f) => f.name),
+      ['clip.avi#0', 'clip.avi#1', 'clip.avi#2', 'clip.avi#3'],
+    );
+    const img = await frames[2]!.read();
+    assert.deepEqual([img.width, img.height, img.channels], [512, 512, 3]);
+    // A real screw image, not a blank frame: the part is dark on a light background, so the pixels vary.
+    let min = 255,
+      max = 0;
+    for (let i = 0; i < img.data.length; i += 3) ((min = Math.min(min, img.data[i]!)), (max = Math.max(max, img.data[i]!)));
+    assert.ok(max - min > 60, `contrast ${min}..${max}`);
+    assert.ok(!statuses.some((s) => s.state === 'lost'), JSON.stringify(statuses));
+  },
+);

@@ -94,7 +94,13 @@ test('train, then inspect a folder with a corrupt file: verdicts, overlays, and 
   assert.ok(byName['scratch.png'].score > byName['good.png'].score, 'the scratched part scores higher');
 });
 
-test('experiment (seed protocol) writes the JSON the issue specifies, with the reference beside it', async () => {
+/**
+ * Measured on this mini set (default backbone, --size 384): original 0.9375, brightness 1. Chance is 0.5; the
+ * floor leaves room for a backbone change but fails a pipeline that stops separating defects from good parts.
+ */
+const EXPERIMENT_AUROC_FLOOR = 0.8;
+
+test('experiment (seed protocol) writes the JSON the issue specifies, with the reference beside it', async (t) => {
   const json = join(dir, 'exp.json');
   const r = station('experiment', '--data', join(dir, 'mini'), '--train', '6', '--protocol', 'seed', '--variants', 'original,brightness',
     '--work', join(dir, 'work'), '--json', json, '--size', '384', '--quiet');
@@ -103,13 +109,15 @@ test('experiment (seed protocol) writes the JSON the issue specifies, with the r
   assert.match(r.stdout, /brightness\s+patchcore/);
   const out = JSON.parse(await readFile(json, 'utf8'));
   assert.equal(out.variants.length, 2);
+  t.diagnostic(`AUROC: ${out.variants.map((v: { variant: string; auroc: number }) => `${v.variant} ${v.auroc}`).join(', ')}`);
   for (const v of out.variants) {
     for (const k of ['variant', 'auroc', 'precisionAtFullRecall', 'thresholdAtFullRecall', 'f1', 'nGood', 'nDefect']) assert.ok(k in v, `missing ${k}`);
     assert.equal(v.nGood, 4);
     assert.equal(v.nDefect, 4);
     assert.equal(v.images.length, 8);
     assert.ok(v.images.every((i: { score: number }) => Number.isFinite(i.score)));
-    assert.ok(v.auroc >= 0 && v.auroc <= 1);
+    // A quality floor, not just a range: 6 training images, 4 good vs 4 scratched screws (measured: see below).
+    assert.ok(v.auroc >= EXPERIMENT_AUROC_FLOOR && v.auroc <= 1, `${v.variant}: AUROC ${v.auroc} under the floor ${EXPERIMENT_AUROC_FLOOR}`);
     assert.ok(v.reference && typeof v.reference.auroc === 'number');
   }
 });

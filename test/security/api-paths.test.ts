@@ -29,13 +29,20 @@ after(async () => {
 
 test('log export, annotation export and generate refuse paths outside the data folder', async () => {
   const api = engine.api;
-  await assert.rejects(async () => api.log.export({ format: 'csv', path: '/etc/station.csv', filter: {} } as never), (e: { kind: string; message: string }) => {
-    assert.equal(e.kind, 'invalid-input');
-    assert.match(e.message, /does not write to \/etc\/station\.csv.*data folder/);
-    return true;
+  await assert.rejects(
+    async () => api.log.export({ format: 'csv', path: '/etc/station.csv', filter: {} } as never),
+    (e: { kind: string; message: string }) => {
+      assert.equal(e.kind, 'invalid-input');
+      assert.match(e.message, /does not write to \/etc\/station\.csv.*data folder/);
+      return true;
+    },
+  );
+  await assert.rejects(async () => api.annotations.export({ folder: join(root, 'images'), format: 'coco', path: join(root, 'outside', 'a.json') }), {
+    kind: 'invalid-input',
   });
-  await assert.rejects(async () => api.annotations.export({ folder: join(root, 'images'), format: 'coco', path: join(root, 'outside', 'a.json') }), { kind: 'invalid-input' });
-  await assert.rejects(async () => api.datasets.generate({ sourceFolder: join(root, 'images'), outputFolder: join(root, 'outside', 'gen'), perImage: 1 }), { kind: 'invalid-input' });
+  await assert.rejects(async () => api.datasets.generate({ sourceFolder: join(root, 'images'), outputFolder: join(root, 'outside', 'gen'), perImage: 1 }), {
+    kind: 'invalid-input',
+  });
   assert.equal(existsSync(join(root, 'outside', 'a.json')), false);
   // Inside the data folder is fine (the export job runs; an empty log gives a header-only file).
   const inside = join(root, 'data', 'exports', 'log.csv');
@@ -50,7 +57,9 @@ test('a folder picked in the native dialog becomes writable; others stay refused
   assert.deepEqual(r, { supported: true, path: picked });
   const { jobId } = await engine.api.log.export({ format: 'json', path: join(picked, 'sub', 'log.json'), filter: {} } as never);
   assert.ok(jobId);
-  await assert.rejects(async () => engine.api.log.export({ format: 'csv', path: join(root, 'images', 'x.csv'), filter: {} } as never), { kind: 'invalid-input' });
+  await assert.rejects(async () => engine.api.log.export({ format: 'csv', path: join(root, 'images', 'x.csv'), filter: {} } as never), {
+    kind: 'invalid-input',
+  });
 });
 
 test('a symlink inside an allowed folder cannot point a write elsewhere', () => {
@@ -74,10 +83,16 @@ test('the folder browser does not list /etc (nor a link to it)', async () => {
 test('a COCO import of a file that is not JSON says so without quoting it', async () => {
   const secret = join(root, 'shadow');
   writeFileSync(secret, 'root:$6$SECRETHASH:19000:0:99999:7:::\n');
-  await assert.rejects(async () => engine.api.annotations.import({ folder: join(root, 'images'), format: 'coco', path: secret, replace: true }), (e: { message: string }) => {
-    assert.match(e.message, /COCO file is not valid JSON/);
-    assert.doesNotMatch(e.message, /root|SECRET|\$6/);
-    return true;
-  });
-  assert.throws(() => parseJsonText('{"a": SECRET}', 'x.json'), (e: Error) => !/SECRET/.test(e.message) && /x\.json is not valid JSON/.test(e.message));
+  await assert.rejects(
+    async () => engine.api.annotations.import({ folder: join(root, 'images'), format: 'coco', path: secret, replace: true }),
+    (e: { message: string }) => {
+      assert.match(e.message, /COCO file is not valid JSON/);
+      assert.doesNotMatch(e.message, /root|SECRET|\$6/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseJsonText('{"a": SECRET}', 'x.json'),
+    (e: Error) => !/SECRET/.test(e.message) && /x\.json is not valid JSON/.test(e.message),
+  );
 });

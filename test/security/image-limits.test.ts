@@ -20,7 +20,11 @@ function tempDir(t: { after(fn: () => void): void }): string {
   return d;
 }
 
-const blank = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } }).greyscale().png({ compressionLevel: 1 }).toBuffer();
+const blank = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+    .greyscale()
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 
 test('an 8000 x 8000 image is refused from its header with the size and the limit', async (t) => {
   const p = join(tempDir(t), 'huge.png');
@@ -84,5 +88,8 @@ test('hot folder: an empty file, a dangling link and a non-image are each report
     'skipped empty.png: empty file (0 bytes)',
     'skipped scan.bmp: not an image the station reads (.png, .jpg, .jpeg, .tif, .tiff, .webp)',
   ]);
-  assert.deepEqual(frames.map((f) => f.name), ['good.png']);
+  assert.deepEqual(
+    frames.map((f) => f.name),
+    ['good.png'],
+  );
 });

@@ -15,7 +15,14 @@ import { SUPERVISED_FORMAT_VERSION } from '../../main/inference/supervised/model
 import { documentChecksum } from '../../main/inference/artifact-json.js';
 
 const info = (kind: string, formatVersion: number, defaultThreshold: number) => ({
-  id: 'm1', kind, formatVersion, backbone: 'nsfwjs_mobilenet_v2', createdAt: '2026-01-01T00:00:00Z', trainImages: 3, defaultThreshold, params: {},
+  id: 'm1',
+  kind,
+  formatVersion,
+  backbone: 'nsfwjs_mobilenet_v2',
+  createdAt: '2026-01-01T00:00:00Z',
+  trainImages: 3,
+  defaultThreshold,
+  params: {},
 });
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -77,14 +84,26 @@ test('PatchCore model.json: bad threshold, negative threshold, huge canvas and h
 });
 
 test('an absurd registration canvas is refused before training, with a clear error', () => {
-  assert.throws(() => resolveConfig({ registration: { width: 2048, height: 2048 } }, ['feat_s8']), (e: { kind: string; message: string }) => e.kind === 'invalid-input' && /at most 1048576 pixels/.test(e.message));
+  assert.throws(
+    () => resolveConfig({ registration: { width: 2048, height: 2048 } }, ['feat_s8']),
+    (e: { kind: string; message: string }) => e.kind === 'invalid-input' && /at most 1048576 pixels/.test(e.message),
+  );
   assert.equal(resolveConfig({ registration: { width: 1024, height: 1024 } }, ['feat_s8']).registration.width, 1024);
 });
 
 test('supervised model.json: schema + checksum', async (t) => {
   const dir = join(tempDir(t), 'sup');
   const dims = 4;
-  const classifier = { dims, hidden: 0, b2: 0.1, mean: new Float32Array(dims), std: new Float32Array(dims).fill(1), w1: new Float32Array(dims), b1: new Float32Array(1), w2: new Float32Array(0) };
+  const classifier = {
+    dims,
+    hidden: 0,
+    b2: 0.1,
+    mean: new Float32Array(dims),
+    std: new Float32Array(dims).fill(1),
+    w1: new Float32Array(dims),
+    b1: new Float32Array(1),
+    w2: new Float32Array(0),
+  };
   const params = { layers: ['x'], inputSize: 224, sigma: 2, boxThreshold: 0.5, label: 'defect', hidden: 0, dims };
   const model = { classifier, info: { ...info('supervised', SUPERVISED_FORMAT_VERSION, 0.5), params } } as unknown as SupervisedModel;
   await saveSupervisedModel(model, dir);

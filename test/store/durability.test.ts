@@ -42,7 +42,11 @@ test("a full disk on the store's own write path: an io fault naming the file, no
   const db = connectionOf(store);
   const pages = db.pragma('page_count', { simple: true }) as number;
   db.pragma(`max_page_count = ${pages + 2}`);
-  const big = (i: number) => inspection(1000 + i, { framePath: `/frames/${'y'.repeat(3000)}/${i}.png`, boxes: Array.from({ length: 40 }, (_, k) => ({ x: k, y: i, w: 5, h: 5, score: 0.5, label: 'scratch' })) });
+  const big = (i: number) =>
+    inspection(1000 + i, {
+      framePath: `/frames/${'y'.repeat(3000)}/${i}.png`,
+      boxes: Array.from({ length: 40 }, (_, k) => ({ x: k, y: i, w: 5, h: 5, score: 0.5, label: 'scratch' })),
+    });
   let fault: { kind?: string; message?: string } | null = null;
   let written = 0;
   for (let i = 0; i < 200 && !fault; i++) {

@@ -74,7 +74,7 @@ function FolderBrowser({ start, title, onPick, onClose }: { start: string; title
   useEffect(() => {
     ref.current?.showModal();
     void open(start || undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, on mount: later `start` changes must not re-list
   }, []);
 
   return (

@@ -72,7 +72,7 @@ export function useLoad<T>(
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps are spread in: the rule cannot see them
   }, [api, generation, tick, ...deps]);
   return { value, reload: useCallback(() => setTick((t) => t + 1), []), loading };
 }

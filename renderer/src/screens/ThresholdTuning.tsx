@@ -69,7 +69,7 @@ function ModelTuning({ model }: { model: ModelSummary }) {
     setT(v);
   };
 
-  const samples = scoresQ.value?.scores ?? [];
+  const samples = useMemo(() => scoresQ.value?.scores ?? [], [scoresQ.value]);
   const scores = useMemo(() => samples.map((s) => s.score), [samples]);
   const labels = useMemo(() => samples.map((s) => s.label as Label), [samples]);
   const nGood = labels.filter((l) => l === 0).length;
@@ -82,8 +82,7 @@ function ModelTuning({ model }: { model: ModelSummary }) {
     const hi = Math.max(...all);
     const pad = (hi - lo || Math.abs(hi) || 1) * 0.06;
     return [Math.max(0, lo - pad), hi + pad];
-    // t is deliberately left out: the axis must not move while dragging.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- t is left out: the axis must not move while dragging
   }, [scores, current]);
 
   const conf = useMemo(() => (samples.length ? confusionAt(scores, labels, t) : null), [scores, labels, t, samples.length]);
