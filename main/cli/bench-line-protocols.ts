@@ -23,8 +23,9 @@ import { LiveService } from '../services/live.js';
 import { ModelRegistry } from '../services/model-registry.js';
 import type { StationStore } from '../store/interface.js';
 import { openStore } from '../store/store.js';
+import { registerProtocolBench } from './bench-line.js';
 
-export interface ProtocolFigures {
+export type ProtocolFigures = {
   readonly triggered: number;
   readonly delivered: number;
   /** Triggers without a result (refused, timed out, lost). */
@@ -33,7 +34,7 @@ export interface ProtocolFigures {
   /** What the protocol adds: client latency minus the station's own trigger -> recorded-result time. */
   readonly protocolMs: { readonly p50: number; readonly p90: number; readonly p99: number };
   readonly skipped?: string;
-}
+};
 
 export type ProtocolBench = Record<'opcua' | 'modbus' | 'mqtt', ProtocolFigures>;
 
@@ -215,6 +216,25 @@ export function protocolTable(b: ProtocolBench): string {
   });
   return [`trigger -> result latency (client polls every ${POLL_MS} ms where the protocol needs polling):`, ...rows].join('\n');
 }
+
+/** Timed triggers per protocol in `npm run bench -- --line`. */
+export const LINE_BENCH_TRIGGERS = 100;
+
+// `npm run bench -- --line`: the line benchmark's engine and LineStation, the store opened a second time (WAL).
+registerProtocolBench(async ({ engine, line, images }) => {
+  const { dataDir } = await engine.api.system.info();
+  const store = openStore(join(dataDir, 'station.db'));
+  // One part per trigger, taken from the benchmark's image folder.
+  await engine.api.live.start({ source: { kind: 'trigger', from: 'folder', path: images, recursive: false, defectRate: 0.25 }, store: true });
+  try {
+    const b = await benchProtocols({ station: line, store, dataDir, triggers: LINE_BENCH_TRIGGERS });
+    console.log(protocolTable(b));
+    return b;
+  } finally {
+    await engine.api.live.stop();
+    store.close();
+  }
+});
 
 /** `npx tsx main/cli/bench-line-protocols.ts [N]`: this part alone on its own small station. */
 if (import.meta.url === `file://${process.argv[1]}`) {
