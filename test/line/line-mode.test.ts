@@ -153,3 +153,28 @@ test('trigger source and handshake: TriggerReady/Busy/ResultsReady, acknowledge,
   line.acknowledge('test');
   assert.equal(st.store.countInspections(), 4, 'a refused trigger makes no row');
 });
+
+test('a full queue raises the alarm and the queueFull signal; the source waits and no part is dropped', { timeout: 180_000 }, async (t) => {
+  const st = await openStation({ queueCapacity: 3 });
+  t.after(() => st.close());
+  const hot = join(st.root, 'hot');
+  await mkdir(hot);
+  const results: LineResult[] = [];
+  let sawFull = false;
+  let sawAlarm = false;
+  st.live.line.onResult((r) => results.push(r));
+  st.live.line.onSignals((s) => (sawFull ||= s.queueFull && s.queueDepth === 3));
+  st.live.onState((s) => (sawAlarm ||= !!s.line?.alarms.some((a) => a.code === 'queue-full')));
+  await st.live.start({ source: { kind: 'hotfolder', path: hot, settleMs: 100 }, store: true });
+  await sleep(300);
+  for (let i = 0; i < 10; i++) await copyFile(images[i]!, join(hot, `burst-${i}.png`));
+  assert.ok(await until(() => results.length >= 10, 120_000), `${results.length} of 10`);
+  assert.ok(sawFull, 'queueFull signal raised');
+  assert.ok(sawAlarm, 'queue-full alarm shown');
+  assert.ok(st.notices.some((n) => /queue full/.test(n)));
+  assert.deepEqual(results.map((r) => r.partId).sort(), Array.from({ length: 10 }, (_, i) => `burst-${i}.png`).sort());
+  assert.equal(st.store.countInspections(), 10);
+  assert.equal(st.live.state().stats.dropped, 0);
+  assert.ok(await until(() => !st.live.line.signals().queueFull, 5000), 'the alarm clears once the queue drains');
+  assert.deepEqual(st.live.state().line?.alarms, []);
+});
