@@ -11,7 +11,6 @@
  * CLI: node --import tsx scripts/packaging/electron-native.ts [--platform P] [--arch A] [--force]
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addonAbi, binaryTarget, type TargetArch, type TargetOs } from './binaries.js';
@@ -27,9 +26,10 @@ export function installedElectronVersion(root: string): string {
 /** Electron's Node module version (`process.versions.modules` inside Electron). */
 export function electronAbi(root: string, version: string): number {
   const abiFile = join(root, 'node_modules', 'electron', 'abi_version');
-  if (version === installedElectronVersion(root) && existsSync(abiFile)) return Number(readFileSync(abiFile, 'utf8').trim());
-  const nodeAbi = createRequire(join(root, 'package.json'))('node-abi') as { getAbi(v: string, runtime: string): string };
-  return Number(nodeAbi.getAbi(version, 'electron'));
+  if (version !== installedElectronVersion(root) || !existsSync(abiFile)) {
+    throw new Error(`the module version of Electron ${version} is unknown: install electron@${version} (its package has abi_version)`);
+  }
+  return Number(readFileSync(abiFile, 'utf8').trim());
 }
 
 /** Where the Electron build for a version/OS/CPU lives (the same layout the app looks up at run time). */

@@ -90,3 +90,13 @@ test('the store loads the better-sqlite3 binary named in STATION_SQLITE_BINDING;
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('install- and build-time tools are devDependencies, so the package never carries them', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  // nsfwjs only feeds the install-time converter (41 MB); esbuild bundles the preload; @electron/rebuild builds
+  // better-sqlite3 for Electron; @electron/asar reads the package in the tests.
+  for (const name of ['nsfwjs', 'esbuild', '@electron/rebuild', '@electron/asar', 'electron', 'electron-builder']) {
+    assert.ok(pkg.devDependencies[name], `${name} is a devDependency`);
+    assert.equal(pkg.dependencies[name], undefined, `${name} is not a runtime dependency`);
+  }
+});
