@@ -148,6 +148,8 @@ export async function applySettings(cam: NativeCamera, s: GenicamSettings): Prom
 }
 
 const PULL_TIMEOUT_MS = 250;
+/** How long a software trigger waits for the previous trigger's frame before it goes ahead anyway. */
+const TRIGGER_FRAME_WAIT_MS = 2000;
 const REOFFER_MS = 200;
 
 export class GenicamSource implements FrameSource {
@@ -235,14 +237,54 @@ export class GenicamSource implements FrameSource {
   async trigger(partId?: string): Promise<void> {
     if (!this.running || !this.cam) throw new StationFault('invalid-input', `camera ${this.opts.camera} is not acquiring`);
     if (!this.softwareTriggered) throw new StationFault('invalid-input', `camera ${this.opts.camera} is not in software-trigger mode`);
-    this.partIds.push(partId ?? '');
+    // One trigger at a time, each once the previous one's frame is in: a camera ignores a trigger that overlaps
+    // the previous exposure/readout (and the simulator merges triggers that arrive together), which would lose parts.
+    const turn = this.triggerChain.then(() => this.triggerOne(partId ?? ''));
+    this.triggerChain = turn.catch(() => {});
+    return turn;
+  }
+
+  private triggerChain: Promise<void> = Promise.resolve();
+  /** Frames (good or bad) that arrived in triggered mode since the camera was opened. */
+  private framesIn = 0;
+  private triggersOut = 0;
+
+  private async triggerOne(partId: string): Promise<void> {
+    const cam = this.cam;
+    if (!this.running || !cam) throw new StationFault('source-lost', `camera ${this.opts.camera} is not acquiring`);
+    const deadline = Date.now() + TRIGGER_FRAME_WAIT_MS;
+    while (this.framesIn < this.triggersOut && Date.now() < deadline && this.running) await this.sleepUntilFrame(deadline - Date.now());
+    // A frame that never came is counted by the stream statistics; the next trigger goes ahead.
+    this.framesIn = Math.max(this.framesIn, this.triggersOut);
+    this.partIds.push(partId);
     try {
-      await this.cam.softwareTrigger();
+      await cam.softwareTrigger();
       this.triggers++;
+      this.triggersOut++;
     } catch (e) {
       this.partIds.pop();
       throw cameraFault(e);
     }
+  }
+
+  private frameWaiter: (() => void) | null = null;
+  private sleepUntilFrame(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.frameWaiter = null;
+        resolve();
+      }, Math.max(1, ms));
+      this.frameWaiter = () => {
+        clearTimeout(t);
+        this.frameWaiter = null;
+        resolve();
+      };
+    });
+  }
+
+  private frameArrived(): void {
+    this.framesIn++;
+    this.frameWaiter?.();
   }
 
   streamStats(): GenicamStreamStats {
@@ -322,6 +364,8 @@ export class GenicamSource implements FrameSource {
       }
     })();
     this.partIds.length = 0;
+    this.framesIn = this.triggersOut = 0;
+    this.frameWaiter?.();
     if (lost) {
       // A fresh handle on the next attempt: the old one's control channel is gone.
       await this.pool.forget(this.opts.camera);
@@ -344,6 +388,7 @@ export class GenicamSource implements FrameSource {
         if (cam.isLost()) throw new StationFault('source-lost', `camera ${this.opts.camera} stopped answering (heartbeat lost)`);
         continue;
       }
+      if (this.opts.mode === 'triggered') this.frameArrived();
       if (f.status !== 'ok') {
         this.badFrames++;
         if (this.opts.mode === 'triggered') this.partIds.shift();

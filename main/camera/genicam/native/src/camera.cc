@@ -759,6 +759,12 @@ Napi::Value Camera::Start(const Napi::CallbackInfo& info) {
         std::lock_guard<std::mutex> g(h->ctl);
         h->stopStream();
         GError* err = nullptr;
+        // GigE Vision: the largest packet the path takes (fewer packets per frame, far less CPU on both ends);
+        // a camera or network that refuses keeps its current size.
+        if (arv_camera_is_gv_device(h->camera)) {
+          arv_camera_gv_auto_packet_size(h->camera, &err);
+          g_clear_error(&err);
+        }
         const guint payload = arv_camera_get_payload(h->camera, &err);
         check(err);
         ArvStream* s = arv_camera_create_stream(h->camera, nullptr, nullptr, &err);
