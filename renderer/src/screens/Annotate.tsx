@@ -1,27 +1,19 @@
 /**
  * Annotate: defect boxes on the images of a folder, for the supervised model and for detector training elsewhere
- * (COCO / YOLO export). Image list with each image's state; the image on a canvas where a drag draws a box, a drag
- * on a box moves it and a drag on a handle of the selected box resizes it (mouse, pen and touch alike, through
- * pointer events); every change is saved at once. Keys: → / N next image, ← / P previous, Delete removes the
- * selected box, Esc deselects, G marks the image good (no boxes).
+ * (COCO / YOLO export). Image list with each image's state; the image on a canvas (annotate/BoxEditor) where boxes
+ * are drawn, moved and resized; every change is saved at once. Keys: → / N next image, ← / P previous, Delete
+ * removes the selected box, Esc deselects, G marks the image good (no boxes).
  */
-import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
-import type { AnnotatedImageInfo, AnnotationBoxDto, AnnotationFolder, AnnotationFormat, AnnotationState, AnnotationTransferResult, ImageAnnotationDto } from '../../../main/common/api.js';
-import { isSafeMediaRef } from '../../../main/common/media.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { AnnotatedImageInfo, AnnotationFolder, AnnotationState, ImageAnnotationDto } from '../../../main/common/api.js';
 import { FolderField } from '../components/FolderField.js';
 import { useStation } from '../connection.js';
-import { applyDrag, cursorOf, handles, hitBox, hitHandle, type Drag } from '../lib/box-edit.js';
 import { useCall } from '../lib/hooks.js';
 import { usePersistent } from '../lib/persist.js';
+import { BoxEditor, colourOf } from './annotate/BoxEditor.js';
+import { TransferPanel } from './annotate/TransferPanel.js';
 
 const STATE_TEXT: Record<AnnotationState, string> = { none: 'to do', defect: 'defect', good: 'good' };
-
-/** A stable colour per class name. */
-function colourOf(label: string): string {
-  let h = 0;
-  for (const c of label) h = (h * 31 + c.charCodeAt(0)) % 360;
-  return `hsl(${(h + 20) % 360} 95% 60%)`;
-}
 
 function countsOf(images: readonly AnnotatedImageInfo[]): AnnotationFolder['counts'] {
   const c = { none: 0, defect: 0, good: 0 };
@@ -30,17 +22,13 @@ function countsOf(images: readonly AnnotatedImageInfo[]): AnnotationFolder['coun
 }
 
 export function Annotate() {
-  const { api, mediaUrl } = useStation();
-  const { run, busy } = useCall();
+  const { api } = useStation();
+  const { run } = useCall();
   const [folder, setFolder] = usePersistent('annotate.folder', '');
   const [current, setCurrent] = usePersistent('annotate.current', '');
   const [label, setLabel] = usePersistent('annotate.label', 'defect');
   const [recent, setRecent] = usePersistent<string[]>('annotate.recent', []);
-  const [exportPath, setExportPath] = usePersistent('annotate.exportPath', '');
-  const [importPath, setImportPath] = usePersistent('annotate.importPath', '');
-  const [importFormat, setImportFormat] = usePersistent<AnnotationFormat>('annotate.importFormat', 'coco');
   const [listing, setListing] = useState<AnnotationFolder | null>(null);
-  const [transfer, setTransfer] = useState<{ what: string; r: AnnotationTransferResult } | null>(null);
   const [version, setVersion] = useState(0);
 
   const load = useCallback(
@@ -50,17 +38,18 @@ export function Annotate() {
       setListing(l);
       if (l && !l.images.some((i) => i.path === current)) setCurrent(l.images[0]?.path ?? '');
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, run, current],
+    [api, run, current, setCurrent],
   );
+  // Re-list when the folder changes, not when the current image does (load's identity follows `current`).
+  const loadRef = useRef(load);
+  loadRef.current = load;
   useEffect(() => {
     // typed paths change per keystroke: list after a pause
-    const t = setTimeout(() => void load(folder), 400);
+    const t = setTimeout(() => void loadRef.current(folder), 400);
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [folder, api]);
 
-  const images = listing?.images ?? [];
+  const images = useMemo(() => listing?.images ?? [], [listing]);
   const index = images.findIndex((i) => i.path === current);
   const go = useCallback(
     (delta: number) => {
@@ -73,8 +62,10 @@ export function Annotate() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLElement && e.target.closest('input, textarea, select, dialog')) return;
-      if (e.key === 'ArrowRight' || e.key === 'n') (e.preventDefault(), go(1));
-      if (e.key === 'ArrowLeft' || e.key === 'p') (e.preventDefault(), go(-1));
+      const delta = e.key === 'ArrowRight' || e.key === 'n' ? 1 : e.key === 'ArrowLeft' || e.key === 'p' ? -1 : 0;
+      if (!delta) return;
+      e.preventDefault();
+      go(delta);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -96,9 +87,8 @@ export function Annotate() {
     setRecent([v, ...recent.filter((r) => r !== v)].slice(0, 8));
   };
 
-  const afterTransfer = async (what: string, r: AnnotationTransferResult | null) => {
-    if (!r) return;
-    setTransfer({ what, r });
+  /** After an import the folder's boxes changed: re-list, and re-open the current image. */
+  const afterTransfer = async () => {
     await load(folder);
     setVersion((v) => v + 1);
   };
@@ -140,61 +130,7 @@ export function Annotate() {
           </div>
         </div>
 
-        <div className="panel stack">
-          <h2>Import / export</h2>
-          <div className="row">
-            <button
-              className="btn"
-              data-testid="import-masks"
-              disabled={busy || !f || !listing?.hasMasks}
-              title={listing?.hasMasks ? 'MVTec ground_truth masks as boxes' : 'no ground_truth/ masks for this folder'}
-              onClick={() => void run('Import masks', () => api.annotations.importMasks({ folder: f })).then((r) => afterTransfer('Imported masks', r))}
-            >
-              Import masks
-            </button>
-            <button className="btn" data-testid="export-coco" disabled={busy || !f} onClick={() => void run('Export COCO', () => api.annotations.export({ folder: f, format: 'coco', path: exportPath.trim() || undefined })).then((r) => r && setTransfer({ what: 'Exported COCO', r }))}>
-              Export COCO
-            </button>
-            <button className="btn" data-testid="export-yolo" disabled={busy || !f} onClick={() => void run('Export YOLO', () => api.annotations.export({ folder: f, format: 'yolo', path: exportPath.trim() || undefined })).then((r) => r && setTransfer({ what: 'Exported YOLO', r }))}>
-              Export YOLO
-            </button>
-          </div>
-          <label className="field">
-            <span>Export to (optional: a .json file for COCO, a folder for YOLO)</span>
-            <input className="input mono" value={exportPath} placeholder="default: under the data folder" spellCheck={false} onChange={(e) => setExportPath(e.target.value)} />
-          </label>
-          <div className="row" style={{ flexWrap: 'nowrap' }}>
-            <select className="input" value={importFormat} aria-label="import format" onChange={(e) => setImportFormat(e.target.value as AnnotationFormat)}>
-              <option value="coco">COCO file</option>
-              <option value="yolo">YOLO folder</option>
-            </select>
-            <input className="input mono" style={{ flex: 1 }} value={importPath} placeholder="/path/to/annotations.json" spellCheck={false} data-testid="import-path" onChange={(e) => setImportPath(e.target.value)} />
-            <button
-              className="btn"
-              data-testid="import-annotations"
-              disabled={busy || !f || !importPath.trim()}
-              onClick={() => void run('Import annotations', () => api.annotations.import({ folder: f, format: importFormat, path: importPath.trim() })).then((r) => afterTransfer('Imported', r))}
-            >
-              Import
-            </button>
-          </div>
-          {transfer ? (
-            <div className="small" data-testid="transfer-done">
-              {transfer.what}: <b>{transfer.r.images}</b> images, <b>{transfer.r.boxes}</b> boxes
-              {transfer.r.skipped ? `, ${transfer.r.skipped} already annotated (kept)` : ''}
-              {transfer.r.labels.length ? ` (${transfer.r.labels.join(', ')})` : ''} — <span className="mono">{transfer.r.path}</span>
-              {transfer.r.missing?.length ? <div className="warn-text">not found: {transfer.r.missing.join(', ')}</div> : null}
-              {transfer.r.media && isSafeMediaRef(transfer.r.media) ? (
-                <>
-                  {' '}
-                  <a className="btn small" href={mediaUrl(transfer.r.media)} download data-testid="transfer-download">
-                    Download
-                  </a>
-                </>
-              ) : null}
-            </div>
-          ) : null}
-        </div>
+        <TransferPanel folder={f} hasMasks={!!listing?.hasMasks} onImported={afterTransfer} />
       </div>
 
       <div className="panel stack">
@@ -235,219 +171,6 @@ export function Annotate() {
         </div>
         {current && index >= 0 ? <BoxEditor key={`${current}#${version}`} path={current} label={label.trim() || 'defect'} onSaved={onSaved} onLabelUsed={pickLabel} /> : <div className="empty muted">Choose a folder with images.</div>}
       </div>
-    </div>
-  );
-}
-
-type SaveState = 'loading' | 'saved' | 'saving' | 'error';
-
-function BoxEditor({ path, label, onSaved, onLabelUsed }: { path: string; label: string; onSaved: (a: ImageAnnotationDto) => void; onLabelUsed: (l: string) => void }) {
-  const { api } = useStation();
-  const { run } = useCall();
-  const [ann, setAnn] = useState<ImageAnnotationDto | null>(null);
-  const [img, setImg] = useState<HTMLImageElement | null>(null);
-  const [boxes, setBoxes] = useState<AnnotationBoxDto[]>([]);
-  const [selected, setSelected] = useState(-1);
-  const [draft, setDraft] = useState<{ index: number; box: AnnotationBoxDto } | null>(null);
-  const [saveState, setSaveState] = useState<SaveState>('loading');
-  const [size, setSize] = useState({ w: 0, h: 0 });
-  const [cursor, setCursor] = useState('crosshair');
-  const wrap = useRef<HTMLDivElement>(null);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const drag = useRef<Drag | null>(null);
-  const chain = useRef<Promise<unknown>>(Promise.resolve());
-
-  useEffect(() => {
-    let live = true;
-    void (async () => {
-      const a = await run('Open annotation', () => api.annotations.get({ path }));
-      if (!live || !a) return setSaveState('error');
-      setAnn(a);
-      setBoxes([...a.boxes]);
-      const p = await run('Load image', () => api.datasets.preview({ path, size: 1024 }));
-      if (!live || !p) return;
-      const el = new Image();
-      el.onload = () => live && (setImg(el), setSaveState('saved'));
-      el.src = `data:${p.mime};base64,${p.data}`;
-    })();
-    return () => {
-      live = false;
-    };
-  }, [api, run, path]);
-
-  // Fit the canvas to the panel (and the window height), keeping the image's aspect ratio.
-  useEffect(() => {
-    const el = wrap.current;
-    if (!el || !ann) return;
-    const fit = () => {
-      const maxW = el.clientWidth;
-      const maxH = Math.max(240, window.innerHeight - el.getBoundingClientRect().top - 24);
-      const s = Math.min(maxW / ann.width, maxH / ann.height);
-      setSize({ w: Math.floor(ann.width * s), h: Math.floor(ann.height * s) });
-    };
-    fit();
-    const ro = new ResizeObserver(fit);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [ann]);
-  const scale = ann && size.w ? size.w / ann.width : 1;
-
-  const commit = useCallback(
-    (next: AnnotationBoxDto[]) => {
-      setBoxes(next);
-      setSaveState('saving');
-      // Saves run one after another, so the last edit is the one stored.
-      chain.current = chain.current.then(async () => {
-        const r = await run('Save annotation', () => api.annotations.save({ path, boxes: next }));
-        if (r) onSaved(r);
-        setSaveState(r ? 'saved' : 'error');
-      });
-    },
-    [api, run, path, onSaved],
-  );
-
-  const remove = useCallback(() => {
-    if (selected < 0) return;
-    commit(boxes.filter((_, i) => i !== selected));
-    setSelected(-1);
-  }, [boxes, selected, commit]);
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLElement && e.target.closest('input, textarea, select, dialog')) return;
-      if (e.key === 'Delete' || e.key === 'Backspace') (e.preventDefault(), remove());
-      if (e.key === 'Escape') setSelected(-1);
-      if (e.key === 'g') commit([]);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [remove, commit]);
-
-  // Relabel the selected box when the class label changes.
-  const lastLabel = useRef(label);
-  useEffect(() => {
-    if (lastLabel.current === label) return;
-    lastLabel.current = label;
-    if (selected >= 0 && boxes[selected] && boxes[selected]!.label !== label) commit(boxes.map((b, i) => (i === selected ? { ...b, label } : b)));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [label]);
-
-  // Draw: image, boxes with their class, the selected box's handles, the box being dragged.
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c || !img || !size.w) return;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(size.w * dpr);
-    c.height = Math.round(size.h * dpr);
-    const g = c.getContext('2d')!;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.drawImage(img, 0, 0, size.w, size.h);
-    const shown = boxes.map((b, i) => (draft && draft.index === i ? draft.box : b));
-    if (draft && draft.index < 0) shown.push(draft.box);
-    g.font = '600 13px sans-serif';
-    shown.forEach((b, i) => {
-      const col = colourOf(b.label);
-      const sel = i === selected || (draft !== null && (draft.index === i || (draft.index < 0 && i === shown.length - 1)));
-      g.lineWidth = sel ? 3 : 2;
-      g.strokeStyle = col;
-      g.strokeRect(b.x * scale, b.y * scale, b.w * scale, b.h * scale);
-      const tw = g.measureText(b.label).width + 8;
-      const ty = b.y * scale >= 18 ? b.y * scale - 18 : b.y * scale;
-      g.fillStyle = col;
-      g.fillRect(b.x * scale, ty, tw, 18);
-      g.fillStyle = '#000';
-      g.fillText(b.label, b.x * scale + 4, ty + 13);
-      if (i === selected && !draft) {
-        g.fillStyle = '#fff';
-        for (const [, hx, hy] of handles(b)) g.fillRect(hx * scale - 5, hy * scale - 5, 10, 10);
-      }
-    });
-  }, [img, size, boxes, selected, draft, scale]);
-
-  const toImage = (e: ReactPointerEvent): [number, number] => {
-    const r = canvas.current!.getBoundingClientRect();
-    return [(e.clientX - r.left) / scale, (e.clientY - r.top) / scale];
-  };
-  const tol = (e: ReactPointerEvent) => (e.pointerType === 'touch' ? 20 : 8) / scale;
-
-  const onDown = (e: ReactPointerEvent) => {
-    if (!ann || e.button > 0) return;
-    e.preventDefault();
-    canvas.current!.setPointerCapture(e.pointerId);
-    const [px, py] = toImage(e);
-    const h = selected >= 0 && boxes[selected] ? hitHandle(boxes[selected]!, px, py, tol(e)) : null;
-    if (h) drag.current = { kind: 'resize', index: selected, start: boxes[selected]!, handle: h };
-    else {
-      const i = hitBox(boxes, px, py);
-      if (i >= 0) {
-        setSelected(i);
-        drag.current = { kind: 'move', index: i, start: boxes[i]!, px, py };
-      } else {
-        setSelected(-1);
-        drag.current = { kind: 'draw', x0: px, y0: py };
-      }
-    }
-  };
-  const onMove = (e: ReactPointerEvent) => {
-    if (!ann) return;
-    const [px, py] = toImage(e);
-    const d = drag.current;
-    if (!d) {
-      const h = selected >= 0 && boxes[selected] ? hitHandle(boxes[selected]!, px, py, tol(e)) : null;
-      setCursor(cursorOf(h, hitBox(boxes, px, py) >= 0));
-      return;
-    }
-    setDraft({ index: d.kind === 'draw' ? -1 : d.index, box: applyDrag(d, px, py, ann.width, ann.height, label) });
-  };
-  const onUp = (e: ReactPointerEvent) => {
-    const d = drag.current;
-    drag.current = null;
-    if (!d || !ann) return setDraft(null);
-    const [px, py] = toImage(e);
-    const b = applyDrag(d, px, py, ann.width, ann.height, label);
-    setDraft(null);
-    // smaller than a few screen pixels: a click (select / deselect), not a box
-    const min = 4 / scale;
-    if (d.kind === 'draw') {
-      if (b.w < min || b.h < min) return;
-      commit([...boxes, b]);
-      setSelected(boxes.length);
-      onLabelUsed(label);
-    } else if (b.x !== d.start.x || b.y !== d.start.y || b.w !== d.start.w || b.h !== d.start.h) {
-      if (b.w < 1 || b.h < 1) return;
-      commit(boxes.map((x, i) => (i === d.index ? b : x)));
-    }
-  };
-
-  return (
-    <div className="stack">
-      <div className="row small">
-        <span className={`tag ${ann?.state === 'defect' || boxes.length ? 'ng' : ''}`}>{boxes.length} box{boxes.length === 1 ? '' : 'es'}</span>
-        <span className="muted" data-testid="save-state" data-state={saveState}>
-          {saveState === 'saving' ? 'saving…' : saveState === 'saved' ? 'saved' : saveState === 'error' ? 'not saved' : 'loading…'}
-        </span>
-        <span className="grow" />
-        <button className="btn small danger" disabled={selected < 0} onClick={remove} data-testid="box-delete" title="Delete the selected box (Delete)">
-          Delete box
-        </button>
-        <button className="btn small" onClick={() => commit([])} data-testid="mark-good" title="No defect on this image (G)">
-          Good (no boxes)
-        </button>
-      </div>
-      <div ref={wrap} className="annotate-stage">
-        <canvas
-          ref={canvas}
-          data-testid="annotate-canvas"
-          data-boxes={boxes.length}
-          data-image-width={ann?.width ?? 0}
-          style={{ width: size.w, height: size.h, cursor, touchAction: 'none' }}
-          onPointerDown={onDown}
-          onPointerMove={onMove}
-          onPointerUp={onUp}
-          onPointerCancel={() => ((drag.current = null), setDraft(null))}
-        />
-      </div>
-      <div className="muted small">Drag to draw a box · drag a box to move it · drag a handle to resize · ← → images · Delete · Esc · G good</div>
     </div>
   );
 }

@@ -1,0 +1,119 @@
+/** Step 3 of the Training screen: the model kind, its settings and the Train button (starts a train job). */
+import { usePersistent } from '../../lib/persist.js';
+import { useState } from 'react';
+import { useErrors } from '../../components/Feedback.js';
+import { FolderField } from '../../components/FolderField.js';
+import { useStation } from '../../connection.js';
+import { useCall } from '../../lib/hooks.js';
+
+export function TrainPanel({
+  goodFolder,
+  valFolder,
+  setValFolder,
+  jobRunning,
+  onStarted,
+}: {
+  goodFolder: string;
+  valFolder: string;
+  setValFolder: (v: string) => void;
+  jobRunning: boolean;
+  onStarted: (jobId: string) => void;
+}) {
+  const { api, info } = useStation();
+  const { run, busy } = useCall();
+  const { report } = useErrors();
+  const [name, setName] = useState('');
+  const [backbone, setBackbone] = usePersistent('train.backbone', '');
+  const [maxImages, setMaxImages] = usePersistent<number | ''>('train.max', '');
+  const [coreset, setCoreset] = usePersistent<number | ''>('train.coreset', '');
+  const [kind, setKind] = usePersistent<'patchcore' | 'supervised'>('train.kind', 'patchcore');
+  const [annotated, setAnnotated] = usePersistent('train.annotated', '');
+  const [advanced, setAdvanced] = usePersistent('train.advanced', '');
+
+  /** The config object sent with the request; null when the advanced JSON does not parse (reported). */
+  const config = (): Record<string, unknown> | undefined | null => {
+    let extra: Record<string, unknown> = {};
+    if (advanced.trim()) {
+      try {
+        extra = JSON.parse(advanced) as Record<string, unknown>;
+      } catch (e) {
+        report('Advanced config', { kind: 'invalid-input', message: `not valid JSON: ${(e as Error).message}` });
+        return null;
+      }
+    }
+    if (coreset !== '' && kind === 'patchcore') extra = { ...extra, coreset: { ...((extra.coreset as object) ?? {}), ratio: coreset } };
+    return Object.keys(extra).length ? extra : undefined;
+  };
+
+  const train = async () => {
+    const cfg = config();
+    if (cfg === null) return;
+    const r = await run('Train', () =>
+      api.models.train({
+        goodFolder: goodFolder.trim(),
+        name: name.trim() || undefined,
+        backbone: backbone || undefined,
+        maxImages: maxImages === '' ? undefined : maxImages,
+        validationFolder: valFolder.trim() || undefined,
+        config: cfg,
+        kind,
+        annotatedFolder: kind === 'supervised' ? annotated.trim() || undefined : undefined,
+      }),
+    );
+    if (r) onStarted(r.jobId);
+  };
+
+  const backbones = info?.backbones ?? [];
+  return (
+    <div className="panel stack">
+      <h2>3 · Train</h2>
+      <div className="row" role="radiogroup" aria-label="Model kind" data-testid="train-kind">
+        <button type="button" className="btn" aria-pressed={kind === 'patchcore'} data-testid="kind-patchcore" onClick={() => setKind('patchcore')} title="Anomaly detection: learns from good images only">
+          PatchCore
+        </button>
+        <button type="button" className="btn" aria-pressed={kind === 'supervised'} data-testid="kind-supervised" onClick={() => setKind('supervised')} title="Patch classifier: learns from annotated defects + good images">
+          Supervised
+        </button>
+      </div>
+      {kind === 'supervised' ? (
+        <FolderField label="Annotated folder (defect boxes from the Annotate screen)" value={annotated} onChange={setAnnotated} testId="train-annotated" />
+      ) : null}
+      <div className="row">
+        <label className="field" style={{ flex: 1 }}>
+          <span>Model name</span>
+          <input className="input" value={name} placeholder="e.g. screw M4 line 2" data-testid="train-name" onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="field" style={{ flex: 1 }}>
+          <span>Backbone</span>
+          <select className="input" value={backbone} onChange={(e) => setBackbone(e.target.value)}>
+            <option value="">default{info?.defaultBackbone ? ` (${info.defaultBackbone})` : ''}</option>
+            {backbones.map((b) => (
+              <option key={b.id} value={b.id} disabled={!b.available} title={b.description}>
+                {b.id}
+                {b.available ? '' : ' (missing)'}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        <label className="field" style={{ width: 130 }}>
+          <span>max images</span>
+          <input className="input num" type="number" min={1} value={maxImages} data-testid="train-max" onChange={(e) => setMaxImages(e.target.value === '' ? '' : Math.max(1, Number(e.target.value)))} />
+        </label>
+        <label className="field" style={{ width: 130, display: kind === 'patchcore' ? undefined : 'none' }}>
+          <span>coreset ratio</span>
+          <input className="input num" type="number" min={0.001} max={1} step={0.01} value={coreset} placeholder="default" onChange={(e) => setCoreset(e.target.value === '' ? '' : Number(e.target.value))} />
+        </label>
+      </div>
+      <FolderField label="Validation folder (good + defect, optional)" value={valFolder} onChange={setValFolder} testId="train-validation" />
+      <details>
+        <summary className="small muted">Advanced config (JSON, {kind === 'patchcore' ? 'PatchCore' : 'supervised training'} fields)</summary>
+        <textarea className="input mono small" style={{ width: '100%' }} value={advanced} data-testid="train-advanced" placeholder='{"mapSigma": 4}' onChange={(e) => setAdvanced(e.target.value)} />
+      </details>
+      <button className="btn primary" data-testid="train-start" disabled={busy || !goodFolder.trim() || (kind === 'supervised' && !annotated.trim()) || jobRunning} onClick={() => void train()}>
+        Train {kind === 'supervised' ? 'supervised model' : 'model'}
+      </button>
+    </div>
+  );
+}
