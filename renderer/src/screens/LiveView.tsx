@@ -7,6 +7,7 @@ import type { FrameEvent, LiveState, SourceKind, SourceSpec, SourceStatus } from
 import { HEATMAP_SCALE } from '../../../main/common/api.js';
 import { FolderField } from '../components/FolderField.js';
 import { FrameView } from '../components/FrameView.js';
+import { GenicamFields, useGenicamSpec } from '../components/GenicamPanel.js';
 import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
 import { WebcamPump } from '../components/Webcam.js';
 import { useStation } from '../connection.js';
@@ -21,6 +22,7 @@ const KINDS: { kind: SourceKind; label: string }[] = [
   { kind: 'video', label: 'Video' },
   { kind: 'webcam', label: 'Webcam' },
   { kind: 'trigger', label: 'Trigger' },
+  { kind: 'genicam', label: 'Camera' },
 ];
 
 export function LiveView() {
@@ -209,7 +211,14 @@ export function LiveView() {
           )}
         </div>
 
-        {running && live?.line?.delivery === 'every-part' ? <LinePanel live={live} trigger={live.source.spec?.kind === 'trigger'} /> : null}
+        {stats?.camera ? (
+          <div className="small muted" data-testid="camera-stats" title="The camera stream's counters (Aravis): frames completed, failed (incomplete), lost for want of a free buffer, and missing packets">
+            camera: {stats.camera.completed} frames · {stats.camera.failed} failed · {stats.camera.underruns} underruns · {stats.camera.missingPackets} missing packets
+            {stats.camera.triggers ? ` · ${stats.camera.triggers} triggers` : ''}
+          </div>
+        ) : null}
+
+        {running && live?.line?.delivery === 'every-part' ? <LinePanel live={live} trigger={live.source.spec?.kind === 'trigger' || (live.source.spec?.kind === 'genicam' && (live.source.spec.triggerSource ?? 'Software') === 'Software')} /> : null}
 
         <SourcePanel
           live={live}
@@ -255,6 +264,7 @@ function SourcePanel({
   const [recursive, setRecursive] = usePersistent('live.recursive', true);
   const [includeExisting, setIncludeExisting] = usePersistent('live.existing', false);
   const [probe, setProbe] = useState<{ ok: boolean; message: string } | null>(null);
+  const genicam = useGenicamSpec();
 
   const spec = (): SourceSpec => {
     switch (kind) {
@@ -271,6 +281,8 @@ function SourcePanel({
       case 'trigger':
         // One part per trigger: the next image of the folder, or a demo part when no folder is given.
         return path.trim() ? { kind, from: 'folder', path, recursive } : { kind, from: 'demo' };
+      case 'genicam':
+        return genicam.spec;
     }
   };
   const needsPath = kind === 'folder' || kind === 'hotfolder' || kind === 'video';
@@ -320,6 +332,7 @@ function SourcePanel({
           testId="source-path"
         />
       ) : null}
+      {kind === 'genicam' ? <GenicamFields f={genicam.fields} /> : null}
       <div className="row">
         {kind === 'folder' || kind === 'video' || kind === 'demo' ? (
           <label className="field" style={{ width: 90 }}>
@@ -345,10 +358,10 @@ function SourcePanel({
       </div>
       {probe ? <div className={`small ${probe.ok ? 'muted' : 'banner error'}`} data-testid="probe">{probe.message}</div> : null}
       <div className="row">
-        {needsPath ? (
+        {needsPath || kind === 'genicam' ? (
           <button
             className="btn"
-            disabled={!path.trim()}
+            disabled={kind === 'genicam' ? !genicam.spec.camera.trim() : !path.trim()}
             onClick={() => void run('Check source', () => api.sources.probe(spec())).then((p) => p && setProbe(p))}
           >
             Check
@@ -358,7 +371,7 @@ function SourcePanel({
           className="btn primary"
           style={{ flex: 1 }}
           data-testid="start"
-          disabled={busy || (needsPath && !path.trim())}
+          disabled={busy || (needsPath && !path.trim()) || (kind === 'genicam' && !genicam.spec.camera.trim())}
           onClick={() => void onStart(spec())}
         >
           {running ? '↻ Restart with this source' : '▶ Start'}
