@@ -6,7 +6,8 @@
 //
 // Usage: node scripts/build-genicam.mjs [--force]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +18,27 @@ const statusPath = join(dir, 'build-status.json');
 const addon = join(dir, 'build', 'Release', 'arv_genicam.node');
 const INSTALL = 'apt-get install libaravis-dev (Debian/Ubuntu), then `node scripts/build-genicam.mjs`';
 
+// The addon's sources: a change rebuilds it (an existing .node from other sources is stale).
+function sourceHash() {
+  const h = createHash('sha256');
+  for (const f of ['binding.gyp', 'pkgconfig.cjs', ...readdirSync(join(dir, 'src')).sort().map((n) => `src/${n}`)]) {
+    h.update(`${f}\0`);
+    h.update(readFileSync(join(dir, f)));
+  }
+  return h.digest('hex');
+}
+
+function lastStatus() {
+  try {
+    return JSON.parse(readFileSync(statusPath, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 function record(built, reason) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(statusPath, JSON.stringify({ built, reason, install: built ? undefined : INSTALL, at: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(statusPath, JSON.stringify({ built, reason, install: built ? undefined : INSTALL, sourceHash: sourceHash(), at: new Date().toISOString() }, null, 2) + '\n');
   console.log(built ? 'genicam: addon built (Aravis GenICam cameras available)' : `genicam: addon not built: ${reason}. GenICam cameras stay unavailable; to enable: ${INSTALL}`);
 }
 
@@ -41,7 +60,7 @@ function nodeGyp() {
 function main() {
   const force = process.argv.includes('--force');
   if (process.platform !== 'linux') return record(false, `GenICam through Aravis is built on Linux only (this is ${process.platform})`);
-  if (!force && existsSync(addon)) return console.log('genicam: addon up to date');
+  if (!force && existsSync(addon) && lastStatus()?.built && lastStatus()?.sourceHash === sourceHash()) return console.log('genicam: addon up to date');
   if (!has('pkg-config', ['--version'])) return record(false, 'pkg-config is not installed');
   if (!has('pkg-config', ['--exists', 'aravis-0.8']) && !has('pkg-config', ['--variable=includedir', 'aravis-0.8']))
     return record(false, 'Aravis 0.8 development files are not installed (pkg-config finds no aravis-0.8)');
