@@ -13,62 +13,21 @@ import {
   ClientSubscription,
   DataType,
   MessageSecurityMode,
-  OPCUACertificateManager,
-  OPCUAClient,
   SecurityPolicy,
   TimestampsToReturn,
   UserTokenType,
-  type ClientSession,
-  type UserIdentityInfo,
 } from 'node-opcua';
 import { OpcuaServerAdapter, hashPassword } from '../../main/integration/opcua-server.js';
 import { OpcuaConfigSchema, type OpcuaConfig } from '../../main/common/integration.js';
-import { OPCUA_NAMESPACE_URI, OPCUA_VARIABLES } from '../../main/integration/opcua-nodes.js';
+import { OPCUA_VARIABLES } from '../../main/integration/opcua-nodes.js';
 import { FakeLineStation } from './fake-station.js';
+import { connectOpcua } from './opcua-client.js';
 import { freePort } from './mosquitto.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'station-opcua-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-interface Connected {
-  session: ClientSession;
-  ns: number;
-  close(): Promise<void>;
-}
-
-export async function connectOpcua(
-  url: string,
-  pkiDir: string,
-  security: { mode: MessageSecurityMode; policy: SecurityPolicy },
-  user: UserIdentityInfo = { type: UserTokenType.Anonymous },
-): Promise<Connected> {
-  const clientCertificateManager = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true });
-  const client = OPCUAClient.create({
-    securityMode: security.mode,
-    securityPolicy: security.policy,
-    endpointMustExist: false,
-    clientCertificateManager,
-    connectionStrategy: { maxRetry: 0, initialDelay: 100 },
-  });
-  await client.connect(url);
-  try {
-    const session = await client.createSession(user);
-    const ns = (await session.readNamespaceArray()).indexOf(OPCUA_NAMESPACE_URI);
-    return {
-      session,
-      ns,
-      async close() {
-        await session.close().catch(() => {});
-        await client.disconnect();
-      },
-    };
-  } catch (e) {
-    await client.disconnect();
-    throw e;
-  }
 }
 
 const NONE = { mode: MessageSecurityMode.None, policy: SecurityPolicy.None };
