@@ -136,8 +136,8 @@ export function GenicamFields({ f }: { f: GenicamFieldsState }) {
           <input className="input num" type="number" min={0} value={f.height || ''} placeholder="—" onChange={(e) => f.setHeight(Math.max(0, Math.round(Number(e.target.value) || 0)))} />
         </label>
         <label className="field" style={{ width: 100 }}>
-          <span>Exposure µs</span>
-          <input className="input num" type="number" min={0} value={f.exposureUs || ''} placeholder="—" onChange={(e) => f.setExposureUs(Math.max(0, Number(e.target.value) || 0))} />
+          <span>Exposure</span>
+          <input className="input num" type="number" min={0} value={f.exposureUs || ''} placeholder="µs" title="exposure time in microseconds" onChange={(e) => f.setExposureUs(Math.max(0, Number(e.target.value) || 0))} />
         </label>
       </div>
       <div className="row small">

@@ -50,6 +50,15 @@ class Task : public Napi::AsyncWorker {
     deferred_.Reject(err);
   }
 
+  // A task that completes after its environment is gone (a worker thread terminated while a pull was waiting)
+  // has no promise left to settle: swallow what the dead environment throws instead of aborting the process.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);
+    } catch (...) {
+    }
+  }
+
   static Napi::Promise Run(Napi::Env env, std::function<void()> exec, std::function<Napi::Value(Napi::Env)> done) {
     auto* t = new Task(env, std::move(exec), std::move(done));
     Napi::Promise p = t->Promise();

@@ -483,7 +483,10 @@ void Handle::close() {
 // ---------------------------------------------------------------------------------------------------------
 // Camera
 
-Napi::FunctionReference* cameraCtor = nullptr;
+// Per environment (the main thread and each worker thread that loads the addon have their own constructor).
+struct AddonData {
+  Napi::FunctionReference cameraCtor;
+};
 
 Napi::Function Camera::Init(Napi::Env env) {
   Napi::Function f = DefineClass(env, "Camera",
@@ -501,7 +504,9 @@ Napi::Function Camera::Init(Napi::Env env) {
                                   InstanceMethod<&Camera::Start>("start"), InstanceMethod<&Camera::Stop>("stop"),
                                   InstanceMethod<&Camera::Pull>("pull"), InstanceMethod<&Camera::Stats>("stats"),
                                   InstanceMethod<&Camera::Close>("close")});
-  cameraCtor = new Napi::FunctionReference(Napi::Persistent(f));
+  auto* data = new AddonData();
+  data->cameraCtor = Napi::Persistent(f);
+  env.SetInstanceData<AddonData>(data);
   return f;
 }
 
@@ -551,7 +556,7 @@ Napi::Value Camera::Open(const Napi::CallbackInfo& info) {
         if (h->id.empty()) h->id = str(arv_camera_get_device_id);
       },
       [h](Napi::Env env) -> Napi::Value {
-        return cameraCtor->New({Napi::External<std::shared_ptr<Handle>>::New(
+        return env.GetInstanceData<AddonData>()->cameraCtor.New({Napi::External<std::shared_ptr<Handle>>::New(
             env, new std::shared_ptr<Handle>(h), [](Napi::Env, std::shared_ptr<Handle>* p) { delete p; })});
       });
 }
