@@ -114,7 +114,23 @@ class StationClock {
   }
 }
 
+/**
+ * Waits until no part is pending and no result waits (acknowledging leftovers), so each protocol's figures are
+ * its own parts' (Modbus cannot tell its part from an older one). Returns false after `ms`.
+ */
+async function drain(station: LineStation, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = station.signals();
+    if (s.resultsReady) station.acknowledge('bench');
+    else if (s.queueDepth === 0) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function measure(driver: PlcDriver, n: number, warmup: number, clock: StationClock): Promise<ProtocolFigures> {
+  if (!(await drain(clock.station, 600_000))) throw new Error(`${driver.protocol}: the station still has parts pending after 10 minutes`);
   const latencies: number[] = [];
   const overheads: number[] = [];
   let delivered = 0;

@@ -51,7 +51,7 @@ export async function opcuaDriver(
   const ns = (await session.readNamespaceArray()).indexOf(OPCUA_NAMESPACE_URI);
   if (ns < 0) throw new Error(`no ${OPCUA_NAMESPACE_URI} namespace at ${endpointUrl}`);
   const id = (name: string) => `ns=${ns};s=Station.${name}`;
-  const readNodes = ['ResultsReady', 'Sequence', 'ResultOK', 'ResultNG', 'Error'].map((n) => ({ nodeId: id(n), attributeId: AttributeIds.Value }));
+  const readNodes = ['ResultsReady', 'Sequence', 'ResultOK', 'ResultNG', 'Error', 'PartId'].map((n) => ({ nodeId: id(n), attributeId: AttributeIds.Value }));
   const call = (name: string, inputArguments: { dataType: DataType; value: unknown }[] = []) =>
     session.call({ objectId: `ns=${ns};s=Station`, methodId: id(name), inputArguments });
   return {
@@ -61,8 +61,11 @@ export async function opcuaDriver(
       const r = await call('Trigger', [{ dataType: DataType.String, value: partId }]);
       if (r.statusCode.name !== 'Good' || r.outputArguments?.[0]?.value !== true) throw new Error(`OPC UA trigger refused: ${r.statusCode.name} ${r.outputArguments?.[2]?.value ?? ''}`);
       for (;;) {
-        const [ready, seq, ok, ng, err] = await session.read(readNodes);
-        if (ready!.value.value) {
+        const [ready, seq, ok, ng, err, part] = await session.read(readNodes);
+        if (ready!.value.value && part!.value.value !== partId) {
+          // An older part's result (triggered before this one): acknowledge it and keep waiting for ours.
+          await call('AcknowledgeResults');
+        } else if (ready!.value.value) {
           const latencyMs = performance.now() - t0;
           const verdict = err!.value.value ? 'ERROR' : ng!.value.value ? 'NG' : ok!.value.value ? 'OK' : '?';
           const ack = await call('AcknowledgeResults');
