@@ -33,6 +33,7 @@ export interface ModelFlags {
   coresetRatio?: number;
   coresetMax?: number;
   projection?: number;
+  positionWeight?: number;
 }
 
 /** Adds the PatchCore flags shared by train and experiment. */
@@ -46,7 +47,8 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--size <px>', 'canvas width fed to the backbone', intOption('size', 32))
     .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', floatOption('coreset-ratio'))
     .option('--coreset-max <n>', 'absolute cap on the memory bank size', intOption('coreset-max', 1))
-    .option('--projection <d>', 'random projection of patch features to d dimensions (0 = none)', intOption('projection'));
+    .option('--projection <d>', 'random projection of patch features to d dimensions (0 = none)', intOption('projection'))
+    .option('--position-weight <w>', 'position-conditioned matching: feature units per patch column along the part (0 = off)', floatOption('position-weight'));
 }
 
 export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
@@ -67,6 +69,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   if (f.foreground === false) c.foregroundOnly = false;
   if (f.cleanBackground === false || f.foreground === false) c.registration = { ...(c.registration ?? {}), cleanBackground: false };
   if (f.projection !== undefined) c.projectionDim = f.projection;
+  if (f.positionWeight !== undefined) c.positionWeight = f.positionWeight;
   if (f.coresetRatio !== undefined || f.coresetMax !== undefined) {
     c.coreset = { ...(f.coresetRatio !== undefined ? { ratio: f.coresetRatio } : {}), ...(f.coresetMax !== undefined ? { max: f.coresetMax } : {}) };
   }

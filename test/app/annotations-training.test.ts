@@ -55,6 +55,9 @@ test('supervised model trained in the station from annotations', { timeout: 120_
   const v = await api.thresholds.validationScores({ modelId: m.id });
   // validation: the good folder's test/ images not used in training: 4 good + 003 of scratch_neck
   assert.deepEqual(v.scores.map((s) => s.label).sort(), [0, 0, 0, 0, 1]);
+  // The summary's recall is that of the validated defects at the threshold in force (shown beside the threshold).
+  const d = v.scores.filter((s) => s.label === 1);
+  assert.equal(m.recallAtThreshold, d.filter((s) => s.score >= m.threshold).length / d.length);
 
   const out = await (await import('../../main/inference/load-model.js')).loadModel(join(root, 'data', 'models', m.id));
   try {

@@ -50,7 +50,8 @@ export class PatchExtractor {
       projection = { matrix: gaussianMatrix(fullDim, config.projectionDim, config.coreset.seed + 7), inDim: fullDim, outDim: config.projectionDim };
     }
     const { session, provider: used } = await createSession(buildFeatureGraph(graph, config.layers, projection), provider);
-    return new PatchExtractor(config, files, session, used, projection ? projection.outDim : fullDim);
+    const dim = (projection ? projection.outDim : fullDim) + (config.positionWeight > 0 ? 1 : 0);
+    return new PatchExtractor(config, files, session, used, dim);
   }
 
   async extract(img: RawImage): Promise<PatchSet> {
@@ -62,7 +63,9 @@ export class PatchExtractor {
     const input = new ort.Tensor('float32', toInputTensor(canvas, m), [1, 3, canvas.height, canvas.width]);
     const out = (await this.session.run({ [m.name]: input }))[PATCHES_OUTPUT]!;
     const t2 = performance.now();
-    const [, h, w, dim] = out.dims as number[];
+    const [, h, w, featDim] = out.dims as number[];
+    const features = this.config.positionWeight > 0 ? withColumn(out.data as Float32Array, h! * w!, featDim!, w!, this.config.positionWeight) : (out.data as Float32Array);
+    const dim = this.dim;
     const stride = canvas.width / w!;
     const fg = new Uint8Array(h! * w!);
     if (!this.config.foregroundOnly) fg.fill(1);
@@ -77,7 +80,7 @@ export class PatchExtractor {
     }
     return {
       h: h!, w: w!, stride, dim: dim!,
-      features: out.data as Float32Array,
+      features,
       fg,
       registered,
       timings: { register: t1 - t0, features: t2 - t1 },
@@ -87,6 +90,16 @@ export class PatchExtractor {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Appends weight x grid column to every patch feature: [n, d] -> [n, d + 1]. */
+function withColumn(src: Float32Array, n: number, d: number, w: number, weight: number): Float32Array {
+  const out = new Float32Array(n * (d + 1));
+  for (let i = 0; i < n; i++) {
+    out.set(src.subarray(i * d, (i + 1) * d), i * (d + 1));
+    out[i * (d + 1) + d] = weight * (i % w);
+  }
+  return out;
 }
 
 /** Copies the rows of the foreground patches: [n_fg, D], and their grid indices. */

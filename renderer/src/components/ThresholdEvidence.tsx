@@ -19,13 +19,20 @@ export function ThresholdEvidence({
   scores?: readonly { score: number; label: 0 | 1 }[];
 }) {
   const t = threshold ?? model.threshold;
-  const recall = scores ? recallAt(scores, t) : t === model.threshold ? (model.recallAtThreshold ?? null) : null;
+  // undefined: not known for this threshold here (the summary's recall is for the threshold in force when it was read).
+  const recall: number | null | undefined = scores
+    ? recallAt(scores, t)
+    : model.recallAtThreshold === null
+      ? null
+      : t === model.threshold
+        ? model.recallAtThreshold
+        : undefined;
   const p = model.params;
   const [mean, std, n] = [p['trainScoreMean'], p['trainScoreStd'], p['trainScoreCount']];
   const frr = typeof mean === 'number' && typeof std === 'number' ? expectedFalseRejectRate({ mean, std, n: typeof n === 'number' ? n : 2 }, t) : null;
   return (
     <span className="small" data-testid="threshold-evidence">
-      {recall === null ? (
+      {recall === undefined ? null : recall === null ? (
         <span style={{ color: 'var(--warn)' }} data-testid="recall-unknown">recall unknown: no defect images validated</span>
       ) : (
         <span className={recall < 1 ? 'ng-text' : undefined} data-testid="recall-at-threshold">
