@@ -30,6 +30,9 @@ export interface Box {
 
 export type Verdict = 'OK' | 'NG';
 
+/** A logged part's verdict: ERROR when the part could not be inspected (unreadable image, no model, ...). */
+export type LogVerdict = Verdict | 'ERROR';
+
 export type ModelKind = 'patchcore' | 'supervised' | 'detector';
 
 /** What a model says about one image, before a threshold is applied. */
