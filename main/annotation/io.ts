@@ -3,12 +3,12 @@
  * atomically (temp file + rename) and read back.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { StationFault } from '../common/result.js';
 import { decodeImage, isImagePath } from '../node/image-io.js';
 import { fromCoco, toCoco } from './coco.js';
 import { masksToBoxes } from './masks.js';
-import { fromYolo, toYolo } from './yolo.js';
+import { toYolo } from './yolo.js';
 import type { ImageAnnotation } from './types.js';
 import { writeFileAtomicSync } from '../node/atomic-write.js';
 
@@ -44,25 +44,18 @@ export function readCocoFile(path: string): { annotations: ImageAnnotation[]; ca
   return fromCoco(readFileSync(path, 'utf8'));
 }
 
-/** Writes `<dir>/labels/<stem>.txt` per image and `<dir>/classes.txt`. */
-export function writeYoloDir(dir: string, annotations: readonly ImageAnnotation[], classes: readonly string[]): void {
-  for (const a of annotations) {
-    writeFileAtomicSync(join(dir, 'labels', `${basename(a.image).replace(/\.[^.]+$/, '')}.txt`), toYolo(a, classes));
-  }
-  writeFileAtomicSync(join(dir, 'classes.txt'), classes.join('\n') + '\n');
+/** The label file of an image: its path with the extension dropped, so sub-folders stay apart (test/a/000, test/b/000). */
+export function yoloLabelPath(dir: string, image: string): string {
+  return join(dir, 'labels', `${image.replace(/\.[^./]+$/, '')}.txt`);
 }
 
-/** Reads YOLO labels back for known images (sizes are not in YOLO files). Missing label file = no boxes. */
-export function readYoloDir(
-  dir: string,
-  images: readonly { image: string; width: number; height: number }[],
-): { annotations: ImageAnnotation[]; classes: string[] } {
-  const classesFile = join(dir, 'classes.txt');
-  if (!existsSync(classesFile)) throw new StationFault('not-found', `YOLO classes file not found: ${classesFile}`);
-  const classes = readFileSync(classesFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
-  const annotations = images.map((im) => {
-    const p = join(dir, 'labels', `${basename(im.image).replace(/\.[^.]+$/, '')}.txt`);
-    return existsSync(p) ? fromYolo(readFileSync(p, 'utf8'), im, classes) : { ...im, boxes: [] };
-  });
-  return { annotations, classes };
+/**
+ * The station's one YOLO export: `<dir>/labels/<image path without extension>.txt` per image (labels/ mirrors
+ * the images' sub-folders, so the repeated names of MVTec (test/good/000.png, test/scratch/000.png) never overwrite
+ * each other),  * `<dir>/classes.txt` and `<dir>/images.txt` (the image names, in order). Image names are relative paths.
+ */
+export function writeYoloDir(dir: string, annotations: readonly ImageAnnotation[], classes: readonly string[]): void {
+  for (const a of annotations) writeFileAtomicSync(yoloLabelPath(dir, a.image), toYolo(a, classes));
+  writeFileAtomicSync(join(dir, 'classes.txt'), classes.join('\n') + '\n');
+  writeFileAtomicSync(join(dir, 'images.txt'), annotations.map((a) => a.image).join('\n') + '\n');
 }

@@ -6,7 +6,6 @@ import { isChannelMessage, type Transport } from '../common/channel.js';
 
 export const IPC_TO_MAIN = 'station:msg';
 export const IPC_TO_RENDERER = 'station:msg';
-export const IPC_PICK_FOLDER = 'station:pick-folder';
 
 export interface IpcMainLike {
   on(channel: string, l: (e: IpcEventLike, msg: unknown) => void): unknown;

@@ -17,10 +17,9 @@ import type {
   ImageAnnotationDto,
 } from '../common/api.js';
 import { StationFault } from '../common/result.js';
-import { annotationsFromMvtec, readCocoFile, writeCocoFile } from '../annotation/io.js';
-import { writeFileAtomicSync as writeFileAtomic } from '../node/atomic-write.js';
+import { annotationsFromMvtec, readCocoFile, writeCocoFile, writeYoloDir, yoloLabelPath } from '../annotation/io.js';
 import { clipBox, labelsOf, type ImageAnnotation } from '../annotation/types.js';
-import { fromYolo, toYolo } from '../annotation/yolo.js';
+import { fromYolo } from '../annotation/yolo.js';
 import { listImages } from '../camera/folder-source.js';
 import type { AnnotationRecord, StationStore } from '../store/interface.js';
 
@@ -41,7 +40,6 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 const stateOf = (r: AnnotationRecord | null | undefined): AnnotationState => (!r ? 'none' : r.boxes.length > 0 ? 'defect' : 'good');
 const rel = (root: string, p: string) => relative(root, p).split(sep).join('/');
-const stemOf = (name: string) => name.replace(/\.[^./]+$/, '');
 
 /** Original size of an image (EXIF orientation applied, as decodeImage does), from its header only. */
 export async function imageSize(path: string): Promise<{ width: number; height: number }> {
@@ -209,10 +207,7 @@ export class AnnotationService {
     } else {
       path = req.path ? resolve(req.path) : join(this.mediaRoot, 'exports', `yolo-${stamp()}`);
       if (existsSync(path) && !isDir(path)) throw new StationFault('invalid-input', `YOLO export needs a folder, ${path} is a file`);
-      // labels/ mirrors the images' sub-folders, so MVTec's repeated names (test/*/000.png) stay apart.
-      for (const a of anns) writeFileAtomic(join(path, 'labels', `${stemOf(a.image)}.txt`), toYolo(a, labels));
-      writeFileAtomic(join(path, 'classes.txt'), labels.join('\n') + '\n');
-      writeFileAtomic(join(path, 'images.txt'), anns.map((a) => a.image).join('\n') + '\n');
+      writeYoloDir(path, anns, labels);
     }
     const boxes = anns.reduce((n, a) => n + a.boxes.length, 0);
     return { images: anns.length, boxes, skipped: 0, labels: found, path, ...(media ? { media } : {}) };
@@ -247,7 +242,7 @@ export class AnnotationService {
       const classes = readFileSync(classesFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
       for (const p of await this.images(root)) {
         const name = rel(root, p);
-        const file = [join(src, 'labels', `${stemOf(name)}.txt`), join(src, 'labels', `${stemOf(basename(name))}.txt`)].find((f) => existsSync(f));
+        const file = [yoloLabelPath(src, name), yoloLabelPath(src, basename(name))].find((f) => existsSync(f));
         if (!file) continue;
         const size = await imageSize(p);
         const a = fromYolo(readFileSync(file, 'utf8'), { image: p, ...size }, classes);

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { homedir, platform } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { FolderEntry, FolderListing, SystemInfo } from '../common/api.js';
+import { CONTRACT_VERSION, type FolderEntry, type FolderListing, type SystemInfo } from '../common/api.js';
 import { StationFault } from '../common/result.js';
 import { isImagePath } from '../node/image-io.js';
 import { repoRoot } from '../node/paths.js';
@@ -44,7 +44,7 @@ export async function systemInfo(opts: { shell: 'electron' | 'browser'; dataDir:
   }
   return {
     appVersion,
-    contractVersion: 1,
+    contractVersion: CONTRACT_VERSION,
     versions,
     platform: `${platform()}-${process.arch}`,
     shell: opts.shell,

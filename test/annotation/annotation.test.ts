@@ -8,7 +8,7 @@ import { decodeImage } from '../../main/node/image-io.js';
 import { masksToBoxes } from '../../main/annotation/masks.js';
 import { toCoco, fromCoco, CocoSchema } from '../../main/annotation/coco.js';
 import { toYolo, fromYolo } from '../../main/annotation/yolo.js';
-import { annotationsFromMvtec, readCocoFile, readYoloDir, writeCocoFile, writeYoloDir } from '../../main/annotation/io.js';
+import { annotationsFromMvtec, readCocoFile, writeCocoFile, writeYoloDir, yoloLabelPath } from '../../main/annotation/io.js';
 import type { ImageAnnotation } from '../../main/annotation/types.js';
 import type { RawImage } from '../../main/common/types.js';
 
@@ -22,7 +22,9 @@ test('masksToBoxes on a real MVTec ground-truth mask: one tight box around the s
   let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
   for (let y = 0; y < mask.height; y++)
     for (let x = 0; x < mask.width; x++)
-      if (mask.data[y * mask.width + x]! > 127) (x0 = Math.min(x0, x)), (x1 = Math.max(x1, x)), (y0 = Math.min(y0, y)), (y1 = Math.max(y1, y));
+      if (mask.data[y * mask.width + x]! > 127) {
+        [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+      }
   assert.deepEqual(boxes[0], { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1, label: 'scratch_neck' });
 });
 
@@ -91,7 +93,7 @@ test('COCO import rejects malformed files with a clear error', () => {
   bad((j) => (j.annotations[0].category_id = 99), /category 99/);
   bad((j) => (j.annotations[0].image_id = 42), /image 42/);
   bad((j) => (j.annotations[0].bbox[2] = -5), /bbox/);
-  assert.throws(() => fromCoco('{ not json'), /not JSON/);
+  assert.throws(() => fromCoco('{ not json'), /not valid JSON \(at character 2\)/);
   assert.throws(() => toCoco(sample, ['scratch_head']), /scratch_neck/);
 });
 
@@ -123,12 +125,15 @@ test('MVTec ground truth imports as boxes, exports to COCO and YOLO files, and r
     writeCocoFile(file, anns, ['scratch_neck']);
     assert.ok(CocoSchema.safeParse(JSON.parse(readFileSync(file, 'utf8'))).success);
     assert.deepEqual(readCocoFile(file).annotations, anns);
-    writeYoloDir(dir, anns, ['scratch_neck']);
-    const y = readYoloDir(dir, anns.map(({ image, width, height }) => ({ image, width, height })));
-    assert.deepEqual(y.classes, ['scratch_neck']);
-    for (const [i, a] of y.annotations.entries()) {
-      assert.equal(a.boxes.length, anns[i]!.boxes.length);
-      a.boxes.forEach((b, j) => assert.ok(Math.abs(b.x - anns[i]!.boxes[j]!.x) < 0.01));
+    // The one YOLO writer: the same file name in two sub-folders gives two label files, not one overwritten.
+    const twins = [anns[0]!, { ...anns[1]!, image: anns[0]!.image.replace('scratch_neck', 'other') }];
+    writeYoloDir(dir, [...anns, twins[1]!], ['scratch_neck']);
+    assert.equal(readFileSync(join(dir, 'classes.txt'), 'utf8'), 'scratch_neck\n');
+    assert.notEqual(yoloLabelPath(dir, twins[0]!.image), yoloLabelPath(dir, twins[1]!.image));
+    for (const a of [...anns, twins[1]!]) {
+      const back = fromYolo(readFileSync(yoloLabelPath(dir, a.image), 'utf8'), a, ['scratch_neck']);
+      assert.equal(back.boxes.length, a.boxes.length, a.image);
+      back.boxes.forEach((b, j) => assert.ok(Math.abs(b.x - a.boxes[j]!.x) < 0.01));
     }
     writeFileSync(join(dir, 'broken.json'), '{"images": 3}');
     assert.throws(() => readCocoFile(join(dir, 'broken.json')), (e: { kind?: string }) => e.kind === 'invalid-input');

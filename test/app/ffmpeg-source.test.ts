@@ -51,7 +51,10 @@ test(
     // A real screw image, not a blank frame: the part is dark on a light background, so the pixels vary.
     let min = 255,
       max = 0;
-    for (let i = 0; i < img.data.length; i += 3) ((min = Math.min(min, img.data[i]!)), (max = Math.max(max, img.data[i]!)));
+    for (let i = 0; i < img.data.length; i += 3) {
+      min = Math.min(min, img.data[i]!);
+      max = Math.max(max, img.data[i]!);
+    }
     assert.ok(max - min > 60, `contrast ${min}..${max}`);
     assert.ok(!statuses.some((s) => s.state === 'lost'), JSON.stringify(statuses));
   },

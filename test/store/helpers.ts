@@ -82,9 +82,13 @@ export function parseCsv(text: string): string[][] {
       i += 1;
       if (i === n) row.push('');
     } else if (text[i] === '\r' && text[i + 1] === '\n') {
-      rows.push(row), (row = []), (i += 2);
+      rows.push(row);
+      row = [];
+      i += 2;
     } else if (text[i] === '\n') {
-      rows.push(row), (row = []), (i += 1);
+      rows.push(row);
+      row = [];
+      i += 1;
     } else throw new Error(`unexpected character after field at ${i}`);
   }
   if (row.length > 0) rows.push(row);

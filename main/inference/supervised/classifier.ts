@@ -31,9 +31,6 @@ export interface TrainOptions {
   readonly seed: number;
 }
 
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { hidden: 32, epochs: 12, batchSize: 256, learningRate: 0.003, l2: 1e-4, seed: 1 };
-
-
 export function computeStandardisation(x: Float32Array, n: number, d: number): { mean: Float32Array; std: Float32Array } {
   const mean = new Float64Array(d);
   const sq = new Float64Array(d);
