@@ -125,7 +125,8 @@ export const BUILD_STATUS_PATH = join(NATIVE_DIR, 'build-status.json');
 let loaded: { addon: GenicamAddon | null; availability: GenicamAvailability } | null = null;
 
 function candidates(): string[] {
-  const list = [process.env.STATION_GENICAM_ADDON, ADDON_PATH].filter((p): p is string => !!p);
+  // STATION_GENICAM_ADDON: this addon file only (a build elsewhere; tests of the unavailable path).
+  const list = process.env.STATION_GENICAM_ADDON ? [process.env.STATION_GENICAM_ADDON] : [ADDON_PATH];
   // Packaged app: native files live beside the asar archive.
   return list.flatMap((p) => (p.includes('app.asar') && !p.includes('app.asar.unpacked') ? [p.replace('app.asar', 'app.asar.unpacked'), p] : [p]));
 }
