@@ -61,7 +61,13 @@ function benchRow(i: number, n: number): NewInspection {
 function seedRefs(store: StationStore) {
   store.createProduct({ id: 'screw', name: 'M6 screw' });
   for (const id of MODELS) {
-    store.createModel({ id, kind: id.startsWith('sup') ? 'supervised' : 'patchcore', productId: 'screw', artifactPath: `/models/${id}`, backbone: 'mobilenet_v2_imagenet' });
+    store.createModel({
+      id,
+      kind: id.startsWith('sup') ? 'supervised' : 'patchcore',
+      productId: 'screw',
+      artifactPath: `/models/${id}`,
+      backbone: 'mobilenet_v2_imagenet',
+    });
   }
 }
 
@@ -111,7 +117,14 @@ function liveInserts(dir: string, count: number): { walMb: number; dbMb: number;
     }
     process.stdout.write('\n');
     const secs = (performance.now() - t0) / 1000;
-    return { walMb: mb(fileSize(`${path}-wal`)), dbMb: mb(fileSize(path)), rowsPerSecond: count / secs, p50Ms: median(lat), p99Ms: percentile(lat, 0.99), maxMs: Math.max(...lat) };
+    return {
+      walMb: mb(fileSize(`${path}-wal`)),
+      dbMb: mb(fileSize(path)),
+      rowsPerSecond: count / secs,
+      p50Ms: median(lat),
+      p99Ms: percentile(lat, 0.99),
+      maxMs: Math.max(...lat),
+    };
   } finally {
     store.close();
     for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
@@ -123,7 +136,10 @@ function screenQueries(store: StationStore, n: number): { name: string; ms: numb
   const day = new Date(START + Math.floor(YEAR_MS / 2)).toISOString().slice(0, 10);
   const oneDay = { from: `${day}T00:00:00.000Z`, to: new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString() };
   // A local day in UTC+5:30: its edges are partial hours, counted row by row.
-  const localDay = { from: new Date(Date.parse(oneDay.from) - 5.5 * 3_600_000).toISOString(), to: new Date(Date.parse(oneDay.to) - 5.5 * 3_600_000).toISOString() };
+  const localDay = {
+    from: new Date(Date.parse(oneDay.from) - 5.5 * 3_600_000).toISOString(),
+    to: new Date(Date.parse(oneDay.to) - 5.5 * 3_600_000).toISOString(),
+  };
   const month = { from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' };
   const mid = store.queryInspections({ limit: 1, to: new Date(START + YEAR_MS / 2).toISOString() }).items[0];
   const deep = mid ? { time: mid.time, id: mid.id } : undefined;
@@ -161,9 +177,17 @@ function screenQueries(store: StationStore, n: number): { name: string; ms: numb
     );
   const out: { name: string; ms: number; plan: string }[] = [];
   for (const [name, q] of pages) out.push({ name, ms: timed(() => store.queryInspections(q)), plan: store.explainInspectionQuery(q).join('; ') });
-  out.push({ name: 'count: export start (id bound)', ms: timed(() => store.countInspections({ beforeId: bound })), plan: 'inspection_counts days - rows with id >= bound (rowid range)' });
+  out.push({
+    name: 'count: export start (id bound)',
+    ms: timed(() => store.countInspections({ beforeId: bound })),
+    plan: 'inspection_counts days - rows with id >= bound (rowid range)',
+  });
   for (const [name, f] of summaries) {
-    out.push({ name, ms: timed(() => store.summarizeInspections(f)), plan: 'inspection_counts (days + hours) + inspections_time for partial hours; edge rows by the page plan' });
+    out.push({
+      name,
+      ms: timed(() => store.summarizeInspections(f)),
+      plan: 'inspection_counts (days + hours) + inspections_time for partial hours; edge rows by the page plan',
+    });
   }
   void n;
   return out;
@@ -222,12 +246,15 @@ export async function runLogBench(o: LogBenchOptions): Promise<void> {
   const path = o.db ?? join(dir, `station-log-bench-${o.rows}.db`);
   console.log(`log benchmark: ${o.rows} rows (12 months, ${MODELS.length} models, ${SOURCES.length} sources, 2 % NG) in ${path}`);
   const buildRate = buildLog(path, o.rows);
-  console.log(buildRate === null ? '  reusing the log built by an earlier run' : `  bulk insert: ${Math.round(buildRate)} rows/s (batches of 20 000, synchronous=NORMAL)`);
+  console.log(
+    buildRate === null ? '  reusing the log built by an earlier run' : `  bulk insert: ${Math.round(buildRate)} rows/s (batches of 20 000, synchronous=NORMAL)`,
+  );
 
   const live = o.live > 0 ? liveInserts(dir, o.live) : { walMb: NaN, dbMb: NaN, rowsPerSecond: NaN, p50Ms: NaN, p99Ms: NaN, maxMs: NaN };
-  if (o.live > 0) console.log(
-    `\n${o.live} live inserts (one commit each, synchronous=FULL): ${Math.round(live.rowsPerSecond)} rows/s, p50 ${live.p50Ms.toFixed(2)} ms, p99 ${live.p99Ms.toFixed(2)} ms, max ${live.maxMs.toFixed(1)} ms; WAL after them ${live.walMb.toFixed(1)} MB (database ${live.dbMb.toFixed(1)} MB)`,
-  );
+  if (o.live > 0)
+    console.log(
+      `\n${o.live} live inserts (one commit each, synchronous=FULL): ${Math.round(live.rowsPerSecond)} rows/s, p50 ${live.p50Ms.toFixed(2)} ms, p99 ${live.p99Ms.toFixed(2)} ms, max ${live.maxMs.toFixed(1)} ms; WAL after them ${live.walMb.toFixed(1)} MB (database ${live.dbMb.toFixed(1)} MB)`,
+    );
 
   const ro = openStore(path, { readonly: true });
   let queries: { name: string; ms: number; plan: string }[];
@@ -241,7 +268,12 @@ export async function runLogBench(o: LogBenchOptions): Promise<void> {
     ro.close();
   }
   console.log(`\nLog screen queries at ${o.rows} rows (median of 5, read-only connection):`);
-  console.log(table(['query', 'ms', 'plan'], queries.map((q) => [q.name, Number(q.ms.toFixed(2)), q.plan])));
+  console.log(
+    table(
+      ['query', 'ms', 'plan'],
+      queries.map((q) => [q.name, Number(q.ms.toFixed(2)), q.plan]),
+    ),
+  );
   console.log(`\nsizes: ${sizes.map((s) => `${s.name} ${s.mb.toFixed(0)} MB`).join(', ')}; file ${mb(fileSize(path)).toFixed(0)} MB`);
 
   const ex = await exportWithLive(path, dir);

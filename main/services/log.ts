@@ -48,7 +48,7 @@ export class LogService {
     const filter = toFilter(req);
     let after = req.after;
     // Offset (kept for old callers): walk the skipped rows page by page by keyset, never with SQL OFFSET.
-    for (let skip = after ? 0 : req.offset; skip > 0; ) {
+    for (let skip = after ? 0 : req.offset; skip > 0;) {
       const n = Math.min(skip, OFFSET_STEP);
       const page = await this.reader.request('query', { ...filter, limit: n, order: req.order, after });
       skip -= page.items.length;
@@ -83,7 +83,11 @@ export class LogService {
       path = join(this.mediaRoot, 'exports', name);
       media = `exports/${name}`;
     }
-    const rows = await this.reader.request('export', { filter: toFilter(req.filter), format: req.format, path }, { progress: ctx.progress, signal: ctx.signal });
+    const rows = await this.reader.request(
+      'export',
+      { filter: toFilter(req.filter), format: req.format, path },
+      { progress: ctx.progress, signal: ctx.signal },
+    );
     return { path, rows, ...(media ? { media } : {}) };
   }
 

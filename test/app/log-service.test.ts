@@ -39,14 +39,20 @@ test('pages, summaries and exports come from the log reader worker, never the en
 
   const first = await log.query({ offset: 0, limit: 50, order: 'newest' });
   assert.equal(first.total, 2000);
-  assert.deepEqual(first.items.map((r) => r.id), Array.from({ length: 50 }, (_, i) => 2000 - i));
+  assert.deepEqual(
+    first.items.map((r) => r.id),
+    Array.from({ length: 50 }, (_, i) => 2000 - i),
+  );
   assert.equal(first.items[0].sourceId, 'cam-1');
   const second = await log.query({ offset: 0, limit: 50, order: 'newest', after: first.next! });
   assert.equal(second.items[0].id, 1950);
   // Offset still works (walked by keyset), and agrees with the cursor.
   assert.deepEqual((await log.query({ offset: 50, limit: 50, order: 'newest' })).items, second.items);
   const oldest = await log.query({ offset: 0, limit: 10, order: 'oldest', verdict: 'NG' });
-  assert.deepEqual(oldest.items.map((r) => r.id), [6, 7, 8, 9, 10, 16, 17, 18, 19, 20]);
+  assert.deepEqual(
+    oldest.items.map((r) => r.id),
+    [6, 7, 8, 9, 10, 16, 17, 18, 19, 20],
+  );
   assert.equal(oldest.total, 1000);
 
   const s = await log.summary({ source: 'cam-0' });

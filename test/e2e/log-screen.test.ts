@@ -74,7 +74,10 @@ test('Log screen: summary counts, keyset paging both ways, verdict filter, expor
   await page.getByTestId('page-prev').click();
   await page.getByTestId('page-info').getByText(`26–50 of ${ROWS}`).waitFor();
   await page.getByTestId('page-oldest').click();
-  await page.getByTestId('page-info').getByText(`${ROWS - 24}–${ROWS} of ${ROWS}`).waitFor();
+  await page
+    .getByTestId('page-info')
+    .getByText(`${ROWS - 24}–${ROWS} of ${ROWS}`)
+    .waitFor();
   assert.ok(await page.getByTestId('page-next').isDisabled(), 'nothing older than the oldest page');
   await page.getByTestId('page-newest').click();
   await page.getByTestId('page-info').getByText(`1–25 of ${ROWS}`).waitFor();

@@ -35,15 +35,30 @@ test('matchesFilter applies the store rules: from inclusive, to exclusive, sourc
 });
 
 test('a new inspection joins the newest page (which keeps its size) and the counts; other pages count it as pending', () => {
-  const newest = viewAfter(EMPTY_VIEW, 'newest', Array.from({ length: PAGE }, (_, i) => rec(100 - i)), true, 100);
+  const newest = viewAfter(
+    EMPTY_VIEW,
+    'newest',
+    Array.from({ length: PAGE }, (_, i) => rec(100 - i)),
+    true,
+    100,
+  );
   const v = appendToView(newest, rec(101, { verdict: 'NG' }), {});
   assert.equal(v.items.length, PAGE);
-  assert.deepEqual(v.items.slice(0, 2).map((r) => r.id), [101, 100]);
+  assert.deepEqual(
+    v.items.slice(0, 2).map((r) => r.id),
+    [101, 100],
+  );
   assert.equal(v.items[PAGE - 1].id, 77);
   assert.equal(appendToView(v, rec(101), {}), v, 'the same record twice is shown once');
   assert.equal(appendToView(v, rec(102), { verdict: 'NG' }), v, 'a record outside the filter changes nothing');
 
-  const older = viewAfter(newest, 'older', Array.from({ length: PAGE }, (_, i) => rec(75 - i)), true, 100);
+  const older = viewAfter(
+    newest,
+    'older',
+    Array.from({ length: PAGE }, (_, i) => rec(75 - i)),
+    true,
+    100,
+  );
   assert.equal(older.start, PAGE);
   const o2 = appendToView(appendToView(older, rec(101), {}), rec(102), {});
   assert.equal(o2.pendingNew, 2);
@@ -65,9 +80,15 @@ test('keyset moves: older walks back from the last row, newer forward from the f
   const older = viewAfter(newest, 'older', [rec(28), rec(27)], true, 60);
   assert.deepEqual([older.start, older.hasNewer, older.hasOlder], [2, true, true]);
   const back = viewAfter(older, 'newer', [rec(29), rec(30)], true, 60);
-  assert.deepEqual(back.items.map((r) => r.id), [30, 29]);
+  assert.deepEqual(
+    back.items.map((r) => r.id),
+    [30, 29],
+  );
   assert.equal(back.start, 0);
   const oldest = viewAfter(back, 'oldest', [rec(1), rec(2)], true, 60);
-  assert.deepEqual(oldest.items.map((r) => r.id), [2, 1]);
+  assert.deepEqual(
+    oldest.items.map((r) => r.id),
+    [2, 1],
+  );
   assert.deepEqual([oldest.start, oldest.hasOlder, oldest.hasNewer], [58, false, true]);
 });

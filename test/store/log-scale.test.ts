@@ -115,7 +115,10 @@ test('counts and summaries from the summary table equal the rows for every filte
       assert.equal(s.to, ts[ts.length - 1] ?? null);
     }
   };
-  assert.ok(all.some((r) => r.verdict === 'ERROR'), 'a third verdict is counted like the others');
+  assert.ok(
+    all.some((r) => r.verdict === 'ERROR'),
+    'a third verdict is counted like the others',
+  );
   check('after insert');
   // The summary follows updates and deletes too (triggers), in the same transaction.
   const raw = new Database(store.path);
@@ -138,7 +141,12 @@ test('keyset pages walk the whole filtered log in (time, id) order, both ways, w
   const store = open(t);
   store.recordInspections(rows(700));
   const all = [...store.iterateInspections()];
-  for (const f of [{}, { verdict: 'NG' as const }, { modelId: 'pc-2', from: '2026-01-31T00:00:00.000Z' }, { sourceId: 'cam-2', to: '2026-02-01T05:00:00.000Z' }]) {
+  for (const f of [
+    {},
+    { verdict: 'NG' as const },
+    { modelId: 'pc-2', from: '2026-01-31T00:00:00.000Z' },
+    { sourceId: 'cam-2', to: '2026-02-01T05:00:00.000Z' },
+  ]) {
     const want = all
       .filter((r) => matches(r, f))
       .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : b.id - a.id))
@@ -182,8 +190,17 @@ test('every Log screen query walks an index in order: no temporary sort, no full
   }
   const raw = new Database(store.path, { readonly: true });
   t.after(() => raw.close());
-  const idx = raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'inspections' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all();
-  assert.deepEqual(idx, ['inspections_model_time', 'inspections_model_verdict_time', 'inspections_source_time', 'inspections_time', 'inspections_verdict_time']);
+  const idx = raw
+    .prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'inspections' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+    .pluck()
+    .all();
+  assert.deepEqual(idx, [
+    'inspections_model_time',
+    'inspections_model_verdict_time',
+    'inspections_source_time',
+    'inspections_time',
+    'inspections_verdict_time',
+  ]);
 });
 
 test('a read-only store reads the log and refuses writes with an io fault', (t) => {
@@ -194,7 +211,17 @@ test('a read-only store reads the log and refuses writes with an io fault', (t) 
   t.after(() => ro.close());
   assert.equal(ro.countInspections(), 50);
   assert.equal(ro.queryInspections({ limit: 5 }).items.length, 5);
-  assert.equal((() => { try { ro.recordInspection(rows(1)[0]); } catch (e) { return (e as StationFault).kind; } return 'wrote'; })(), 'io');
+  assert.equal(
+    (() => {
+      try {
+        ro.recordInspection(rows(1)[0]);
+      } catch (e) {
+        return (e as StationFault).kind;
+      }
+      return 'wrote';
+    })(),
+    'io',
+  );
   // Rows written meanwhile by the writer are seen by the next read.
   store.recordInspections(rows(3));
   assert.equal(ro.countInspections(), 53);
@@ -253,7 +280,17 @@ test('archive: rows before the date go to a self-describing SQLite file and leav
   assert.deepEqual(a.prepare('SELECT id FROM products').pluck().all(), ['screw']);
 
   // Never over an existing file; an empty range gives an empty archive and deletes nothing.
-  assert.equal((() => { try { store.archiveInspections(cut, out); } catch (e) { return (e as StationFault).kind; } return 'overwrote'; })(), 'invalid-input');
+  assert.equal(
+    (() => {
+      try {
+        store.archiveInspections(cut, out);
+      } catch (e) {
+        return (e as StationFault).kind;
+      }
+      return 'overwrote';
+    })(),
+    'invalid-input',
+  );
   const empty = store.archiveInspections(cut, join(dir, 'empty.sqlite'));
   assert.equal(empty.rows, 0);
   assert.equal(store.countInspections(), kept.length + 1);

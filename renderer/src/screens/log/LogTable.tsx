@@ -44,7 +44,9 @@ export function LogTable({
             className={selectedId === r.id ? 'current clickable' : 'clickable'}
             onClick={() => onSelect(r)}
           >
-            <td>{r.thumbnail || r.frame ? <img className="thumb" loading="lazy" alt="" src={mediaUrl((r.thumbnail ?? r.frame)!)} /> : <div className="thumb" />}</td>
+            <td>
+              {r.thumbnail || r.frame ? <img className="thumb" loading="lazy" alt="" src={mediaUrl((r.thumbnail ?? r.frame)!)} /> : <div className="thumb" />}
+            </td>
             <td className="mono small">{fmtTime(r.at)}</td>
             <td>
               <span className={`tag ${verdictClass(r.verdict)}`} title={r.error ?? undefined}>

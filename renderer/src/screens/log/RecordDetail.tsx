@@ -68,7 +68,10 @@ export function RecordDetail({ record, modelName }: { record: InspectionRecord |
           {modelName ?? <span className="mono">{record.modelId}</span>}
         </dd>
         <dt>source</dt>
-        <dd>{record.source}{record.name ? ` · ${record.name}` : ''}</dd>
+        <dd>
+          {record.source}
+          {record.name ? ` · ${record.name}` : ''}
+        </dd>
         <dt>latency</dt>
         <dd className="mono">{Math.round(record.latencyMs)} ms</dd>
         {record.error ? (
