@@ -41,6 +41,11 @@ export class FolderSource extends PacedSource {
   private index = 0;
   /** Passes over the folder so far (looping): part of each frame's part key. */
   private cycle = 0;
+  /**
+   * One replay started by the user: part of each part key, so replaying a folder again inspects it again
+   * (every part of every replay gets a row), while the durable queue still de-duplicates within one replay.
+   */
+  private readonly run = Date.now().toString(36);
   private readonly dir: string;
 
   constructor(private readonly opts: FolderSourceOptions) {
@@ -90,7 +95,7 @@ export class FolderSource extends PacedSource {
       name,
       capturedAt: Date.now(),
       path,
-      partKey: `${name}#${this.cycle}`,
+      partKey: `${name}#${this.run}.${this.cycle}`,
       read: () => decodeImage(path, { channels: 3 }),
     };
   }
