@@ -50,10 +50,17 @@ export class Broker {
   private readonly dir = mkdtempSync(join(tmpdir(), 'station-mosquitto-'));
   private log = '';
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly persistent: boolean,
+  ) {}
 
-  static async start(): Promise<Broker> {
-    const b = new Broker(await freePort());
+  /**
+   * `persistent`: the broker saves its sessions to disk every second, so a consumer's persistent session
+   * (clean: false, QoS 1) survives a broker crash and the broker queues messages for it while it reconnects.
+   */
+  static async start(opts: { persistent?: boolean } = {}): Promise<Broker> {
+    const b = new Broker(await freePort(), opts.persistent ?? false);
     await b.restart();
     return b;
   }
@@ -65,7 +72,8 @@ export class Broker {
   async restart(): Promise<void> {
     if (this.proc) throw new Error('broker already running');
     const conf = join(this.dir, 'mosquitto.conf');
-    writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n`);
+    const persistence = this.persistent ? `persistence true\npersistence_location ${this.dir}/\nautosave_interval 1\n` : 'persistence false\n';
+    writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\n${persistence}log_dest stderr\nlog_type error\n`);
     const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
     this.proc = proc;
