@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { CameraStreamStats } from '../common/api.js';
-import type { LineResult } from '../integration/line-io.js';
+import type { LineResult } from '../common/line-io.js';
 import { listImages } from '../camera/folder-source.js';
 import { genicamAvailability } from '../camera/genicam/native.js';
 import { startSimulator } from '../camera/genicam/simulator.js';

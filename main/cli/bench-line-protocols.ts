@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, readdirSync } from 'nod
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LineStation } from '../integration/line-io.js';
+import type { LineStation } from '../common/line-io.js';
 import { IntegrationService } from '../integration/service.js';
 import { modbusDriver, mqttDriver, opcuaDriver, percentiles, POLL_MS, type PlcDriver } from '../integration/plc-clients.js';
 import { trainPatchCore, savePatchCore } from '../inference/patchcore/index.js';

@@ -13,7 +13,7 @@ import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import type { LineResult, LineStation } from '../integration/line-io.js';
+import type { LineResult, LineStation } from '../common/line-io.js';
 import { sharedDir } from '../node/paths.js';
 import { listImages } from '../camera/folder-source.js';
 import { createEngine, type Engine } from '../services/engine.js';

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GENICAM_PIXEL_FORMATS, SourceSpecSchema, type SourceSpec } from '../common/api.js';
 import { StationFault } from '../common/result.js';
-import type { LineResult, LineStation } from '../integration/line-io.js';
+import type { LineResult, LineStation } from '../common/line-io.js';
 import { loadModel } from '../inference/load-model.js';
 import { userDataDir } from '../node/paths.js';
 import { MediaStore } from '../pipeline/media-store.js';

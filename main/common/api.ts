@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { event, method, type ApiClient, type ApiImpl } from './contract.js';
 import type { Box, LogVerdict, ModelKind, Progress } from './types.js';
 import { IntegrationConfigPatchSchema, type IntegrationState } from './integration.js';
+import type { LineSignals, TriggerReply } from './line-io.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -450,28 +451,9 @@ export interface InspectionRecord {
   readonly error?: string | null;
 }
 
-/** The line handshake's signals (same shape as `LineSignals` in main/integration/line-io.ts). */
-export interface LineSignalsDto {
-  readonly triggerReady: boolean;
-  readonly busy: boolean;
-  readonly resultsReady: boolean;
-  readonly resultOk: boolean;
-  readonly resultNg: boolean;
-  readonly error: boolean;
-  readonly errorCode: number;
-  readonly score: number;
-  readonly threshold: number;
-  readonly sequence: number;
-  readonly partId: string;
-  readonly productIndex: number;
-  readonly lotName: string;
-  readonly queueDepth: number;
-  readonly queueFull: boolean;
-}
-
-export type TriggerReplyDto =
-  | { readonly accepted: true; readonly partId: string }
-  | { readonly accepted: false; readonly reason: 'busy' | 'queue-full' | 'not-running'; readonly message: string };
+/** The line handshake's signals and a trigger's reply: the line I/O contract's own types (main/common/line-io.ts). */
+export type LineSignalsDto = LineSignals;
+export type TriggerReplyDto = TriggerReply;
 
 /** A product index (as a PLC selects it) and the model it inspects with. */
 export interface LineProductDto {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { StationFault } from './result.js';
+import type { AdapterStatus, LineProtocol } from './line-io.js';
 
 const port = z.number().int().min(1).max(65535);
 /** Where a server listens: `0.0.0.0` on the line network, `127.0.0.1` for a PLC simulator on the same PC. */
@@ -130,19 +131,9 @@ export function applyConfigPatch(current: IntegrationConfig, patch: IntegrationC
 // State (the Integration screen)
 // ---------------------------------------------------------------------------------------------------------
 
-export type IntegrationProtocol = 'opcua' | 'modbus' | 'mqtt';
-
-/** Same shape as `AdapterStatus` in main/integration/line-io.ts. */
-export interface AdapterStatusDto {
-  readonly protocol: IntegrationProtocol;
-  readonly state: 'stopped' | 'starting' | 'running' | 'degraded' | 'failed';
-  readonly endpoint: string;
-  readonly message?: string;
-  /** Results delivered since start, and waiting for delivery (MQTT: store-and-forward backlog). */
-  readonly delivered: number;
-  readonly pending: number;
-  readonly at: string;
-}
+/** The adapters' protocol and status: the line I/O contract's own types (main/common/line-io.ts). */
+export type IntegrationProtocol = LineProtocol;
+export type AdapterStatusDto = AdapterStatus;
 
 /** One handshake signal in the live monitor: its state now and when it last changed. */
 export interface SignalMonitorEntry {

@@ -1,6 +1,6 @@
 /** What every line adapter shares: its status (state, endpoint, delivered / pending counts) and the status event. */
 import { Emitter } from '../common/event.js';
-import type { AdapterStatus, LineProtocol } from './line-io.js';
+import type { AdapterStatus, LineProtocol } from '../common/line-io.js';
 
 export abstract class AdapterBase {
   private readonly statusEmitter = new Emitter<AdapterStatus>();

@@ -2,7 +2,7 @@
  * The Modbus TCP register map (0-based protocol addresses; add 1 for the 1-based "00001 / 10001 / 30001 / 40001"
  * numbering many PLC tools show). Pure: the server, the README and the Integration screen share it.
  */
-import type { LineSignals, LineVerdict } from './line-io.js';
+import type { LineSignals, LineVerdict } from '../common/line-io.js';
 
 /** Coils (FC1 read, FC5 / FC15 write): commands. Writing 1 runs the command; they always read back 0. */
 export const COILS = {

@@ -6,7 +6,7 @@ import ModbusRTU from 'modbus-serial';
 import { DisposableStore } from '../common/event.js';
 import type { ModbusConfig } from '../common/integration.js';
 import { AdapterBase } from './adapter-base.js';
-import type { LineAdapter, LineStation, TriggerReply } from './line-io.js';
+import type { LineAdapter, LineStation, TriggerReply } from '../common/line-io.js';
 import { COILS, COMMAND_CODES, REGISTER_COUNT, REGISTERS, discreteInputs, registers } from './modbus-map.js';
 
 type ServerTCP = InstanceType<typeof ModbusRTU.ServerTCP>;

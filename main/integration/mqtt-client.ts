@@ -9,7 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { DisposableStore } from '../common/event.js';
 import type { MqttConfig } from '../common/integration.js';
 import { AdapterBase } from './adapter-base.js';
-import type { LineAdapter, LineResult, LineStation } from './line-io.js';
+import type { LineAdapter, LineResult, LineStation } from '../common/line-io.js';
 import { mqttTopics, parseCommand, type CommandMessage, type CommandReply, type MqttTopics, type StateMessage } from './mqtt-messages.js';
 
 /** Where the adapter keeps the last sequence the broker acknowledged (a table in the station's store). */

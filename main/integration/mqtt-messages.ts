@@ -9,7 +9,7 @@
  *   <prefix>/<stationId>/cmd/reply  one reply per command: CommandReply (JSON)
  */
 import { z } from 'zod';
-import type { LineResult, LineSignals } from './line-io.js';
+import type { LineResult, LineSignals } from '../common/line-io.js';
 
 export interface MqttTopics {
   readonly result: string;

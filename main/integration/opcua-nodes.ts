@@ -2,7 +2,7 @@
  * The OPC UA station object as a PLC programmer sees it: node ids, data types and access. Pure (no node-opcua
  * import) so the README, the Integration screen and the server share one list.
  */
-import type { LineSignals } from './line-io.js';
+import type { LineSignals } from '../common/line-io.js';
 
 export const OPCUA_NAMESPACE_URI = 'urn:inspection-station:line';
 export const OPCUA_RESOURCE_PATH = '/UA/InspectionStation';

@@ -19,7 +19,7 @@ import {
 import { DisposableStore } from '../common/event.js';
 import type { OpcuaConfig } from '../common/integration.js';
 import { AdapterBase } from './adapter-base.js';
-import type { LineAdapter, LineSignals, LineStation } from './line-io.js';
+import type { LineAdapter, LineSignals, LineStation } from '../common/line-io.js';
 import { OPCUA_METHODS, OPCUA_NAMESPACE_URI, OPCUA_OBJECT, OPCUA_RESOURCE_PATH, OPCUA_VARIABLES, type OpcuaType } from './opcua-nodes.js';
 
 const TYPES: Record<OpcuaType, DataType> = {

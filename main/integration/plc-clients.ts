@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { AttributeIds, DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, UserTokenType } from 'node-opcua';
 import { COILS, DISCRETE_INPUTS, REGISTERS } from './modbus-map.js';
 import { mqttTopics } from './mqtt-messages.js';
-import type { LineResult } from './line-io.js';
+import type { LineResult } from '../common/line-io.js';
 import { OPCUA_NAMESPACE_URI } from './opcua-nodes.js';
 
 // The package's CommonJS export is the client class itself; its typings describe it as `.default`.

@@ -18,7 +18,7 @@ import {
 } from '../common/integration.js';
 import type { Disposable } from '../common/event.js';
 import type { StationStore } from '../store/interface.js';
-import type { LineAdapter, LineStation } from './line-io.js';
+import type { LineAdapter, LineStation } from '../common/line-io.js';
 import { ModbusServerAdapter } from './modbus-server.js';
 import { MqttClientAdapter, redactUrl } from './mqtt-client.js';
 import { OpcuaServerAdapter, hashPassword } from './opcua-server.js';

@@ -3,7 +3,7 @@
  * shows it. Fed by `LineStation.onSignals`; keeps exact change times even when the screen sees coalesced states.
  */
 import type { SignalMonitorEntry } from '../common/integration.js';
-import type { LineSignals } from './line-io.js';
+import type { LineSignals } from '../common/line-io.js';
 import { OPCUA_VARIABLES } from './opcua-nodes.js';
 
 export class SignalMonitor {

@@ -12,7 +12,7 @@ import type { InspectionModel } from '../inference/model.js';
 import type { FrameSource, SourceFrame } from '../camera/source.js';
 import { LatestSlot } from './latest-slot.js';
 import type { FrameQueue } from './durable-queue.js';
-import { LINE_ERROR_CODES } from '../integration/line-io.js';
+import { LINE_ERROR_CODES } from '../common/line-io.js';
 import { decideVerdict } from './verdict.js';
 
 export interface CurrentModel {

@@ -1,5 +1,5 @@
 /**
- * The station side of the line handshake (`LineStation` in main/integration/line-io.ts), as LandingEdge's PLC
+ * The station side of the line handshake (`LineStation` in main/common/line-io.ts), as LandingEdge's PLC
  * workflow and common PLC practice do it:
  *
  *   Trigger -> TriggerReady low, Busy high -> inspection -> ResultsReady high with OK | NG | Error (+ code)
@@ -14,7 +14,7 @@
 import { hostname } from 'node:os';
 import { Emitter } from '../common/event.js';
 import { fail, ok, toStationError, type Result } from '../common/result.js';
-import type { LineOrigin, LineResult, LineSignals, LineStation, TriggerReply } from '../integration/line-io.js';
+import type { LineOrigin, LineResult, LineSignals, LineStation, TriggerReply } from '../common/line-io.js';
 import type { InspectionRecord, StationStore } from '../store/interface.js';
 
 export type BusyPolicy = 'queue' | 'reject';
@@ -63,6 +63,12 @@ export class LineStationImpl implements LineStation {
   private running = false;
   private triggerable = false;
   busyPolicy: BusyPolicy;
+  /**
+   * After an acknowledge, ResultsReady stays low at least this long before the next waiting result is presented,
+   * so a PLC that polls (Modbus, OPC UA sampling) sees the falling edge and not only a new Sequence.
+   */
+  resultsGapMs = 50;
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly deps: LineStationDeps,
@@ -140,7 +146,7 @@ export class LineStationImpl implements LineStation {
   }
 
   private present(): void {
-    if (this.sig.resultsReady) return;
+    if (this.sig.resultsReady || this.gapTimer) return;
     const r = this.waiting.shift();
     if (!r) {
       this.set({});
@@ -180,7 +186,11 @@ export class LineStationImpl implements LineStation {
   acknowledge(_origin: LineOrigin): void {
     if (!this.sig.resultsReady) return; // idempotent: a repeated ack changes nothing
     this.set({ resultsReady: false, resultOk: false, resultNg: false, error: false, errorCode: 0 });
-    this.present();
+    if (this.waiting.length === 0) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      this.present();
+    }, this.resultsGapMs);
   }
 
   async selectProduct(_origin: LineOrigin, index: number): Promise<Result<void>> {
@@ -220,6 +230,7 @@ export class LineStationImpl implements LineStation {
   }
 
   dispose(): void {
+    if (this.gapTimer) clearTimeout(this.gapTimer);
     this.signalEmitter.dispose();
     this.resultEmitter.dispose();
   }

@@ -21,7 +21,7 @@ import { DEFAULT_QUEUE_CAPACITY, DurableQueue } from '../pipeline/durable-queue.
 import { MediaStore } from '../pipeline/media-store.js';
 import { downsampleMax, heatmapPng, quantise, quantisedGrid } from '../pipeline/heatmap.js';
 import type { InspectionRecord, NewInspection, StationStore } from '../store/interface.js';
-import type { LineOrigin, TriggerReply } from '../integration/line-io.js';
+import type { LineOrigin, TriggerReply } from '../common/line-io.js';
 import { LineStationImpl, type BusyPolicy } from './line-station.js';
 import { DEFAULT_PRODUCT, type ModelRegistry } from './model-registry.js';
 

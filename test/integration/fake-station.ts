@@ -5,7 +5,7 @@
  */
 import { Emitter } from '../../main/common/event.js';
 import { ok, type Result } from '../../main/common/result.js';
-import type { LineResult, LineSignals, LineStation, TriggerReply } from '../../main/integration/line-io.js';
+import type { LineResult, LineSignals, LineStation, TriggerReply } from '../../main/common/line-io.js';
 
 export class FakeLineStation implements LineStation {
   readonly stationId: string;

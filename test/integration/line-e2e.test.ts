@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { IntegrationService } from '../../main/integration/service.js';
 import { modbusDriver, mqttDriver, opcuaDriver, type PlcDriver } from '../../main/integration/plc-clients.js';
-import type { LineResult } from '../../main/integration/line-io.js';
+import type { LineResult } from '../../main/common/line-io.js';
 import mqtt from 'mqtt';
 import { mqttTopics } from '../../main/integration/mqtt-messages.js';
 import { openStation, sleep, until } from '../line/helpers.js';

@@ -9,7 +9,7 @@ import ModbusSerial from 'modbus-serial';
 import { ModbusServerAdapter } from '../../main/integration/modbus-server.js';
 import { ModbusConfigSchema } from '../../main/common/integration.js';
 import { COILS, DISCRETE_INPUTS, REGISTERS } from '../../main/integration/modbus-map.js';
-import type { TriggerReply } from '../../main/integration/line-io.js';
+import type { TriggerReply } from '../../main/common/line-io.js';
 import { FakeLineStation } from './fake-station.js';
 
 // The package's CommonJS export is the client class itself; its typings describe it as `.default`.

@@ -9,7 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { MqttClientAdapter, type DeliveryCursor } from '../../main/integration/mqtt-client.js';
 import { MqttConfigSchema } from '../../main/common/integration.js';
 import { mqttTopics, type CommandReply, type StateMessage } from '../../main/integration/mqtt-messages.js';
-import type { LineResult } from '../../main/integration/line-io.js';
+import type { LineResult } from '../../main/common/line-io.js';
 import { FakeLineStation } from './fake-station.js';
 import { Broker, brokerUnavailable } from './mosquitto.js';
 

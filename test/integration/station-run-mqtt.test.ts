@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { repoRoot } from '../../main/node/paths.js';
-import type { LineResult } from '../../main/integration/line-io.js';
+import type { LineResult } from '../../main/common/line-io.js';
 import { screwImages } from '../helpers.js';
 import { trainSmallModel, until } from '../line/helpers.js';
 import { Broker, brokerUnavailable } from './mosquitto.js';

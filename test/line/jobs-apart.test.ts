@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createEngine } from '../../main/services/engine.js';
-import type { LineResult } from '../../main/integration/line-io.js';
+import type { LineResult } from '../../main/common/line-io.js';
 import { screwImages } from '../helpers.js';
 import { SMALL_CONFIG, until } from './helpers.js';
 

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { LineResult, LineSignals } from '../../main/integration/line-io.js';
-import { LINE_ERROR_CODES } from '../../main/integration/line-io.js';
+import type { LineResult, LineSignals } from '../../main/common/line-io.js';
+import { LINE_ERROR_CODES } from '../../main/common/line-io.js';
 import { screwImages } from '../helpers.js';
 import { openStation, sleep, until } from './helpers.js';
 

@@ -44,7 +44,7 @@ export const migration0005: Migration = {
       ALTER TABLE inspections ADD COLUMN part_id TEXT NOT NULL DEFAULT '';
       ALTER TABLE inspections ADD COLUMN lot_name TEXT NOT NULL DEFAULT '';
       ALTER TABLE inspections ADD COLUMN product_index INTEGER NOT NULL DEFAULT 0;
-      -- 0 = none; the wire codes of main/integration/line-io.ts (1 unreadable image, 6 media not saved, ...)
+      -- 0 = none; the wire codes of main/common/line-io.ts (1 unreadable image, 6 media not saved, ...)
       ALTER TABLE inspections ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE inspections ADD COLUMN error_message TEXT;
 

@@ -11,8 +11,8 @@
  * it is never lost silently. Every result carries `stationId` + `sequence` so a consumer can de-duplicate
  * at-least-once deliveries. Pure: no runtime imports, so adapters and the station can both depend on it.
  */
-import type { Event } from '../common/event.js';
-import type { Result } from '../common/result.js';
+import type { Event } from './event.js';
+import type { Result } from './result.js';
 
 export type LineVerdict = 'OK' | 'NG' | 'ERROR';
 
