@@ -15,12 +15,16 @@ import {
   Variant,
   type UAObject,
   type UAVariable,
+  setWarningLogger,
 } from 'node-opcua';
 import { DisposableStore } from '../common/event.js';
 import type { OpcuaConfig } from '../common/integration.js';
 import { AdapterBase } from './adapter-base.js';
 import type { LineAdapter, LineSignals, LineStation } from '../common/line-io.js';
 import { OPCUA_METHODS, OPCUA_NAMESPACE_URI, OPCUA_OBJECT, OPCUA_RESOURCE_PATH, OPCUA_VARIABLES, type OpcuaType } from './opcua-nodes.js';
+
+// node-opcua prints its warnings with console.log; stdout belongs to `station run --jsonl` (one JSON line per part).
+setWarningLogger((_context?: unknown, ...args: unknown[]) => console.error('node-opcua:', ...args));
 
 const TYPES: Record<OpcuaType, DataType> = {
   Boolean: DataType.Boolean,
