@@ -318,6 +318,10 @@ test('station UI end to end: train, inspect live, tune threshold, log, export', 
     await page.getByTestId('import-masks').click();
     await page.getByTestId('transfer-done').waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid=annotate-counts]')?.getAttribute('data-defect') === '3');
+    // The screen reloads the current image's boxes after an import: wait for that reload, then the drawn box is there.
+    await page
+      .waitForFunction(() => document.querySelector('[data-testid=annotate-canvas]')?.getAttribute('data-boxes') === '1', undefined, { timeout: 10_000 })
+      .catch(() => null);
     assert.equal(await page.getByTestId('annotate-canvas').getAttribute('data-boxes'), '1', 'the drawn box stays');
     await page.getByTestId('annotate-next').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=annotate-canvas]')?.getAttribute('data-boxes')) >= 1);
