@@ -6,18 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { GenicamCamera } from '../../common/api.js';
 import { StationFault } from '../../common/result.js';
 import { repoRoot } from '../../node/paths.js';
 
-export interface CameraListing {
-  /** Aravis device id, e.g. `Basler-21345678` or `Aravis-Fake-GV01`: what `open` takes. */
-  readonly id: string;
-  readonly vendor: string;
-  readonly model: string;
-  readonly serial: string;
-  /** IP address (GigE Vision) or USB bus address. */
-  readonly address: string;
-  readonly protocol: string;
+/** What the camera list gives the API (`GenicamCamera`), plus Aravis's physical id. */
+export interface CameraListing extends GenicamCamera {
   readonly physicalId: string;
 }
 
