@@ -6,7 +6,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 /**
  * The layering the README describes, as import restrictions per folder (like VS Code's layer rules):
  * - main/common is pure: zod and @noble/hashes only, nothing outside main/common (no node:, no electron);
- * - the renderer imports React, its own files, main/common and the pure evaluation modules only;
+ * - the renderer imports React, i18next (its string catalogue), its own files, main/common and the pure evaluation modules only;
  * - pure evaluation modules (the renderer bundles them) import only main/common and main/evaluation;
  * - main/inference never imports main/services;
  * - the Electron shell (main/electron-main, main/preload) imports only main/common and main/node (and electron, node:);
@@ -35,7 +35,7 @@ export const LAYERS = [
   }),
   layer(
     ['renderer/src/**/*.{ts,tsx}'],
-    { regex: '^(?!react(-dom)?(/|$)|\\.)', message: 'the renderer imports only React and its own, common or pure modules.' },
+    { regex: '^(?!react(-dom)?(/|$)|(react-)?i18next$|\\.)', message: 'the renderer imports only React, i18next and its own, common or pure modules.' },
     {
       regex: `(^|/)main/(?!common/|evaluation/(${PURE_EVALUATION.join('|')})(\\.js)?$)`,
       message: 'the renderer imports only main/common and the pure evaluation modules.',

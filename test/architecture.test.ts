@@ -44,6 +44,8 @@ const cases: { file: string; bad: string[]; good: string[] }[] = [
     good: [
       "import { useState } from 'react';",
       "import { createRoot } from 'react-dom/client';",
+      "import { useTranslation } from 'react-i18next';",
+      "import i18next from 'i18next';",
       "import type { StationApi } from '../../../main/common/api.js';",
       "import { auroc } from '../../../main/evaluation/metrics.js';",
       "import { useStation } from '../connection.js';",

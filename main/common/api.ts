@@ -294,6 +294,11 @@ export interface Notice {
   readonly level: 'info' | 'warning' | 'error';
   readonly message: string;
   readonly at: string;
+  /**
+   * The cause, when it can repeat or end (e.g. 'source', 'alarm:queue-full'): a notice with the same key replaces
+   * the earlier one (one banner per cause), and an 'info' notice with that key says the cause is over (the banner goes).
+   */
+  readonly key?: string;
 }
 
 export interface FolderEntry {
@@ -699,6 +704,8 @@ export const stationApi = {
 
   live: {
     state: method(none).returns<LiveState>(),
+    /** The last inspected frame of the running session (null when none yet): a tab opened later shows it at once. */
+    lastFrame: method(none).returns<FrameEvent | null>(),
     /** Starts inspecting `source` with the active (or given) model; replaces a running source. */
     start: method(z.object({ source: SourceSpecSchema, modelId: modelId.optional(), store: z.boolean().default(true) })).returns<LiveState>(),
     stop: method(none).returns<LiveState>(),

@@ -55,7 +55,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const store = openStore(join(dataDir, 'station.db'));
   const media = new MediaStore(join(dataDir, 'media'));
   const notices = new Emitter<Notice>();
-  const notice = (level: Notice['level'], message: string) => notices.fire({ level, message, at: new Date().toISOString() });
+  const notice = (level: Notice['level'], message: string, key?: string) => notices.fire({ level, message, at: new Date().toISOString(), ...(key ? { key } : {}) });
   const reg = new ModelRegistry(store, join(dataDir, 'models'));
   const jobs = new JobManager();
   const live = new LiveService(reg, store, media, notice);
@@ -99,6 +99,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     live: {
       state: () => live.state(),
+      lastFrame: () => live.lastFrame(),
       start: (req) => live.start(req),
       stop: () => live.stop(),
       pause: () => live.pause(),

@@ -85,6 +85,7 @@ export class LiveService {
   readonly onStatus = this.statuses.event;
   readonly onAppended = this.appended.event;
   private lastErrorAt = 0;
+  private last: FrameEvent | null = null;
   private readonly alarms = new Map<LineAlarm['code'], LineAlarm>();
   private lastError: LineLiveState['lastError'] = null;
   private readonly spoolDir: string;
@@ -96,7 +97,8 @@ export class LiveService {
     private readonly reg: ModelRegistry,
     private readonly store: StationStore,
     private readonly media: MediaStore,
-    private readonly notice: (level: 'info' | 'warning' | 'error', message: string) => void,
+    /** `key` names the cause: a later notice with the same key replaces it, an 'info' one ends it (see Notice). */
+    private readonly notice: (level: 'info' | 'warning' | 'error', message: string, key?: string) => void,
     opts: LiveOptions = {},
   ) {
     this.spoolDir = opts.spoolDir ?? join(dirname(media.root), 'spool');
@@ -113,6 +115,11 @@ export class LiveService {
       { busyPolicy: opts.busyPolicy, stationId: opts.stationId },
     );
     reg.onThresholdChanged((t) => this.line.setThreshold(t.value));
+  }
+
+  /** The session's last inspected frame, for a screen opened after it (null before the first, and once stopped). */
+  lastFrame(): FrameEvent | null {
+    return this.pipeline ? this.last : null;
   }
 
   state(): LiveState {
@@ -156,11 +163,11 @@ export class LiveService {
     if (message === null) {
       if (!had) return;
       this.alarms.delete(code);
-      this.notice('info', `cleared: ${had.message}`);
+      this.notice('info', `cleared: ${had.message}`, `alarm:${code}`);
     } else {
       if (had?.message === message) return;
       this.alarms.set(code, { code, message, at: new Date().toISOString() });
-      if (!had) this.notice('error', message);
+      if (!had) this.notice('error', message, `alarm:${code}`);
     }
     this.states.fire(this.state());
   }
@@ -179,6 +186,7 @@ export class LiveService {
     await this.reg.ensureLoaded();
     if (!this.reg.current()) throw new StationFault('not-found', 'no active model: train or activate a model first');
     await this.stopPipeline();
+    this.last = null;
     const parsed = SourceSpecSchema.parse(req.source);
     const delivery = await this.deliveryFor(parsed);
     const source: FrameSource = await createSource(await this.resumable(parsed, delivery), {}, this.spoolDir);
@@ -209,19 +217,27 @@ export class LiveService {
       {
         current: () => this.reg.current(),
         persist: (r) => this.persist(r),
-        onFrame: (e) => this.frames.fire(e),
+        onFrame: (e) => {
+          this.last = e;
+          this.frames.fire(e);
+        },
         onError: (e, f) => this.frameError(e, f),
         fail: (f, e, code) => this.recordError(f, e, code),
       },
       queue,
     );
     this.pipeline = pipeline;
+    let troubled = false;
     source.onStatus((u) => {
       if (this.pipeline !== pipeline) return;
       this.setStatus({ state: u.state, spec, name: source.name, message: u.message, retry: u.retry });
-      if (u.state === 'lost') this.notice('warning', `source ${source.name} lost: ${u.message ?? ''} (retrying in ${Math.round((u.retry?.inMs ?? 0) / 100) / 10}s)`);
-      if (u.state === 'error') this.notice('error', `source ${source.name}: ${u.message ?? 'failed'}`);
+      // One banner per source problem, updated on each retry and taken down when the source runs again.
+      if (u.state === 'lost') this.notice('warning', `source ${source.name} lost: ${u.message ?? ''} (retrying in ${Math.round((u.retry?.inMs ?? 0) / 100) / 10}s)`, 'source');
+      else if (u.state === 'error') this.notice('error', `source ${source.name}: ${u.message ?? 'failed'}`, 'source');
+      else if (u.state === 'running' && troubled) this.notice('info', `source ${source.name} running again`, 'source');
+      troubled = u.state === 'lost' || u.state === 'error' || (troubled && u.state !== 'running');
     });
+    this.notice('info', `source ${source.name} starting`, 'source');
     this.setStatus({ state: 'starting', spec, name: source.name });
     this.line.setRunning(delivery === 'every-part', source instanceof TriggerSource || (source instanceof GenicamSource && source.softwareTriggered));
     if (queue) this.queueChanged(queue.depth, queue.full);
