@@ -15,6 +15,7 @@
  */
 import type { Box, LogVerdict, ModelKind } from '../common/types.js';
 import type { AnnotationBox } from '../annotation/types.js';
+import type { LearningStore } from './learning-tables.js';
 
 /** Any JSON-serialisable object (train info, metrics, manifests). */
 export type JsonObject = { readonly [key: string]: unknown };
@@ -31,12 +32,36 @@ export interface Product {
   readonly threshold: number | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The recipe's settings (0008): preprocessing/registration, source, outputs, retention; free JSON by section. */
+  readonly settings?: ProductSettings;
+  /** Archived products are kept (their log rows and models stay) but are not offered for switching. */
+  readonly archivedAt?: string | null;
+  /** The index a PLC / MQTT "select product" command names this product by; null = none. */
+  readonly lineIndex?: number | null;
+  /** The current lot (operator-entered), recorded with every log row of this product. */
+  readonly lotName?: string;
+}
+
+/**
+ * A product's recipe settings, one JSON object with a section per concern. Sections are owned by the lanes that
+ * use them (the retention fields by the floor work); unknown keys are kept.
+ */
+export interface ProductSettings {
+  readonly preprocessing?: JsonObject;
+  readonly registration?: JsonObject;
+  /** The source spec to start when switching to this product (a SourceSpec of main/common/api.ts). */
+  readonly source?: JsonObject | null;
+  readonly outputs?: JsonObject;
+  readonly retention?: JsonObject;
+  readonly [section: string]: unknown;
 }
 
 export interface NewProduct {
   readonly id?: string;
   readonly name: string;
   readonly description?: string;
+  readonly settings?: ProductSettings;
+  readonly lineIndex?: number | null;
 }
 
 /** Thresholds are changed only through `setThreshold` so every change has a history row. */
@@ -45,6 +70,12 @@ export interface ProductPatch {
   readonly description?: string;
   /** Must be a model of this product; null clears it. */
   readonly activeModelId?: string | null;
+  /** Replaces the settings object whole (read, change, write). */
+  readonly settings?: ProductSettings;
+  /** true archives (now), false restores. */
+  readonly archived?: boolean;
+  readonly lineIndex?: number | null;
+  readonly lotName?: string;
 }
 
 // ---------------------------------------------------------------- models
@@ -146,6 +177,8 @@ export interface InspectionRecord {
   /** GenICam frames (migration 0007): the camera's frame id and timestamp (ns, decimal text); null otherwise. */
   readonly cameraFrameId?: number | null;
   readonly cameraTimestampNs?: string | null;
+  /** Retention (0009) deleted this row's images at this time; the row and verdict stay. */
+  readonly mediaPrunedAt?: string;
 }
 
 export interface NewInspection {
@@ -378,6 +411,134 @@ export interface LineProduct {
   readonly updatedAt: string;
 }
 
+// ---------------------------------------------------------------- audit trail (0008)
+
+/** One audit entry: who did what to which thing, the value before and after, and why. Never changed or deleted. */
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: string;
+  /** The logged-in user's name, 'local' in open mode, 'kiosk', 'system', 'cli:<os user>', 'plc:<protocol>'. */
+  readonly actor: string;
+  /** Dotted verb, e.g. 'product.switch', 'threshold.set', 'user.create', 'model.delete', 'auth.login'. */
+  readonly action: string;
+  /** What it acted on, 'kind:id', e.g. 'product:screw-m6', 'model:pc-1', 'user:anna'; '' when none. */
+  readonly target: string;
+  /** Any JSON value (or null). */
+  readonly old: unknown;
+  readonly new: unknown;
+  readonly reason: string;
+  /** The product it concerns (the current product when the caller gives none); null for station-wide actions. */
+  readonly productId: string | null;
+}
+
+export interface NewAuditEntry {
+  readonly actor: string;
+  readonly action: string;
+  readonly target?: string;
+  readonly old?: unknown;
+  readonly new?: unknown;
+  readonly reason?: string;
+  readonly productId?: string | null;
+  /** Defaults to now. */
+  readonly at?: string;
+}
+
+/** Which audit entries; every field narrows. `from` inclusive, `to` exclusive. */
+export interface AuditFilter {
+  readonly actor?: string;
+  /** Exact action, or a prefix ending in '.' ('product.' = every product action). */
+  readonly action?: string;
+  readonly target?: string;
+  readonly productId?: string;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** Keyset paging by id: newest first (default) pages with `beforeId`, oldest first with `afterId`. */
+export interface AuditQuery extends AuditFilter {
+  /** 1..10000 */
+  readonly limit: number;
+  readonly order?: 'newest' | 'oldest';
+  /** Only ids < beforeId (newest-first paging: pass the previous page's `next`). */
+  readonly beforeId?: number;
+  /** Only ids > afterId (oldest-first paging, or "what is new since"). */
+  readonly afterId?: number;
+}
+
+export interface AuditPage {
+  readonly items: readonly AuditEntry[];
+  /** The id to pass as `beforeId` (newest) or `afterId` (oldest) for the next page; null on the last page. */
+  readonly next: number | null;
+}
+
+// ---------------------------------------------------------------- users (0008)
+
+export type UserRole = 'operator' | 'engineer' | 'administrator';
+
+export interface UserRecord {
+  readonly name: string;
+  readonly displayName: string;
+  readonly role: UserRole;
+  readonly secretKind: 'password' | 'pin';
+  /** scrypt$N$r$p$salt$hash (main/services/auth.ts); never leaves the engine. */
+  readonly secretHash: string;
+  readonly failedAttempts: number;
+  readonly lockedUntil: string | null;
+  readonly disabled: boolean;
+  readonly lastLoginAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface NewUser {
+  readonly name: string;
+  readonly displayName?: string;
+  readonly role: UserRole;
+  readonly secretKind: 'password' | 'pin';
+  readonly secretHash: string;
+}
+
+export interface UserPatch {
+  readonly displayName?: string;
+  readonly role?: UserRole;
+  readonly secretKind?: 'password' | 'pin';
+  readonly secretHash?: string;
+  readonly failedAttempts?: number;
+  readonly lockedUntil?: string | null;
+  readonly disabled?: boolean;
+  readonly lastLoginAt?: string | null;
+}
+
+// ---------------------------------------------------------------- floor (0009)
+
+/** An operator's acknowledgement of the latched NG: covers every NG up to `upToInspectionId`. */
+export interface NgAcknowledgement {
+  readonly id: number;
+  readonly upToInspectionId: number;
+  readonly acknowledgedAt: string;
+  readonly actor: string;
+  readonly note: string;
+}
+
+/** A log row's stored images, for retention. `bytes` null = not measured yet. */
+export interface MediaRow {
+  readonly id: number;
+  readonly time: string;
+  readonly productId: string;
+  readonly verdict: LogVerdict;
+  readonly framePath: string | null;
+  readonly heatmapPath: string | null;
+  readonly bytes: number | null;
+}
+
+export interface MediaUsage {
+  readonly productId: string;
+  readonly verdict: string;
+  readonly bytes: number;
+  /** Rows holding images. */
+  readonly files: number;
+}
+
 // ---------------------------------------------------------------- the store
 
 export interface StoreOptions {
@@ -399,6 +560,8 @@ export interface StationStore {
   readonly path: string;
   /** PRAGMA user_version after migration. */
   readonly schemaVersion: number;
+  /** Model versions, feedback and shadow results (migration 0010). */
+  readonly learning: LearningStore;
   close(): void;
 
   createProduct(input: NewProduct): Product;
@@ -486,6 +649,19 @@ export interface StationStore {
   getDeliveryCursor(adapter: string): number | null;
   setDeliveryCursor(adapter: string, sequence: number): void;
 
+  /** Appends one audit entry (committed before returning). The table refuses UPDATE and DELETE (triggers). */
+  appendAudit(entry: NewAuditEntry): AuditEntry;
+  /** One page of the audit trail, keyset-paged by id. */
+  listAudit(query: AuditQuery): AuditPage;
+
+  createUser(input: NewUser): UserRecord;
+  /** Case-insensitive name. */
+  getUser(name: string): UserRecord | null;
+  listUsers(): UserRecord[];
+  updateUser(name: string, patch: UserPatch): UserRecord;
+  /** Administrators that are not disabled: while there are none, the station runs in open mode. */
+  countAdministrators(): number;
+
   /** PRAGMA integrity_check; 'ok' or the problems found. Slow on big databases: for a maintenance action. */
   checkIntegrity(): string[];
   /** Bytes per table and index (dbstat), largest first. Reads the whole file: for benchmarks and maintenance. */
@@ -498,4 +674,21 @@ export interface StationStore {
    * pages. Nothing else is touched. Safe while the station runs (inserts wait at most one small batch).
    */
   archiveInspections(before: string, outPath: string): ArchiveResult;
+
+  /** Floor (0009): records that every NG up to `upToInspectionId` was seen by `actor` (the latch clears). */
+  acknowledgeNg(input: { readonly upToInspectionId: number; readonly actor: string; readonly note?: string }): NgAcknowledgement;
+  lastNgAcknowledgement(): NgAcknowledgement | null;
+  /** Rows per verdict of one lot (optionally of one product), by index. */
+  countByLot(lotName: string, productId?: string): Record<string, number>;
+  /** Matching rows, highest score first (the shift report's top NG images). */
+  topInspections(filter: InspectionFilter, limit: number): InspectionRecord[];
+  /** Retention: rows with images whose size is not measured yet, oldest first. */
+  unmeasuredMedia(limit: number): MediaRow[];
+  setMediaBytes(entries: readonly { readonly id: number; readonly bytes: number }[]): void;
+  /** Retention: the oldest rows of a product and verdict that still hold images. */
+  oldestMedia(productId: string, verdict: LogVerdict, limit: number): MediaRow[];
+  /** Retention: the rows' images were deleted: paths cleared, `mediaPrunedAt` set; the rows stay. Returns how many. */
+  markMediaPruned(ids: readonly number[], at?: string): number;
+  /** Bytes and rows with images per product and verdict (kept by triggers: one lookup). */
+  mediaUsage(): MediaUsage[];
 }

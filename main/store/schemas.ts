@@ -39,16 +39,77 @@ const annotationBoxSchema = z.object({
   label: z.string().trim().min(1, 'a label is required').max(200),
 });
 
+const lineIndexSchema = z.number().int().min(0).max(65535).nullable();
+
 export const newProductSchema = z.object({
   id: idSchema.optional(),
   name: z.string().trim().min(1, 'must not be empty').max(200),
   description: textSchema.default(''),
+  settings: jsonObjectSchema.default({}),
+  lineIndex: lineIndexSchema.default(null),
 });
 
 export const productPatchSchema = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   description: textSchema.optional(),
   activeModelId: idSchema.nullable().optional(),
+  settings: jsonObjectSchema.optional(),
+  archived: z.boolean().optional(),
+  lineIndex: lineIndexSchema.optional(),
+  lotName: z.string().trim().max(200).optional(),
+});
+
+// Audit trail and users (0008).
+export const newAuditEntrySchema = z.object({
+  actor: z.string().trim().min(1, 'an actor is required').max(200),
+  action: z.string().trim().min(1, 'an action is required').max(100),
+  target: z.string().max(500).default(''),
+  old: z.unknown().optional(),
+  new: z.unknown().optional(),
+  reason: textSchema.default(''),
+  productId: idSchema.nullable().default(null),
+  at: isoTimeSchema.optional(),
+});
+
+export const auditQuerySchema = z.object({
+  limit: z.number().int().min(1).max(10_000),
+  order: z.enum(['newest', 'oldest']).default('newest'),
+  beforeId: z.number().int().positive().optional(),
+  afterId: z.number().int().nonnegative().optional(),
+  actor: z.string().max(200).optional(),
+  action: z.string().max(100).optional(),
+  target: z.string().max(500).optional(),
+  productId: idSchema.optional(),
+  from: isoTimeSchema.optional(),
+  to: isoTimeSchema.optional(),
+});
+
+const userRoleSchema = z.enum(['operator', 'engineer', 'administrator']);
+const secretKindSchema = z.enum(['password', 'pin']);
+export const userNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'a user name is required')
+  .max(64)
+  .regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits and . _ @ - only');
+
+export const newUserSchema = z.object({
+  name: userNameSchema,
+  displayName: z.string().trim().max(200).default(''),
+  role: userRoleSchema,
+  secretKind: secretKindSchema,
+  secretHash: z.string().startsWith('scrypt$').max(1000),
+});
+
+export const userPatchSchema = z.object({
+  displayName: z.string().trim().max(200).optional(),
+  role: userRoleSchema.optional(),
+  secretKind: secretKindSchema.optional(),
+  secretHash: z.string().startsWith('scrypt$').max(1000).optional(),
+  failedAttempts: z.number().int().min(0).optional(),
+  lockedUntil: isoTimeSchema.nullable().optional(),
+  disabled: z.boolean().optional(),
+  lastLoginAt: isoTimeSchema.nullable().optional(),
 });
 
 export const newModelSchema = z.object({

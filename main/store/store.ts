@@ -21,6 +21,14 @@ import { sqliteBindingOptions } from '../node/native-binding.js';
 import type {
   AnnotationFilter,
   ArchiveResult,
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  NewAuditEntry,
+  NewUser,
+  ProductSettings,
+  UserPatch,
+  UserRecord,
   AnnotationRecord,
   DatasetPatch,
   DatasetRecord,
@@ -51,13 +59,22 @@ import type {
   ResolvedThreshold,
   StationStore,
   StoreOptions,
+  MediaRow,
+  MediaUsage,
+  NgAcknowledgement,
   ThresholdChange,
   ThresholdHistoryEntry,
   ThresholdScope,
 } from './interface.js';
 import { LATEST_VERSION, migrate } from './migrations/index.js';
+import { LearningTables, type LearningStore } from './learning-tables.js';
 import {
   annotationFilterSchema,
+  auditQuerySchema,
+  newAuditEntrySchema,
+  newUserSchema,
+  userNameSchema,
+  userPatchSchema,
   datasetPatchSchema,
   evaluationFilterSchema,
   idSchema,
@@ -95,6 +112,34 @@ interface ProductRow {
   description: string;
   active_model_id: string | null;
   threshold: number | null;
+  created_at: string;
+  updated_at: string;
+  settings: string;
+  archived_at: string | null;
+  line_index: number | null;
+  lot_name: string;
+}
+interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  old_value: string | null;
+  new_value: string | null;
+  reason: string;
+  product_id: string | null;
+}
+interface UserRow {
+  name: string;
+  display_name: string;
+  role: UserRecord['role'];
+  secret_kind: UserRecord['secretKind'];
+  secret_hash: string;
+  failed_attempts: number;
+  locked_until: string | null;
+  disabled: number;
+  last_login_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -140,6 +185,7 @@ interface InspectionRow {
   error_message: string | null;
   camera_frame_id?: number | null;
   camera_timestamp_ns?: string | null;
+  media_pruned_at?: string | null;
 }
 interface LinePartRow {
   id: number;
@@ -198,6 +244,34 @@ const toProduct = (r: ProductRow): Product => ({
   threshold: r.threshold,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  settings: JSON.parse(r.settings) as ProductSettings,
+  archivedAt: r.archived_at,
+  lineIndex: r.line_index,
+  lotName: r.lot_name,
+});
+const toAudit = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  old: r.old_value === null ? null : (JSON.parse(r.old_value) as unknown),
+  new: r.new_value === null ? null : (JSON.parse(r.new_value) as unknown),
+  reason: r.reason,
+  productId: r.product_id,
+});
+const toUser = (r: UserRow): UserRecord => ({
+  name: r.name,
+  displayName: r.display_name,
+  role: r.role,
+  secretKind: r.secret_kind,
+  secretHash: r.secret_hash,
+  failedAttempts: r.failed_attempts,
+  lockedUntil: r.locked_until,
+  disabled: r.disabled === 1,
+  lastLoginAt: r.last_login_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 const toModel = (r: ModelRow): ModelRecord => ({
   id: r.id,
@@ -240,11 +314,30 @@ const toInspection = (r: InspectionRow): InspectionRecord => ({
   errorCode: r.error_code,
   errorMessage: r.error_message,
   ...(r.camera_frame_id != null ? { cameraFrameId: r.camera_frame_id, cameraTimestampNs: r.camera_timestamp_ns ?? null } : {}),
+  ...(r.media_pruned_at ? { mediaPrunedAt: r.media_pruned_at } : {}),
 });
 /** The record of a row just inserted from `p` (the insert's own parameters), equal to what a read returns. */
 function inspectionFromInput(id: number, p: Omit<InspectionRecord, 'id' | 'boxes'> & { boxes: string }): InspectionRecord {
   return { id, ...p, boxes: JSON.parse(p.boxes) as Box[] };
 }
+interface MediaRowSql {
+  id: number;
+  time: string;
+  product_id: string;
+  verdict: LogVerdict;
+  frame_path: string | null;
+  heatmap_path: string | null;
+  media_bytes: number | null;
+}
+const toMediaRow = (r: MediaRowSql): MediaRow => ({
+  id: r.id,
+  time: r.time,
+  productId: r.product_id,
+  verdict: r.verdict,
+  framePath: r.frame_path,
+  heatmapPath: r.heatmap_path,
+  bytes: r.media_bytes,
+});
 const toLinePart = (r: LinePartRow): LinePart => ({
   id: r.id,
   sourceKey: r.source_key,
@@ -381,6 +474,11 @@ class SqliteStationStore implements StationStore {
     this.schemaVersion = db.pragma('user_version', { simple: true }) as number;
   }
 
+  private learningTables: LearningTables | null = null;
+  get learning(): LearningStore {
+    return (this.learningTables ??= new LearningTables(this.db, this.path));
+  }
+
   private cameraColumns: boolean | null = null;
   /** Whether the log has migration 0007's camera columns (checked once). */
   private hasCameraColumns(): boolean {
@@ -429,6 +527,17 @@ class SqliteStationStore implements StationStore {
     throw e;
   }
 
+  /** A duplicate product id or line index, said in words. */
+  private productConflict(e: unknown, id: string | null, lineIndex: number | null): never {
+    const err = e as { code?: string; message?: string };
+    if (err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && id !== null) throw new StationFault('invalid-input', `a product "${id}" already exists`);
+    if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' && /line_index/.test(err.message ?? '')) {
+      const other = this.stmt('SELECT id FROM products WHERE line_index = ?').pluck().get(lineIndex) as string | undefined;
+      throw new StationFault('invalid-input', `line index ${String(lineIndex)} already selects product "${other ?? '?'}"`);
+    }
+    throw e;
+  }
+
   close(): void {
     for (const r of this.readers) r.close();
     this.readers.clear();
@@ -441,11 +550,15 @@ class SqliteStationStore implements StationStore {
     const p = parse(newProductSchema, input, 'product');
     return this.guard('create product', () => {
       const t = now();
-      const row = this.stmt(
-        `INSERT INTO products (id, name, description, active_model_id, threshold, created_at, updated_at)
-         VALUES (?, ?, ?, NULL, NULL, ?, ?) RETURNING *`,
-      ).get(p.id ?? randomUUID(), p.name, p.description, t, t) as ProductRow;
-      return toProduct(row);
+      try {
+        const row = this.stmt(
+          `INSERT INTO products (id, name, description, active_model_id, threshold, created_at, updated_at, settings, line_index)
+           VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?) RETURNING *`,
+        ).get(p.id ?? randomUUID(), p.name, p.description, t, t, toJson(p.settings, 'product settings'), p.lineIndex) as ProductRow;
+        return toProduct(row);
+      } catch (e) {
+        this.productConflict(e, p.id ?? null, p.lineIndex);
+      }
     });
   }
 
@@ -479,10 +592,28 @@ class SqliteStationStore implements StationStore {
               throw new StationFault('invalid-input', `model "${active}" belongs to product "${m.product_id}", not "${key}"`);
             }
           }
-          const row = this.stmt(
-            `UPDATE products SET name = ?, description = ?, active_model_id = ?, updated_at = ? WHERE id = ? RETURNING *`,
-          ).get(p.name ?? cur.name, p.description ?? cur.description, active, now(), key) as ProductRow;
-          return toProduct(row);
+          const t = now();
+          const archived = p.archived === undefined ? cur.archived_at : p.archived ? (cur.archived_at ?? t) : null;
+          const lineIndex = p.lineIndex === undefined ? cur.line_index : p.lineIndex;
+          try {
+            const row = this.stmt(
+              `UPDATE products SET name = ?, description = ?, active_model_id = ?, updated_at = ?, settings = ?, archived_at = ?,
+               line_index = ?, lot_name = ? WHERE id = ? RETURNING *`,
+            ).get(
+              p.name ?? cur.name,
+              p.description ?? cur.description,
+              active,
+              t,
+              p.settings === undefined ? cur.settings : toJson(p.settings, 'product settings'),
+              archived,
+              lineIndex,
+              p.lotName ?? cur.lot_name,
+              key,
+            ) as ProductRow;
+            return toProduct(row);
+          } catch (e) {
+            this.productConflict(e, null, lineIndex);
+          }
         })
         .immediate(),
     );
@@ -1136,6 +1267,124 @@ class SqliteStationStore implements StationStore {
     });
   }
 
+  // ------------------------------------------------------------ audit trail
+
+  appendAudit(entry: NewAuditEntry): AuditEntry {
+    const a = parse(newAuditEntrySchema, entry, 'audit entry');
+    const oldJson = a.old === undefined || a.old === null ? null : toJson(a.old, 'audit old value');
+    const newJson = a.new === undefined || a.new === null ? null : toJson(a.new, 'audit new value');
+    return this.guard('append audit entry', () => {
+      const at = a.at ?? now();
+      const { lastInsertRowid } = this.stmt(
+        `INSERT INTO audit_trail (at, actor, action, target, old_value, new_value, reason, product_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(at, a.actor, a.action, a.target, oldJson, newJson, a.reason, a.productId);
+      return toAudit({
+        id: Number(lastInsertRowid),
+        at,
+        actor: a.actor,
+        action: a.action,
+        target: a.target,
+        old_value: oldJson,
+        new_value: newJson,
+        reason: a.reason,
+        product_id: a.productId,
+      });
+    });
+  }
+
+  listAudit(query: AuditQuery): AuditPage {
+    const q = parse(auditQuerySchema, query, 'audit query');
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, ...values: unknown[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (q.actor !== undefined) add('actor = ?', q.actor);
+    if (q.action !== undefined) {
+      if (q.action.endsWith('.')) add('substr(action, 1, ?) = ?', q.action.length, q.action);
+      else add('action = ?', q.action);
+    }
+    if (q.target !== undefined) add('target = ?', q.target);
+    if (q.productId !== undefined) add('product_id = ?', q.productId);
+    if (q.from !== undefined) add('at >= ?', q.from);
+    if (q.to !== undefined) add('at < ?', q.to);
+    if (q.beforeId !== undefined) add('id < ?', q.beforeId);
+    if (q.afterId !== undefined) add('id > ?', q.afterId);
+    const dir = q.order === 'oldest' ? 'ASC' : 'DESC';
+    const sql = `SELECT * FROM audit_trail ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${dir} LIMIT ?`;
+    return this.guard('list audit trail', () => {
+      const rows = this.stmt(sql).all(...params, q.limit + 1) as AuditRow[];
+      const more = rows.length > q.limit;
+      const items = rows.slice(0, q.limit).map(toAudit);
+      return { items, next: more ? items[items.length - 1]!.id : null };
+    });
+  }
+
+  // ------------------------------------------------------------ users
+
+  createUser(input: NewUser): UserRecord {
+    const u = parse(newUserSchema, input, 'user');
+    return this.guard('create user', () => {
+      const t = now();
+      try {
+        return toUser(
+          this.stmt(
+            `INSERT INTO users (name, display_name, role, secret_kind, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          ).get(u.name, u.displayName, u.role, u.secretKind, u.secretHash, t, t) as UserRow,
+        );
+      } catch (e) {
+        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StationFault('invalid-input', `a user "${u.name}" already exists`);
+        throw e;
+      }
+    });
+  }
+
+  getUser(name: string): UserRecord | null {
+    const key = parse(userNameSchema, name, 'user name');
+    return this.guard('get user', () => {
+      const row = this.stmt('SELECT * FROM users WHERE name = ?').get(key) as UserRow | undefined;
+      return row ? toUser(row) : null;
+    });
+  }
+
+  listUsers(): UserRecord[] {
+    return this.guard('list users', () => (this.stmt('SELECT * FROM users ORDER BY name').all() as UserRow[]).map(toUser));
+  }
+
+  updateUser(name: string, patch: UserPatch): UserRecord {
+    const key = parse(userNameSchema, name, 'user name');
+    const p = parse(userPatchSchema, patch, 'user patch');
+    return this.guard(`update user "${key}"`, () =>
+      this.db
+        .transaction(() => {
+          const cur = this.stmt('SELECT * FROM users WHERE name = ?').get(key) as UserRow | undefined;
+          if (!cur) throw new StationFault('not-found', `no user "${key}"`);
+          const row = this.stmt(
+            `UPDATE users SET display_name = ?, role = ?, secret_kind = ?, secret_hash = ?, failed_attempts = ?, locked_until = ?,
+             disabled = ?, last_login_at = ?, updated_at = ? WHERE name = ? RETURNING *`,
+          ).get(
+            p.displayName ?? cur.display_name,
+            p.role ?? cur.role,
+            p.secretKind ?? cur.secret_kind,
+            p.secretHash ?? cur.secret_hash,
+            p.failedAttempts ?? cur.failed_attempts,
+            p.lockedUntil === undefined ? cur.locked_until : p.lockedUntil,
+            p.disabled === undefined ? cur.disabled : p.disabled ? 1 : 0,
+            p.lastLoginAt === undefined ? cur.last_login_at : p.lastLoginAt,
+            now(),
+            key,
+          ) as UserRow;
+          return toUser(row);
+        })
+        .immediate(),
+    );
+  }
+
+  countAdministrators(): number {
+    return this.guard('count administrators', () => this.stmt(`SELECT count(*) FROM users WHERE role = 'administrator' AND disabled = 0`).pluck().get() as number);
+  }
+
   checkIntegrity(): string[] {
     return this.guard('integrity check', () => this.db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[]).map(
       (r) => r.integrity_check,
@@ -1249,6 +1498,112 @@ class SqliteStationStore implements StationStore {
       const freedBytes = Math.max(0, pagesBefore - (this.db.pragma('page_count', { simple: true }) as number)) * pageSize;
       return { path: target, before: cut, rows: copied.rows, firstTime: copied.firstTime, lastTime: copied.lastTime, freedBytes, vacuum };
     });
+  }
+
+  // ------------------------------------------------------------ floor (0009): NG acknowledgements, lots, retention
+
+  acknowledgeNg(input: { readonly upToInspectionId: number; readonly actor: string; readonly note?: string }): NgAcknowledgement {
+    const upTo = input.upToInspectionId;
+    if (!Number.isSafeInteger(upTo) || upTo < 0) throw new StationFault('invalid-input', `invalid inspection id ${String(upTo)}`);
+    const actor = String(input.actor ?? '').trim();
+    if (!actor || actor.length > 200) throw new StationFault('invalid-input', 'an acknowledgement needs an actor (1..200 characters)');
+    const note = String(input.note ?? '').slice(0, 1000);
+    return this.guard('acknowledge NG', () => {
+      const at = now();
+      const id = Number(
+        this.stmt('INSERT INTO ng_acknowledgements (up_to_inspection_id, acknowledged_at, actor, note) VALUES (?, ?, ?, ?)').run(upTo, at, actor, note)
+          .lastInsertRowid,
+      );
+      return { id, upToInspectionId: upTo, acknowledgedAt: at, actor, note };
+    });
+  }
+
+  lastNgAcknowledgement(): NgAcknowledgement | null {
+    return this.guard('read NG acknowledgements', () => {
+      const r = this.stmt('SELECT id, up_to_inspection_id, acknowledged_at, actor, note FROM ng_acknowledgements ORDER BY id DESC LIMIT 1').get() as
+        | { id: number; up_to_inspection_id: number; acknowledged_at: string; actor: string; note: string }
+        | undefined;
+      return r ? { id: r.id, upToInspectionId: r.up_to_inspection_id, acknowledgedAt: r.acknowledged_at, actor: r.actor, note: r.note } : null;
+    });
+  }
+
+  countByLot(lotName: string, productId?: string): Record<string, number> {
+    if (typeof lotName !== 'string' || lotName === '') throw new StationFault('invalid-input', 'a lot name is required');
+    return this.guard('count a lot', () => {
+      const rows = (
+        productId === undefined
+          ? this.stmt("SELECT verdict, count(*) AS n FROM inspections INDEXED BY inspections_lot WHERE lot_name = ? AND lot_name <> '' GROUP BY verdict").all(lotName)
+          : this.stmt(
+              "SELECT verdict, count(*) AS n FROM inspections INDEXED BY inspections_lot WHERE lot_name = ? AND lot_name <> '' AND product_id = ? GROUP BY verdict",
+            ).all(lotName, productId)
+      ) as { verdict: string; n: number }[];
+      return Object.fromEntries(rows.map((r) => [r.verdict, r.n]));
+    });
+  }
+
+  topInspections(filter: InspectionFilter, limit: number): InspectionRecord[] {
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new StationFault('invalid-input', `invalid limit ${limit}`);
+    const { where, params } = inspectionWhere(parse(inspectionFilterSchema, filter, 'inspection filter'));
+    return this.guard('query top inspections', () =>
+      (this.stmt(`SELECT * FROM inspections ${where} ORDER BY score DESC, id DESC LIMIT @limit`).all({ ...params, limit }) as InspectionRow[]).map(toInspection),
+    );
+  }
+
+  unmeasuredMedia(limit: number): MediaRow[] {
+    return this.guard('list unmeasured media', () =>
+      (
+        this.stmt(
+          `SELECT id, time, product_id, verdict, frame_path, heatmap_path, media_bytes FROM inspections INDEXED BY inspections_media_unmeasured
+           WHERE media_bytes IS NULL AND (frame_path IS NOT NULL OR heatmap_path IS NOT NULL) ORDER BY id LIMIT ?`,
+        ).all(Math.max(1, Math.floor(limit))) as MediaRowSql[]
+      ).map(toMediaRow),
+    );
+  }
+
+  setMediaBytes(entries: readonly { readonly id: number; readonly bytes: number }[]): void {
+    for (const e of entries) {
+      if (!Number.isSafeInteger(e.id) || !Number.isSafeInteger(e.bytes) || e.bytes < 0) throw new StationFault('invalid-input', `invalid media size ${JSON.stringify(e)}`);
+    }
+    this.guard('record media sizes', () =>
+      this.db.transaction(() => {
+        const st = this.stmt('UPDATE inspections SET media_bytes = ? WHERE id = ?');
+        for (const e of entries) st.run(e.bytes, e.id);
+      }).immediate(),
+    );
+  }
+
+  oldestMedia(productId: string, verdict: LogVerdict, limit: number): MediaRow[] {
+    return this.guard('list stored media', () =>
+      (
+        this.stmt(
+          `SELECT id, time, product_id, verdict, frame_path, heatmap_path, media_bytes FROM inspections INDEXED BY inspections_media_kept
+           WHERE product_id = ? AND verdict = ? AND media_bytes > 0 ORDER BY time, id LIMIT ?`,
+        ).all(productId, verdict, Math.max(1, Math.floor(limit))) as MediaRowSql[]
+      ).map(toMediaRow),
+    );
+  }
+
+  markMediaPruned(ids: readonly number[], at: string = now()): number {
+    const when = parse(isoTimeSchema, at, 'pruned time');
+    return this.guard('mark media pruned', () =>
+      this.db.transaction(() => {
+        const st = this.stmt('UPDATE inspections SET frame_path = NULL, heatmap_path = NULL, media_bytes = 0, media_pruned_at = ? WHERE id = ? AND media_pruned_at IS NULL');
+        let n = 0;
+        for (const id of ids) n += st.run(when, id).changes;
+        return n;
+      }).immediate(),
+    );
+  }
+
+  mediaUsage(): MediaUsage[] {
+    return this.guard('read media usage', () =>
+      (this.stmt('SELECT product_id, verdict, bytes, files FROM media_usage WHERE files > 0 OR bytes > 0 ORDER BY product_id, verdict').all() as {
+        product_id: string;
+        verdict: string;
+        bytes: number;
+        files: number;
+      }[]).map((r) => ({ productId: r.product_id, verdict: r.verdict, bytes: r.bytes, files: r.files })),
+    );
   }
 }
 

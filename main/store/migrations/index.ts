@@ -12,10 +12,13 @@ import { migration0004 } from './0004-log-at-scale.js';
 import { migration0005 } from './0005-line-queue.js';
 import { migration0006 } from './0006-line-delivery.js';
 import { migration0007 } from './0007-camera-frames.js';
+import { migration0008 } from './0008-products-users-audit.js';
+import { migration0009 } from './0009-floor.js';
+import { migration0010 } from './0010-learning.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010];
 
 export const LATEST_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1].version;
 
