@@ -1,5 +1,6 @@
 /** The station's shell: top bar with the screens and status, connection and notice banners. */
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Notice } from '../../main/common/api.js';
 import { ErrorBoundary, ErrorsProvider } from './components/Feedback.js';
 import { useStation } from './connection.js';
@@ -11,6 +12,8 @@ import { LiveView } from './screens/LiveView.js';
 import { ThresholdTuning } from './screens/ThresholdTuning.js';
 import { Training } from './screens/Training.js';
 import { Integration } from './screens/Integration.js';
+import { LanguageSwitch } from './components/LanguageSwitch.js';
+import { noticesAfter, type ShownNotice } from './lib/notices.js';
 
 const SCREENS = [
   { id: 'live', label: 'Live', render: () => <LiveView /> },
@@ -26,13 +29,14 @@ export function App() {
   const initial = (new URLSearchParams(window.location.search).get('screen') as ScreenId | null) ?? undefined;
   const [screen, setScreen] = usePersistent<ScreenId>('screen', initial ?? 'live');
   const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0];
+  const { t } = useTranslation();
   return (
     <ErrorsProvider>
       <div className="app">
         <TopBar screen={current.id} onScreen={setScreen} />
         <Banners />
         <main className="screen" data-screen={current.id}>
-          <ErrorBoundary key={current.id} name={current.label}>
+          <ErrorBoundary key={current.id} name={t(`app.tab.${current.id}`)}>
             {current.render()}
           </ErrorBoundary>
         </main>
@@ -44,6 +48,7 @@ export function App() {
 function TopBar({ screen, onScreen }: { screen: ScreenId; onScreen: (s: ScreenId) => void }) {
   const { api, info, link, refreshInfo } = useStation();
   const active = useLoad('Active model', (a) => a.models.active());
+  const { t } = useTranslation();
   useEvent(api.models.onChanged, () => {
     active.reload();
     refreshInfo();
@@ -51,26 +56,27 @@ function TopBar({ screen, onScreen }: { screen: ScreenId; onScreen: (s: ScreenId
   return (
     <header className="topbar">
       <div className="brand">
-        <span className="brand-mark" /> Inspection Station
+        <span className="brand-mark" /> {t('app.brand')}
       </div>
       <nav className="tabs" role="tablist">
         {SCREENS.map((s) => (
           <button key={s.id} role="tab" className="tab" aria-selected={s.id === screen} data-testid={`tab-${s.id}`} onClick={() => onScreen(s.id)}>
-            {s.label}
+            {t(`app.tab.${s.id}`)}
           </button>
         ))}
       </nav>
       <div className="topbar-status">
-        <span title="Active model">
-          model <b data-testid="active-model">{active.value ? active.value.name : 'none'}</b>
+        <span title={t('app.activeModelTitle')}>
+          {t('app.model')} <b data-testid="active-model">{active.value ? active.value.name : t('app.none')}</b>
         </span>
-        <span title="ONNX Runtime execution provider">
+        <span title={t('app.epTitle')}>
           EP <b>{info?.activeExecutionProvider ?? '—'}</b>
         </span>
-        <span data-testid="link-state">
+        <span data-testid="link-state" data-link={link}>
           <span className={`dot ${link === 'open' ? 'ok' : link === 'lost' ? 'bad' : 'warn'}`} />
-          {link === 'open' ? 'connected' : link}
+          {t(`app.link.${link}`)}
         </span>
+        <LanguageSwitch />
       </div>
     </header>
   );
@@ -78,31 +84,33 @@ function TopBar({ screen, onScreen }: { screen: ScreenId; onScreen: (s: ScreenId
 
 function Banners() {
   const { api, link, linkMessage, retryIn, reconnect } = useStation();
-  const [notices, setNotices] = useState<(Notice & { id: number })[]>([]);
-  useEvent(api.system.onNotice, (n) => {
-    if (n.level === 'info') return;
-    setNotices((p) => [...p.filter((x) => x.message !== n.message), { ...n, id: Date.now() + Math.random() }].slice(-3));
-  });
+  const [notices, setNotices] = useState<ShownNotice[]>([]);
+  const { t } = useTranslation();
+  useEvent(api.system.onNotice, (n: Notice) => setNotices((p) => noticesAfter(p, n)));
   return (
-    <div>
+    <div className="banners" data-testid="banners">
       {link === 'lost' ? (
         <div className="banner error" role="alert" data-testid="connection-lost">
-          <span className="kind">offline</span>
+          <span className="kind">{t('app.offline')}</span>
           <span className="grow">
-            Connection to the station lost{linkMessage ? ` (${linkMessage})` : ''}. {retryIn > 0 ? `Reconnecting in ${retryIn} s…` : 'Reconnecting…'}
+            {t('app.connectionLost')}
+            {linkMessage ? ` (${linkMessage})` : ''}. {retryIn > 0 ? t('app.reconnectingIn', { s: retryIn }) : t('app.reconnecting')}
           </span>
           <button className="btn small" onClick={reconnect}>
-            Reconnect now
+            {t('app.reconnectNow')}
           </button>
         </div>
       ) : null}
-      {link === 'connecting' ? <div className="banner warn">Reconnecting to the station…</div> : null}
+      {link === 'connecting' ? <div className="banner warn">{t('app.reconnectingToStation')}</div> : null}
       {notices.map((n) => (
-        <div key={n.id} className={`banner ${n.level === 'error' ? 'error' : 'warn'}`} role="status">
-          <span className="kind">{n.level}</span>
-          <span className="grow">{n.message}</span>
+        <div key={n.id} className={`banner ${n.level === 'error' ? 'error' : 'warn'}`} role="status" data-testid="notice" data-key={n.key ?? ''}>
+          <span className="kind">{t(`app.level.${n.level}`)}</span>
+          <span className="grow">
+            {n.message}
+            {n.repeats > 1 ? <span className="muted"> ×{n.repeats}</span> : null}
+          </span>
           <button className="btn small" onClick={() => setNotices((p) => p.filter((x) => x.id !== n.id))}>
-            Dismiss
+            {t('common.dismiss')}
           </button>
         </div>
       ))}

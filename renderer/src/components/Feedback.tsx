@@ -3,6 +3,7 @@
  * a banner naming the kind, never swallowed, never a blank screen.
  */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { StationError } from '../../../main/common/result.js';
 
 interface Shown extends StationError {
@@ -13,9 +14,11 @@ interface Shown extends StationError {
 interface ErrorsApi {
   /** Shows an error; `context` says what the user was doing ("Start live view"). */
   report(context: string, error: StationError): void;
+  /** Takes down the banners of `context`: the action succeeded since (a retry, or the state it wanted came about). */
+  clear(context: string): void;
 }
 
-const ErrorsContext = createContext<ErrorsApi>({ report: () => {} });
+const ErrorsContext = createContext<ErrorsApi>({ report: () => {}, clear: () => {} });
 
 export function useErrors(): ErrorsApi {
   return useContext(ErrorsContext);
@@ -32,18 +35,22 @@ export function ErrorsProvider({ children }: { children: ReactNode }) {
       return [...rest, { ...error, context, id: nextId++ }].slice(-4);
     });
   }, []);
-  const api = useMemo(() => ({ report }), [report]);
+  const clear = useCallback((context: string) => {
+    setErrors((prev) => (prev.some((e) => e.context === context) ? prev.filter((e) => e.context !== context) : prev));
+  }, []);
+  const api = useMemo(() => ({ report, clear }), [report, clear]);
+  const { t } = useTranslation();
   return (
     <ErrorsContext.Provider value={api}>
       <div className="errors" role="alert" aria-live="assertive">
         {errors.map((e) => (
           <div key={e.id} className="banner error" data-error-kind={e.kind}>
-            <span className="kind">{e.kind}</span>
+            <span className="kind">{t(`errorKind.${e.kind}`, { defaultValue: e.kind })}</span>
             <span className="grow">
               <b>{e.context}:</b> {e.message}
             </span>
             <button className="btn small" onClick={() => setErrors((p) => p.filter((x) => x.id !== e.id))}>
-              Dismiss
+              {t('common.dismiss')}
             </button>
           </div>
         ))}

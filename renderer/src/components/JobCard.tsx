@@ -1,5 +1,6 @@
 /** One long job: title, stage, progress bar, elapsed time and a Cancel button while it runs. */
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { JobInfo } from '../../../main/common/api.js';
 import { useStation } from '../connection.js';
 import { useCall } from '../lib/hooks.js';
@@ -10,6 +11,7 @@ export function JobCard({ job }: { job: JobInfo }) {
   const { api } = useStation();
   const { run, busy } = useCall();
   const [now, setNow] = useState(Date.now());
+  const { t } = useTranslation();
   const done = isFinished(job);
   useEffect(() => {
     if (done) return;
@@ -23,16 +25,16 @@ export function JobCard({ job }: { job: JobInfo }) {
     <div className={`job job-${job.state}`} data-testid={`job-${job.kind}`} data-state={job.state}>
       <div className="row">
         <b>{job.title}</b>
-        <span className={`tag ${job.state === 'done' ? 'ok' : job.state === 'failed' ? 'ng' : ''}`}>{job.state}</span>
+        <span className={`tag ${job.state === 'done' ? 'ok' : job.state === 'failed' ? 'ng' : ''}`}>{t(`jobs.state.${job.state}`)}</span>
         <span className="muted small mono">{secs} s</span>
         <span style={{ flex: 1 }} />
         {!done ? (
           <button className="btn small danger" disabled={busy} data-testid="job-cancel" onClick={() => void run('Cancel job', () => api.jobs.cancel({ id: job.id }))}>
-            Cancel
+            {t('common.cancel')}
           </button>
         ) : null}
       </div>
-      {!done ? <ProgressBar done={p?.done ?? 0} total={p?.total ?? 0} label={p ? `${p.stage}${p.message ? ` — ${p.message}` : ''}` : 'starting…'} /> : null}
+      {!done ? <ProgressBar done={p?.done ?? 0} total={p?.total ?? 0} label={p ? `${p.stage}${p.message ? ` — ${p.message}` : ''}` : t('jobs.starting')} /> : null}
       {job.error ? (
         <div className="banner error small">
           <span className="kind">{job.error.kind}</span> {job.error.message}

@@ -24,7 +24,7 @@ export function useCall(): {
   run: <T>(context: string, call: () => Promise<Result<T>>) => Promise<T | null>;
   busy: boolean;
 } {
-  const { report } = useErrors();
+  const { report, clear } = useErrors();
   const [inFlight, setInFlight] = useState(0);
   const run = useCallback(
     async <T,>(context: string, call: () => Promise<Result<T>>): Promise<T | null> => {
@@ -35,6 +35,7 @@ export function useCall(): {
           report(context, r.error);
           return null;
         }
+        clear(context);
         return r.value;
       } catch (e) {
         report(context, { kind: 'internal', message: e instanceof Error ? e.message : String(e) });
@@ -43,7 +44,7 @@ export function useCall(): {
         setInFlight((n) => n - 1);
       }
     },
-    [report],
+    [report, clear],
   );
   return { run, busy: inFlight > 0 };
 }

@@ -5,7 +5,9 @@
 import { useEffect, useRef, useState } from 'react';
 import type { FrameEvent, LiveState, SourceKind, SourceSpec, SourceStatus } from '../../../main/common/api.js';
 import { HEATMAP_SCALE } from '../../../main/common/api.js';
+import { useErrors } from '../components/Feedback.js';
 import { FolderField } from '../components/FolderField.js';
+import { ModelTrainingNotice, useFirstModelJob } from '../components/ModelTrainingNotice.js';
 import { FrameView } from '../components/FrameView.js';
 import { GenicamFields, useGenicamSpec } from '../components/GenicamPanel.js';
 import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
@@ -26,7 +28,8 @@ const KINDS: { kind: SourceKind; label: string }[] = [
 ];
 
 export function LiveView() {
-  const { api, mediaUrl, info, refreshInfo } = useStation();
+  const { api, mediaUrl, info, refreshInfo, generation } = useStation();
+  const { clear } = useErrors();
   const { run, busy } = useCall();
   const [live, setLive] = useState<LiveState | null>(null);
   const [frame, setFrame] = useState<FrameEvent | null>(null);
@@ -50,6 +53,17 @@ export function LiveView() {
     refreshInfo();
   });
   useEvent(api.live.onFrame, (f) => setFrame(f));
+  // A tab opened (or reloaded) while a source runs shows its last part at once, not "waiting for the first frame".
+  useEffect(() => {
+    void api.live.lastFrame().then((r) => {
+      if (r.ok && r.value) setFrame((f) => f ?? r.value);
+    });
+  }, [api, generation]);
+  const firstModelJob = useFirstModelJob(!!active.value);
+  // Once live inspection runs (the demo started by itself, or a retry worked), an earlier Start failure is stale.
+  useEffect(() => {
+    if (live?.running) clear('Start live inspection');
+  }, [live?.running, clear]);
   useEvent(api.live.onState, (s) => {
     setLive(s);
     setSource(s.source);
@@ -106,7 +120,7 @@ export function LiveView() {
           opacity={opacity}
           showHeat={showHeat}
           showBoxes={showBoxes}
-          placeholder={running ? 'Waiting for the first frame…' : 'Choose a source and press Start'}
+          placeholder={running ? `${source?.name ? `${source.name}: ` : ''}waiting for the next part…` : firstModelJob ? 'The model is being trained…' : 'Choose a source and press Start'}
         />
         <div className="panel controls">
           {running ? (
@@ -220,10 +234,12 @@ export function LiveView() {
 
         {running && live?.line?.delivery === 'every-part' ? <LinePanel live={live} trigger={live.source.spec?.kind === 'trigger' || (live.source.spec?.kind === 'genicam' && (live.source.spec.triggerSource ?? 'Software') === 'Software')} /> : null}
 
+        {firstModelJob ? <ModelTrainingNotice job={firstModelJob} /> : null}
         <SourcePanel
           live={live}
           source={source}
           busy={busy}
+          modelTraining={!!firstModelJob}
           modelName={active.value ? `${active.value.name} (${active.value.backbone})` : null}
           onStart={(spec) =>
             act('Start live inspection', () => api.live.start({ source: spec })).then((s) => {
@@ -247,12 +263,15 @@ function SourcePanel({
   source,
   busy,
   modelName,
+  modelTraining,
   onStart,
 }: {
   live: LiveState | null;
   source: SourceStatus | null;
   busy: boolean;
   modelName: string | null;
+  /** No model yet, one is being trained: Start would only fail. */
+  modelTraining: boolean;
   onStart: (spec: SourceSpec) => Promise<void>;
 }) {
   const { api } = useStation();
@@ -288,6 +307,25 @@ function SourcePanel({
   const needsPath = kind === 'folder' || kind === 'hotfolder' || kind === 'video';
   const optionalPath = kind === 'trigger';
   const running = live?.running ?? false;
+
+  // The form shows the source that is running (started here, in another tab, or resumed after a restart), so a
+  // second screen never offers to switch the line to whatever this browser chose last. Synced when the running
+  // source changes, not on every state push, so the operator can still pick another source to switch to.
+  const runningSpec = running ? (live?.source.spec ?? null) : null;
+  const runningKey = runningSpec ? JSON.stringify(runningSpec) : '';
+  const synced = useRef('');
+  useEffect(() => {
+    if (!runningSpec || synced.current === runningKey) return;
+    synced.current = runningKey;
+    setKind(runningSpec.kind);
+    if ('path' in runningSpec && typeof runningSpec.path === 'string') setPath(runningSpec.path);
+    if ('fps' in runningSpec && typeof runningSpec.fps === 'number') setFps(runningSpec.fps);
+    if ('loop' in runningSpec && typeof runningSpec.loop === 'boolean') setLoop(runningSpec.loop);
+    if ('recursive' in runningSpec && typeof runningSpec.recursive === 'boolean') setRecursive(runningSpec.recursive);
+    if (runningSpec.kind === 'hotfolder' && typeof runningSpec.includeExisting === 'boolean') setIncludeExisting(runningSpec.includeExisting);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the running spec's content only
+  }, [runningKey]);
+  const switching = running && runningSpec !== null && runningSpec.kind !== kind;
 
   return (
     <div className="panel stack" data-testid="source-panel">
@@ -371,13 +409,16 @@ function SourcePanel({
           className="btn primary"
           style={{ flex: 1 }}
           data-testid="start"
-          disabled={busy || (needsPath && !path.trim()) || (kind === 'genicam' && !genicam.spec.camera.trim())}
+          data-switch={switching ? 'true' : 'false'}
+          disabled={busy || modelTraining || (needsPath && !path.trim()) || (kind === 'genicam' && !genicam.spec.camera.trim())}
           onClick={() => void onStart(spec())}
         >
-          {running ? '↻ Restart with this source' : '▶ Start'}
+          {switching ? `↻ Switch to ${KINDS.find((k) => k.kind === kind)?.label ?? kind}` : running ? '↻ Restart' : '▶ Start'}
         </button>
       </div>
-      <div className="small muted">Model: {modelName ?? <span className="warn-text">none active — train one first</span>}</div>
+      <div className="small muted" data-testid="source-model">
+        Model: {modelName ?? <span className="warn-text">{modelTraining ? 'being trained — see the job above' : 'none active — train one first'}</span>}
+      </div>
     </div>
   );
 }

@@ -5,6 +5,7 @@
  * training/; this component holds what they share: the folders, the jobs and the results.
  */
 import { useCallback, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { EvaluateResult, GenerateResult, JobInfo, TrainResult } from '../../../main/common/api.js';
 import { useErrors } from '../components/Feedback.js';
 import { FolderField } from '../components/FolderField.js';
@@ -28,6 +29,7 @@ export function Training() {
   const { run, busy } = useCall();
   const { report } = useErrors();
   const { jobs, track } = useJobs();
+  const { t } = useTranslation();
 
   const [goodFolder, setGoodFolder] = usePersistent('train.good', '');
   const [valFolder, setValFolder] = usePersistent('train.val', '');
@@ -99,19 +101,21 @@ export function Training() {
     <div className="training" data-testid="training-view">
       <div className="stack">
         <div className="panel stack">
-          <h2>1 · Good images</h2>
-          <FolderField label="Folder of good images" value={goodFolder} onChange={setGoodFolder} testId="train-folder" />
+          <h2>{t('training.step1')}</h2>
+          <FolderField label={t('training.goodFolder')} value={goodFolder} onChange={setGoodFolder} testId="train-folder" />
           <DatasetSummary path={goodFolder} onSuggestValidation={(p) => !valFolder && setValFolder(p)} />
         </div>
         <VariantsPanel disabled={busy || !goodFolder.trim() || running(gJob)} generated={generated} onGenerate={(n, out) => void generate(n, out)} onUse={setGoodFolder} />
+      </div>
+      <div className="stack">
         <TrainPanel goodFolder={goodFolder} valFolder={valFolder} setValFolder={setValFolder} jobRunning={running(tJob)} onStarted={follow(setTrainJob)} />
         <EvaluatePanel active={active} disabled={busy || running(eJob)} onEvaluate={(folder, max) => void startEvaluation(folder, max)} />
       </div>
 
       <div className="stack">
         <div className="panel">
-          <h2>Jobs</h2>
-          {jobs.length ? jobs.slice(0, 6).map((j) => <JobCard key={j.id} job={j} />) : <div className="muted small">No jobs yet.</div>}
+          <h2>{t('training.jobs')}</h2>
+          {jobs.length ? jobs.slice(0, 6).map((j) => <JobCard key={j.id} job={j} />) : <div className="muted small">{t('training.noJobs')}</div>}
         </div>
         <EvaluationPanel
           evaluation={evaluation}

@@ -157,6 +157,9 @@ export function BoxEditor({ path, label, onSaved, onLabelUsed }: { path: string;
   const onDown = (e: ReactPointerEvent) => {
     if (!ann || e.button > 0) return;
     e.preventDefault();
+    // preventDefault keeps the focus where it was: a text field (the folder path) would then take the keys meant
+    // as shortcuts (→, G) and be edited. Drawing on the image leaves the fields.
+    if (document.activeElement instanceof HTMLElement && document.activeElement.closest('input, textarea, select')) document.activeElement.blur();
     canvas.current!.setPointerCapture(e.pointerId);
     const [px, py] = toImage(e);
     const h = selected >= 0 && boxes[selected] ? hitHandle(boxes[selected]!, px, py, tol(e)) : null;

@@ -1,5 +1,6 @@
 /** What a typed folder holds (layout, counts, a few thumbnails), asked of the engine after a typing pause. */
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { DatasetInfo } from '../../../../main/common/api.js';
 import { useStation } from '../../connection.js';
 
@@ -8,6 +9,7 @@ export function DatasetSummary({ path, onSuggestValidation }: { path: string; on
   const [ds, setDs] = useState<DatasetInfo | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [thumbs, setThumbs] = useState<string[]>([]);
+  const { t } = useTranslation();
   // The parent passes a new arrow each render; the effect must re-run on path changes only.
   const suggest = useRef(onSuggestValidation);
   suggest.current = onSuggestValidation;
@@ -44,12 +46,8 @@ export function DatasetSummary({ path, onSuggestValidation }: { path: string; on
   return (
     <div className="stack" data-testid="dataset-summary">
       <div className="small">
-        <span className="tag">{ds.layout}</span> <b>{ds.goodImages}</b> good
-        {ds.defectImages ? (
-          <>
-            , <b>{ds.defectImages}</b> defect ({ds.defectTypes.join(', ')})
-          </>
-        ) : null}
+        <span className="tag">{ds.layout}</span> {t('training.summaryGood', { count: ds.goodImages })}
+        {ds.defectImages ? `, ${t('training.summaryDefect', { count: ds.defectImages, types: ds.defectTypes.join(', ') })}` : null}
       </div>
       {thumbs.length ? (
         <div className="thumb-strip">

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { EvaluateResult, EvaluationPreview, ValidationScoreDto } from '../../../../main/common/api.js';
 import { useStation } from '../../connection.js';
 import { fmtPct, fmtScore } from '../../lib/hooks.js';
@@ -20,6 +21,7 @@ export function EvaluationPanel({
 }) {
   const { mediaUrl } = useStation();
   const [opacity, setOpacity] = usePersistent('grid.opacity', 0.55);
+  const { t } = useTranslation();
   const previews = evaluation?.previews?.length ? evaluation.previews : undefined;
   const byClass = useMemo(() => {
     const good: (EvaluationPreview | ValidationScoreDto)[] = [];
@@ -30,8 +32,8 @@ export function EvaluationPanel({
   if (!evaluation) {
     return (
       <div className="panel">
-        <h2>Results</h2>
-        <div className="muted small">Evaluate a model to see its scores and heatmaps on good and defect images.</div>
+        <h2>{t('training.results')}</h2>
+        <div className="muted small">{t('training.resultsEmpty')}</div>
       </div>
     );
   }
@@ -55,7 +57,7 @@ export function EvaluationPanel({
         <PreviewImage name={s.name} path={s.path} base={evaluation.folder} />
       )}
       <div className="cap mono">
-        <span>{s.defectType ?? (s.label ? 'defect' : 'good')}</span>
+        <span>{s.defectType ?? (s.label ? t('training.defect') : t('training.good'))}</span>
         <span>{fmtScore(s.score)}</span>
       </div>
     </div>
@@ -64,7 +66,7 @@ export function EvaluationPanel({
   return (
     <div className="panel stack" data-testid="evaluation">
       <header>
-        <h2>Results — {evaluation.images} images</h2>
+        <h2>{t('training.resultsOf', { count: evaluation.images })}</h2>
         <span className="spacer" />
         {evaluation.folder ? (
           <button
@@ -72,15 +74,15 @@ export function EvaluationPanel({
             data-testid="render-heatmaps"
             data-state={state}
             disabled={rendering}
-            title={previews ? 'Evaluate again (e.g. after a threshold change: heatmaps are drawn relative to the threshold)' : 'Evaluate this folder to render heatmaps'}
+            title={previews ? t('training.rerenderTitle') : t('training.renderTitle')}
             onClick={() => onRender(evaluation)}
           >
-            {rendering ? 'Rendering heatmaps…' : previews ? 'Re-render heatmaps' : 'Show heatmaps'}
+            {rendering ? t('training.rendering') : previews ? t('training.rerender') : t('training.showHeatmaps')}
           </button>
         ) : null}
         {previews ? (
           <label className="row small">
-            heatmap
+            {t('training.heatmap')}
             <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
           </label>
         ) : null}
@@ -91,16 +93,33 @@ export function EvaluationPanel({
             <div className="v num" style={{ fontSize: 22 }}>
               {/rate|recall|precision|accuracy/i.test(k) ? fmtPct(m[k]) : fmtScore(m[k])}
             </div>
-            <div className="l">{k}</div>
+            <div className="l" data-testid="metric-label" data-key={k}>
+              {t(`training.metric.${k.replace(/\./g, '_')}`, { defaultValue: humanKey(k) })}
+            </div>
           </div>
         ))}
       </div>
-      <div className="grid-row-title">Good{previews ? ` — ${byClass.good.length} of ${evaluation.scores.filter((s) => s.label === 0).length}` : ''}</div>
+      <div className="grid-row-title">
+        {t('training.goodRow')}
+        {previews ? ` — ${t('training.nOfM', { n: byClass.good.length, m: evaluation.scores.filter((s) => s.label === 0).length })}` : ''}
+      </div>
       <div className="img-grid">{byClass.good.map(cell)}</div>
-      <div className="grid-row-title">Defect{previews ? ` — ${byClass.bad.length} of ${evaluation.scores.filter((s) => s.label === 1).length}` : ''}</div>
+      <div className="grid-row-title">
+        {t('training.defectRow')}
+        {previews ? ` — ${t('training.nOfM', { n: byClass.bad.length, m: evaluation.scores.filter((s) => s.label === 1).length })}` : ''}
+      </div>
       <div className="img-grid">{byClass.bad.map(cell)}</div>
     </div>
   );
+}
+
+/** A metric key the catalogue does not name yet, readable: "bestF1.threshold" -> "best F1 threshold". */
+export function humanKey(k: string): string {
+  return k
+    .replace(/\./g, ' ')
+    .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The trained models: which is active, its threshold with the evidence behind it; activate or remove. */
+import { useTranslation } from 'react-i18next';
 import type { ModelSummary } from '../../../../main/common/api.js';
 import { ThresholdEvidence } from '../../components/ThresholdEvidence.js';
 import { useStation } from '../../connection.js';
@@ -7,18 +8,19 @@ import { fmtScore, fmtTime, useCall } from '../../lib/hooks.js';
 export function ModelsPanel({ models, onChange }: { models: readonly ModelSummary[]; onChange: () => void }) {
   const { api } = useStation();
   const { run, busy } = useCall();
+  const { t } = useTranslation();
   return (
     <div className="panel">
-      <h2>Models</h2>
+      <h2>{t('training.models')}</h2>
       {models.length ? (
         <table className="list" data-testid="models">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Backbone</th>
-              <th>Images</th>
-              <th>Threshold</th>
-              <th>Created</th>
+              <th>{t('training.col.name')}</th>
+              <th>{t('training.backbone')}</th>
+              <th>{t('training.col.images')}</th>
+              <th>{t('training.col.threshold')}</th>
+              <th>{t('training.col.created')}</th>
               <th />
             </tr>
           </thead>
@@ -26,7 +28,7 @@ export function ModelsPanel({ models, onChange }: { models: readonly ModelSummar
             {models.map((m) => (
               <tr key={m.id} className={m.active ? 'current' : ''}>
                 <td>
-                  {m.name} {m.active ? <span className="tag ok">active</span> : null}
+                  {m.name} {m.active ? <span className="tag ok">{t('training.active')}</span> : null}
                 </td>
                 <td className="mono small">{m.backbone}</td>
                 <td className="num">{m.trainImages}</td>
@@ -38,16 +40,16 @@ export function ModelsPanel({ models, onChange }: { models: readonly ModelSummar
                   {!m.active ? (
                     <>
                       <button className="btn small" disabled={busy} onClick={() => void run('Activate model', () => api.models.activate({ id: m.id })).then(onChange)}>
-                        Activate
+                        {t('training.activate')}
                       </button>{' '}
                       <button
                         className="btn small danger"
                         disabled={busy}
                         onClick={() => {
-                          if (window.confirm(`Delete model "${m.name}"? Its log records stay.`)) void run('Delete model', () => api.models.remove({ id: m.id })).then(onChange);
+                          if (window.confirm(t('training.confirmDelete', { name: m.name }))) void run('Delete model', () => api.models.remove({ id: m.id })).then(onChange);
                         }}
                       >
-                        Delete
+                        {t('common.delete')}
                       </button>
                     </>
                   ) : null}
@@ -57,7 +59,7 @@ export function ModelsPanel({ models, onChange }: { models: readonly ModelSummar
           </tbody>
         </table>
       ) : (
-        <div className="muted small">No models yet.</div>
+        <div className="muted small">{t('training.noModels')}</div>
       )}
     </div>
   );

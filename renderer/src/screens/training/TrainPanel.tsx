@@ -1,6 +1,7 @@
 /** Step 3 of the Training screen: the model kind, its settings and the Train button (starts a train job). */
 import { usePersistent } from '../../lib/persist.js';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useErrors } from '../../components/Feedback.js';
 import { FolderField } from '../../components/FolderField.js';
 import { useStation } from '../../connection.js';
@@ -29,6 +30,7 @@ export function TrainPanel({
   const [kind, setKind] = usePersistent<'patchcore' | 'supervised'>('train.kind', 'patchcore');
   const [annotated, setAnnotated] = usePersistent('train.annotated', '');
   const [advanced, setAdvanced] = usePersistent('train.advanced', '');
+  const { t } = useTranslation();
 
   /** The config object sent with the request; null when the advanced JSON does not parse (reported). */
   const config = (): Record<string, unknown> | undefined | null => {
@@ -37,7 +39,7 @@ export function TrainPanel({
       try {
         extra = JSON.parse(advanced) as Record<string, unknown>;
       } catch (e) {
-        report('Advanced config', { kind: 'invalid-input', message: `not valid JSON: ${(e as Error).message}` });
+        report(t('training.advancedContext'), { kind: 'invalid-input', message: t('training.notJson', { message: (e as Error).message }) });
         return null;
       }
     }
@@ -66,31 +68,34 @@ export function TrainPanel({
   const backbones = info?.backbones ?? [];
   return (
     <div className="panel stack">
-      <h2>3 · Train</h2>
-      <div className="row" role="radiogroup" aria-label="Model kind" data-testid="train-kind">
-        <button type="button" className="btn" aria-pressed={kind === 'patchcore'} data-testid="kind-patchcore" onClick={() => setKind('patchcore')} title="Anomaly detection: learns from good images only">
+      <h2>{t('training.step3')}</h2>
+      <div className="row" role="radiogroup" aria-label={t('training.modelKind')} data-testid="train-kind">
+        <button type="button" className="btn" aria-pressed={kind === 'patchcore'} data-testid="kind-patchcore" onClick={() => setKind('patchcore')} title={t('training.patchcoreTitle')}>
           PatchCore
         </button>
-        <button type="button" className="btn" aria-pressed={kind === 'supervised'} data-testid="kind-supervised" onClick={() => setKind('supervised')} title="Patch classifier: learns from annotated defects + good images">
-          Supervised
+        <button type="button" className="btn" aria-pressed={kind === 'supervised'} data-testid="kind-supervised" onClick={() => setKind('supervised')} title={t('training.supervisedTitle')}>
+          {t('training.supervised')}
         </button>
       </div>
       {kind === 'supervised' ? (
-        <FolderField label="Annotated folder (defect boxes from the Annotate screen)" value={annotated} onChange={setAnnotated} testId="train-annotated" />
+        <FolderField label={t('training.annotatedFolder')} value={annotated} onChange={setAnnotated} testId="train-annotated" />
       ) : null}
       <div className="row">
         <label className="field" style={{ flex: 1 }}>
-          <span>Model name</span>
-          <input className="input" value={name} placeholder="e.g. screw M4 line 2" data-testid="train-name" onChange={(e) => setName(e.target.value)} />
+          <span>{t('training.modelName')}</span>
+          <input className="input" value={name} placeholder={t('training.modelNamePlaceholder')} data-testid="train-name" onChange={(e) => setName(e.target.value)} />
         </label>
         <label className="field" style={{ flex: 1 }}>
-          <span>Backbone</span>
+          <span>{t('training.backbone')}</span>
           <select className="input" value={backbone} onChange={(e) => setBackbone(e.target.value)}>
-            <option value="">default{info?.defaultBackbone ? ` (${info.defaultBackbone})` : ''}</option>
+            <option value="">
+              {t('training.default')}
+              {info?.defaultBackbone ? ` (${info.defaultBackbone})` : ''}
+            </option>
             {backbones.map((b) => (
               <option key={b.id} value={b.id} disabled={!b.available} title={b.description}>
                 {b.id}
-                {b.available ? '' : ' (missing)'}
+                {b.available ? '' : ` ${t('training.missing')}`}
               </option>
             ))}
           </select>
@@ -98,21 +103,21 @@ export function TrainPanel({
       </div>
       <div className="row">
         <label className="field" style={{ width: 130 }}>
-          <span>max images</span>
+          <span>{t('training.maxImages')}</span>
           <input className="input num" type="number" min={1} value={maxImages} data-testid="train-max" onChange={(e) => setMaxImages(e.target.value === '' ? '' : Math.max(1, Number(e.target.value)))} />
         </label>
         <label className="field" style={{ width: 130, display: kind === 'patchcore' ? undefined : 'none' }}>
-          <span>coreset ratio</span>
-          <input className="input num" type="number" min={0.001} max={1} step={0.01} value={coreset} placeholder="default" onChange={(e) => setCoreset(e.target.value === '' ? '' : Number(e.target.value))} />
+          <span>{t('training.coresetRatio')}</span>
+          <input className="input num" type="number" min={0.001} max={1} step={0.01} value={coreset} placeholder={t('training.default')} onChange={(e) => setCoreset(e.target.value === '' ? '' : Number(e.target.value))} />
         </label>
       </div>
-      <FolderField label="Validation folder (good + defect, optional)" value={valFolder} onChange={setValFolder} testId="train-validation" />
+      <FolderField label={t('training.validationFolder')} value={valFolder} onChange={setValFolder} testId="train-validation" />
       <details>
-        <summary className="small muted">Advanced config (JSON, {kind === 'patchcore' ? 'PatchCore' : 'supervised training'} fields)</summary>
+        <summary className="small muted">{kind === 'patchcore' ? t('training.advancedPatchcore') : t('training.advancedSupervised')}</summary>
         <textarea className="input mono small" style={{ width: '100%' }} value={advanced} data-testid="train-advanced" placeholder='{"mapSigma": 4}' onChange={(e) => setAdvanced(e.target.value)} />
       </details>
       <button className="btn primary" data-testid="train-start" disabled={busy || !goodFolder.trim() || (kind === 'supervised' && !annotated.trim()) || jobRunning} onClick={() => void train()}>
-        Train {kind === 'supervised' ? 'supervised model' : 'model'}
+        {kind === 'supervised' ? t('training.trainSupervised') : t('training.train')}
       </button>
     </div>
   );
