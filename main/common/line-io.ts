@@ -74,6 +74,10 @@ export interface LineSignals {
   readonly queueDepth: number;
   /** The durable queue is full: alarm (also an output signal). */
   readonly queueFull: boolean;
+  /** NG-rate alarm: at least N NG in the last M parts (per-product setting). */
+  readonly ngRateAlarm: boolean;
+  /** An NG is latched on the Live screen until an operator acknowledges it. */
+  readonly ngLatched: boolean;
 }
 
 export type TriggerReply =

@@ -23,6 +23,10 @@ export const DISCRETE_INPUTS = {
   queueFull: 6,
   /** The last trigger was refused (busy, queue full, not running); cleared by the next accepted trigger. */
   triggerRefused: 7,
+  /** NG-rate alarm: at least N NG in the last M parts. */
+  ngRateAlarm: 8,
+  /** An NG waits for the operator's acknowledgement. */
+  ngLatched: 9,
 } as const;
 
 /**
@@ -53,7 +57,7 @@ export const VERDICT_CODES: Record<LineVerdict, number> = { OK: 1, NG: 2, ERROR:
 export const COMMAND_CODES = { trigger: 1, acknowledge: 2 } as const;
 
 export function discreteInputs(s: LineSignals, triggerRefused: boolean): boolean[] {
-  return [s.triggerReady, s.busy, s.resultsReady, s.resultOk, s.resultNg, s.error, s.queueFull, triggerRefused];
+  return [s.triggerReady, s.busy, s.resultsReady, s.resultOk, s.resultNg, s.error, s.queueFull, triggerRefused, s.ngRateAlarm, s.ngLatched];
 }
 
 const u16 = (v: number) => Math.max(0, Math.min(0xffff, Math.round(Number.isFinite(v) ? v : 0)));

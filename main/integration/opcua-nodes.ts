@@ -35,6 +35,8 @@ export const OPCUA_VARIABLES: readonly OpcuaVariableSpec[] = [
   { name: 'LotName', type: 'String', writable: true, signal: 'lotName', description: 'lot name recorded with every result (writable)' },
   { name: 'QueueDepth', type: 'UInt32', writable: false, signal: 'queueDepth', description: 'parts recorded as pending, not yet decided' },
   { name: 'QueueFull', type: 'Boolean', writable: false, signal: 'queueFull', description: 'the durable queue is full: alarm, further triggers are refused' },
+  { name: 'NgRateAlarm', type: 'Boolean', writable: false, signal: 'ngRateAlarm', description: 'NG-rate alarm: at least N NG in the last M parts (per product)' },
+  { name: 'NgLatched', type: 'Boolean', writable: false, signal: 'ngLatched', description: 'an NG waits for the operator\'s acknowledgement on the Live screen' },
 ];
 
 export interface OpcuaMethodSpec {

@@ -25,6 +25,10 @@ export interface LineStationDeps {
   acquire(origin: LineOrigin, partId: string | undefined): Promise<TriggerReply>;
   /** Makes `modelId` the active model (product change). */
   activateModel(modelId: string): Promise<void>;
+  /** Switches to the product (recipe) whose line index is `index`; false when none has it (then line products apply). */
+  selectProduct?(origin: LineOrigin, index: number): Promise<boolean>;
+  /** The lot name changed (kept as the current product's lot). */
+  onLotName?(origin: LineOrigin, lot: string): void;
   /** The threshold in force (shown before the first result). */
   threshold(): number | null;
 }
@@ -98,6 +102,8 @@ export class LineStationImpl implements LineStation {
       lotName: typeof lotName === 'string' ? lotName : '',
       queueDepth: store.countPendingLineParts(),
       queueFull: false,
+      ngRateAlarm: false,
+      ngLatched: false,
     };
   }
 
@@ -130,6 +136,11 @@ export class LineStationImpl implements LineStation {
 
   setQueue(depth: number, full: boolean): void {
     this.set({ queueDepth: depth, queueFull: full });
+  }
+
+  /** The floor's alarms (NG rate, latched NG) as output signals. */
+  setFloorSignals(s: { ngRateAlarm: boolean; ngLatched: boolean }): void {
+    this.set({ ngRateAlarm: s.ngRateAlarm, ngLatched: s.ngLatched });
   }
 
   setThreshold(t: number): void {
@@ -196,9 +207,10 @@ export class LineStationImpl implements LineStation {
   async selectProduct(_origin: LineOrigin, index: number): Promise<Result<void>> {
     if (!Number.isSafeInteger(index) || index < 0) return fail('invalid-input', `invalid product index ${index}`);
     const p = this.deps.store.getLineProduct(index);
-    if (!p && index !== 0) return fail('not-found', `no product ${index}: assign a model to it first (line.setProduct)`);
     try {
-      if (p) await this.deps.activateModel(p.modelId);
+      const recipe = (await this.deps.selectProduct?.(_origin, index)) ?? false;
+      if (!recipe && !p && index !== 0) return fail('not-found', `no product ${index}: give a product this line index, or assign a model to it (line.setProduct)`);
+      if (!recipe && p) await this.deps.activateModel(p.modelId);
     } catch (e) {
       const err = toStationError(e);
       return fail(err.kind, err.message);
@@ -212,6 +224,7 @@ export class LineStationImpl implements LineStation {
     const lot = String(name).trim().slice(0, 200);
     this.deps.store.setSetting('line.lotName', lot);
     this.set({ lotName: lot });
+    this.deps.onLotName?.(_origin, lot);
   }
 
   resultsSince(after: number, limit: number): readonly LineResult[] {

@@ -28,6 +28,7 @@ export class FakeLineStation implements LineStation {
     this.sig = {
       triggerReady: true, busy: false, resultsReady: false, resultOk: false, resultNg: false, error: false, errorCode: 0,
       score: 0, threshold: 0.5, sequence: 0, partId: '', productIndex: 0, lotName: '', queueDepth: 0, queueFull: false,
+      ngRateAlarm: false, ngLatched: false,
     };
   }
 
@@ -69,6 +70,11 @@ export class FakeLineStation implements LineStation {
       this.set({ busy: false, resultsReady: true, resultOk: verdict === 'OK', resultNg: verdict === 'NG', error: false, errorCode: 0, score, sequence: n, partId });
       this.resultEmitter.fire(r);
     }, this.delayMs);
+  }
+
+  /** The floor's output signals (NG-rate alarm, latched NG), as the live side sets them. */
+  setFloorSignals(s: { ngRateAlarm: boolean; ngLatched: boolean }): void {
+    this.set(s);
   }
 
   acknowledge(origin: string): void {
