@@ -40,7 +40,7 @@ export function LogTable({
             data-testid="log-row"
             data-verdict={r.verdict}
             data-score={r.score}
-            data-name={r.name ?? ''}
+            data-name={r.name ?? r.partId ?? ''}
             className={selectedId === r.id ? 'current clickable' : 'clickable'}
             onClick={() => onSelect(r)}
           >
@@ -57,7 +57,13 @@ export function LogTable({
             <td className="mono muted">{fmtScore(r.threshold)}</td>
             <td className="small">
               {r.source}
-              {r.name ? <div className="mono muted small">{r.name}</div> : null}
+              {r.name || r.partId ? <div className="mono muted small">{r.name ?? r.partId}</div> : null}
+              {/* A part that could not be inspected (unreadable image, ...): the reason in the row, not only on hover. */}
+              {r.error ? (
+                <div className="small warn-text" data-testid="row-error">
+                  {r.error}
+                </div>
+              ) : null}
             </td>
             <td className="num">{r.boxes.length}</td>
             <td className="num small">{Math.round(r.latencyMs)} ms</td>
