@@ -54,12 +54,14 @@ export function sessionOptions(provider: ProviderName): ort.InferenceSession.Ses
 export async function createSession(
   model: Uint8Array,
   preferred?: ProviderName,
+  /** Options over `sessionOptions(provider)`, e.g. one thread for a graph of many small sequential steps. */
+  overrides: ort.InferenceSession.SessionOptions = {},
 ): Promise<{ session: ort.InferenceSession; provider: ProviderName; failures: string[] }> {
   const order = preferred ? [...new Set<ProviderName>([preferred, 'cpu'])] : candidateProviders();
   const failures: string[] = [];
   for (const provider of order) {
     try {
-      const session = await ort.InferenceSession.create(model, sessionOptions(provider));
+      const session = await ort.InferenceSession.create(model, { ...sessionOptions(provider), ...overrides });
       return { session, provider, failures };
     } catch (e) {
       failures.push(`${provider}: ${(e as Error).message.split('\n')[0]}`);

@@ -2,7 +2,7 @@
  * Builds small ONNX graphs in code, so that work such as nearest-neighbour search runs on the same
  * execution provider as the backbone, and tests can make models whose outputs are known exactly.
  */
-import { onnx, DataType, encodeModel, type NodeProto, type TensorProto, type ValueInfoProto, type IAttributeProto, type ModelProto } from './proto.js';
+import { onnx, DataType, encodeModel, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto, type IAttributeProto, type ModelProto } from './proto.js';
 
 export type Dim = number | string;
 
@@ -13,7 +13,8 @@ export type Attr =
   | { readonly s: string }
   | { readonly ints: readonly number[] }
   | { readonly floats: readonly number[] }
-  | { readonly t: TensorProto };
+  | { readonly t: TensorProto }
+  | { readonly g: GraphProto };
 
 export const attr = {
   int: (i: number): Attr => ({ i }),
@@ -21,6 +22,8 @@ export const attr = {
   str: (s: string): Attr => ({ s }),
   ints: (ints: readonly number[]): Attr => ({ ints }),
   floats: (floats: readonly number[]): Attr => ({ floats }),
+  /** A subgraph, e.g. the body of a Loop. */
+  graph: (g: GraphProto): Attr => ({ g }),
 };
 
 export function valueInfo(name: string, elemType: number, dims?: readonly Dim[]): ValueInfoProto {
@@ -66,6 +69,7 @@ function toAttribute(name: string, a: Attr): IAttributeProto {
   if ('s' in a) return { name, type: T.STRING, s: new TextEncoder().encode(a.s) };
   if ('ints' in a) return { name, type: T.INTS, ints: [...a.ints] };
   if ('floats' in a) return { name, type: T.FLOATS, floats: [...a.floats] };
+  if ('g' in a) return { name, type: T.GRAPH, g: a.g };
   return { name, type: T.TENSOR, t: a.t };
 }
 
@@ -138,6 +142,11 @@ export class GraphBuilder {
       },
     });
     return encodeModel(model);
+  }
+
+  /** This builder's nodes as a subgraph (a Loop body); it may read values of the enclosing graph by name. */
+  subgraph(): GraphProto {
+    return onnx.GraphProto.create({ name: this.name, node: this.nodes, input: this.inputs, output: this.outputs, initializer: this.initializers });
   }
 
   build(): Uint8Array {

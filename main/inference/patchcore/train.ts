@@ -13,7 +13,7 @@ import type { ProviderName } from '../execution-provider.js';
 import { DEFAULT_PATCHCORE_CONFIG, resolveBackboneId, resolveConfig, type DeepPartial, type PatchCoreConfig } from './config.js';
 import { readBackboneManifest } from '../backbone/loader.js';
 import { PatchExtractor, foregroundRows } from './patch-extractor.js';
-import { greedyCoreset } from './coreset.js';
+import { greedyCoresetOnnx } from './coreset-graph.js';
 import { PatchCoreModel, type MemoryBank } from './model.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
 import { reweightedScore } from './scoring.js';
@@ -87,7 +87,13 @@ export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ mod
     checkAbort(opts.signal);
     opts.onProgress?.({ stage: 'coreset', done: 0, total: 1, message: `${n} candidate patches` });
     const count = Math.max(1, Math.min(config.coreset.max, Math.ceil(config.coreset.ratio * n)));
-    const chosen = greedyCoreset(all, n, dim, count, { projectionDim: config.coreset.projectionDim, seed: config.coreset.seed, signal: opts.signal });
+    const chosen = await greedyCoresetOnnx(all, n, dim, count, {
+      projectionDim: config.coreset.projectionDim,
+      seed: config.coreset.seed,
+      signal: opts.signal,
+      provider: extractor.executionProvider,
+      onProgress: (done, total) => opts.onProgress?.({ stage: 'coreset', done, total, message: `${n} candidate patches` }),
+    });
     const bankFeatures = new Float32Array(chosen.length * dim);
     const bankSource = new Int32Array(chosen.length);
     chosen.forEach((row, k) => {
@@ -95,7 +101,7 @@ export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ mod
       bankSource[k] = source[row]!;
     });
     const bank: MemoryBank = { features: bankFeatures, count: chosen.length, dim };
-    opts.onProgress?.({ stage: 'coreset', done: 1, total: 1, message: `bank of ${bank.count}` });
+    opts.onProgress?.({ stage: 'coreset', done: count, total: count, message: `bank of ${bank.count}` });
 
     // Leave-one-image-out scores of the training images, for the default threshold.
     checkAbort(opts.signal);
