@@ -10,6 +10,7 @@ import { configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags
 import { progressPrinter, table, writeJson } from './output.js';
 import { sharedDir } from '../node/paths.js';
 import { benchmarkBackbone } from './options.js';
+import { runFeedbackCommand } from './commands-feedback.js';
 
 interface ExperimentFlags extends ModelFlags {
   data: string;
@@ -23,6 +24,7 @@ interface ExperimentFlags extends ModelFlags {
   quiet?: boolean;
   model: 'patchcore' | 'supervised' | 'both';
   trainDefects: number;
+  feedback?: number;
 }
 
 export function experimentCommand(): Command {
@@ -37,11 +39,13 @@ export function experimentCommand(): Command {
     .option('--work <dir>', 'where generated variants are written (reused when unchanged)')
     .addOption(new Option('--model <kind>', 'patchcore (normal images only), supervised (annotated defects + normal images), or both').choices(['patchcore', 'supervised', 'both']).default('patchcore'))
     .option('--train-defects <n>', 'supervised: annotated defect images to train on (spread over the defect type; never tested)', intOption('train-defects', 1), 10)
+    .option('--feedback <n>', 'learning on the line: learn up to n falsely rejected good images from train/good beyond --train, print false rejects and recall before/after', intOption('feedback', 1))
     .option('--json <file>', 'write machine-readable results')
     .option('--quiet', 'no progress output');
   patchCoreFlags(cmd);
   return cmd.action(async (f: ExperimentFlags) => {
     const progress = progressPrinter(f.quiet);
+    if (f.feedback !== undefined) return runFeedbackCommand({ ...f, feedback: f.feedback }, { backbone: await benchmarkBackbone(), ...configFromFlags(f) }, progress);
     const work = f.work ?? join(tmpdir(), `station-experiment-seed${f.seed}`);
     const dirs = await prepareVariants({ source: f.data, work, variants: f.variants, seed: f.seed, trainLimit: f.train, onProgress: progress });
     const config = { backbone: await benchmarkBackbone(), ...configFromFlags(f) };

@@ -31,7 +31,7 @@ export interface PatchScores {
  * Size of the coarse bank used to prune the exact search: the first rows of the bank, which the greedy coreset
  * stored in selection order, so they are themselves a k-center cover of the whole bank.
  */
-function coarseSize(count: number): number {
+export function coarseSize(count: number): number {
   return count <= 2048 ? 0 : Math.max(512, Math.ceil(count / 8));
 }
 
@@ -134,6 +134,11 @@ export class PatchCoreModel implements InspectionModel {
     const boxes = scored.score >= threshold ? boxesFromMap(map, threshold, this.config.mapScale) : [];
     const t2 = performance.now();
     return { score: scored.score, map, boxes, timings: { ...ps.timings, score: t1 - t0, map: t2 - t1 } };
+  }
+
+  /** Releases the searches only: a model made from this one by an incremental bank update shares the extractor. */
+  async disposeSearch(): Promise<void> {
+    await Promise.all([this.nn.dispose(), this.coarse?.dispose()]);
   }
 
   async dispose(): Promise<void> {

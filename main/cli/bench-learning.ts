@@ -1,0 +1,29 @@
+/** `npm run bench` line for learning on the line: one image learned as good into a trained PatchCore bank. */
+import { decodeImage } from '../node/image-io.js';
+import { learnGood } from '../inference/patchcore/incremental.js';
+import type { PatchCoreModel } from '../inference/patchcore/model.js';
+import { median } from '../experiment/patchcore-experiment.js';
+
+/**
+ * Learns `images` one after another (each on the bank the previous one made), as an operator marking false
+ * rejects would; prints the median time per image (decoded image to a new model ready to inspect) and its stages.
+ * Leaves `model` usable: the learned models' searches are released, the shared extractor is not.
+ */
+export async function printLearningBench(model: PatchCoreModel, images: readonly string[]): Promise<void> {
+  let current = model;
+  const ms: number[] = [];
+  const stages: Record<string, number[]> = {};
+  let bank = '';
+  for (const [i, file] of images.entries()) {
+    const img = await decodeImage(file, { channels: 1 });
+    const { model: next, report } = await learnGood(current, [img], { id: `bench-learn-${i}` });
+    if (current !== model) await current.disposeSearch();
+    current = next;
+    ms.push(report.ms);
+    for (const [k, v] of Object.entries(report.stages)) (stages[k] ??= []).push(v);
+    bank = `bank ${model.bank.count} -> ${report.bankSize} (+${report.added} -${report.dropped})`;
+  }
+  if (current !== model) await current.disposeSearch();
+  const stageText = Object.entries(stages).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ');
+  console.log(`learn as good: median ${(median(ms) / 1000).toFixed(2)} s per image over ${ms.length} images (max ${(Math.max(...ms) / 1000).toFixed(2)} s; ${stageText} ms; ${bank})`);
+}

@@ -1,0 +1,152 @@
+/**
+ * Learning on the line, measured (`station experiment --feedback N`): PatchCore trained on the first `train` good
+ * images, threshold at recall = 1 on a validation set; then the good images of train/good beyond the first `train`
+ * that the model falsely rejects are learned as good, one at a time as an operator would mark them (each one only if
+ * it is still rejected by the model learned so far), up to N. Test images are never learned from. A learned version
+ * that lets a validation defect fall below the threshold is not promoted (as on the station) and the next image is tried.
+ *
+ * Validation / test: the MVTec test folder split by name within each defect type (and good), even positions to
+ * validation, odd to test, so the threshold is chosen on images the figures are not measured on.
+ */
+import type { ProgressFn } from '../common/types.js';
+import { StationFault } from '../common/result.js';
+import { listMvtec, type DatasetImage } from '../dataset/mvtec.js';
+import { decodeImage } from '../node/image-io.js';
+import { trainPatchCore, type PatchCoreConfig } from '../inference/patchcore/index.js';
+import type { DeepPartial } from '../inference/patchcore/config.js';
+import { learnGood } from '../inference/patchcore/incremental.js';
+import type { PatchCoreModel } from '../inference/patchcore/model.js';
+import { thresholdAtFullRecall } from '../evaluation/metrics.js';
+import { selectTrainImages } from './patchcore-experiment.js';
+
+export interface FeedbackFigures {
+  /** Test good images at or above the threshold / test good images. */
+  readonly testFalseRejectRate: number;
+  readonly testFalseRejects: number;
+  readonly testGood: number;
+  /** Test defects at or above the threshold / test defects. */
+  readonly testRecall: number;
+  readonly testDefects: number;
+  /** Recall on the validation defects at the threshold in force. */
+  readonly validationRecall: number;
+  readonly validationFalseRejectRate: number;
+  readonly bankSize: number;
+}
+
+export interface FeedbackResult {
+  readonly threshold: number;
+  readonly before: FeedbackFigures;
+  readonly after: FeedbackFigures;
+  /** Threshold at recall = 1 on the validation set re-chosen with the learned model, and the figures there. */
+  readonly recalibrated: FeedbackFigures & { readonly threshold: number };
+  readonly learned: { name: string; scoreBefore: number; scoreAfter: number; added: number; dropped: number; ms: number }[];
+  /** Learned versions not promoted: a validation defect fell below the threshold in force. */
+  readonly refused: { name: string; validationEscapes: number }[];
+  /** Good images beyond the training ones that the first model rejected. */
+  readonly candidatesRejected: number;
+  readonly candidates: number;
+  readonly split: { validationGood: number; validationDefects: number; testGood: number; testDefects: number };
+}
+
+/** Even positions (by name, within each defect type) to validation, odd to test. */
+export function splitValidationTest(test: readonly DatasetImage[]): { validation: DatasetImage[]; test: DatasetImage[] } {
+  const byType = new Map<string, DatasetImage[]>();
+  for (const im of test) byType.set(im.defectType, [...(byType.get(im.defectType) ?? []), im]);
+  const validation: DatasetImage[] = [];
+  const rest: DatasetImage[] = [];
+  for (const list of byType.values()) {
+    list.sort((a, b) => a.name.localeCompare(b.name)).forEach((im, i) => (i % 2 === 0 ? validation : rest).push(im));
+  }
+  return { validation, test: rest };
+}
+
+type Scored = { score: number; label: 0 | 1 };
+
+async function scoreAll(model: PatchCoreModel, images: readonly DatasetImage[], stage: string, onProgress?: ProgressFn): Promise<Scored[]> {
+  const out: Scored[] = [];
+  for (const [i, im] of images.entries()) {
+    onProgress?.({ stage, done: i, total: images.length, message: `${im.defectType}/${im.name}` });
+    const { score } = await model.infer(await decodeImage(im.path, { channels: 1 }));
+    out.push({ score, label: im.defectType === 'good' ? 0 : 1 });
+  }
+  return out;
+}
+
+function rates(s: readonly Scored[], t: number): { frr: number; fr: number; good: number; recall: number; defects: number } {
+  const good = s.filter((x) => x.label === 0);
+  const bad = s.filter((x) => x.label === 1);
+  const fr = good.filter((x) => x.score >= t).length;
+  return { frr: good.length ? fr / good.length : 0, fr, good: good.length, recall: bad.length ? bad.filter((x) => x.score >= t).length / bad.length : 1, defects: bad.length };
+}
+
+function figures(val: readonly Scored[], test: readonly Scored[], t: number, bankSize: number): FeedbackFigures {
+  const te = rates(test, t);
+  const va = rates(val, t);
+  return {
+    testFalseRejectRate: te.frr, testFalseRejects: te.fr, testGood: te.good, testRecall: te.recall, testDefects: te.defects,
+    validationRecall: va.recall, validationFalseRejectRate: va.frr, bankSize,
+  };
+}
+
+export async function runFeedbackExperiment(opts: {
+  dir: string;
+  train: number;
+  feedback: number;
+  config?: DeepPartial<PatchCoreConfig>;
+  onProgress?: ProgressFn;
+}): Promise<FeedbackResult> {
+  const listing = await listMvtec(opts.dir);
+  const train = selectTrainImages(listing.train, opts.train);
+  const trainNames = new Set(train.map((t) => t.path));
+  const candidates = listing.train
+    .filter((i) => i.defectType === 'good' && !trainNames.has(i.path))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (candidates.length === 0) throw new StationFault('invalid-input', `no good images beyond the first ${opts.train} in train/good to learn from`);
+  const { validation, test } = splitValidationTest(listing.test);
+  const { model: first } = await trainPatchCore({ images: train.map((t) => t.path), config: opts.config, onProgress: (p) => opts.onProgress?.({ ...p, stage: `train: ${p.stage}` }) });
+  let model: PatchCoreModel = first;
+  try {
+    const val0 = await scoreAll(model, validation, 'validation', opts.onProgress);
+    const threshold = thresholdAtFullRecall(val0.map((s) => s.score), val0.map((s) => s.label)).threshold;
+    const test0 = await scoreAll(model, test, 'test', opts.onProgress);
+    const before = figures(val0, test0, threshold, model.bank.count);
+
+    const cand0 = await scoreAll(model, candidates, 'candidates', opts.onProgress);
+    const rejected = candidates.filter((_, i) => cand0[i]!.score >= threshold);
+    const learned: FeedbackResult['learned'] = [];
+    const refused: FeedbackResult['refused'] = [];
+    const validationDefects = validation.filter((v) => v.defectType !== 'good');
+    for (const im of rejected) {
+      if (learned.length >= opts.feedback) break;
+      const img = await decodeImage(im.path, { channels: 1 });
+      // Only parts the current model still rejects are marked "good" by the operator.
+      const scoreBefore = (await model.infer(img)).score;
+      if (scoreBefore < threshold) continue;
+      opts.onProgress?.({ stage: 'learn as good', done: learned.length, total: opts.feedback, message: im.name });
+      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}` });
+      // The station's promotion check: the new version must still catch every validation defect at the threshold in force.
+      const escaped = (await scoreAll(next, validationDefects, 'validation check')).filter((s) => s.score < threshold).length;
+      if (escaped > 0) {
+        refused.push({ name: im.name, validationEscapes: escaped });
+        await next.disposeSearch();
+        continue;
+      }
+      await model.disposeSearch();
+      model = next;
+      learned.push({ name: im.name, scoreBefore, scoreAfter: (await model.infer(img)).score, added: report.added, dropped: report.dropped, ms: report.ms });
+    }
+
+    const val1 = await scoreAll(model, validation, 'validation (learned)', opts.onProgress);
+    const test1 = await scoreAll(model, test, 'test (learned)', opts.onProgress);
+    const after = figures(val1, test1, threshold, model.bank.count);
+    const t2 = thresholdAtFullRecall(val1.map((s) => s.score), val1.map((s) => s.label)).threshold;
+    const recalibrated = { ...figures(val1, test1, t2, model.bank.count), threshold: t2 };
+    const split = {
+      validationGood: val0.filter((s) => s.label === 0).length, validationDefects: val0.filter((s) => s.label === 1).length,
+      testGood: before.testGood, testDefects: before.testDefects,
+    };
+    return { threshold, before, after, recalibrated, learned, refused, candidatesRejected: rejected.length, candidates: candidates.length, split };
+  } finally {
+    await model.dispose();
+  }
+}

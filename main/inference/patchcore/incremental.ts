@@ -1,0 +1,163 @@
+/**
+ * Incremental update of a PatchCore memory bank ("learn as good"): the part's patches join the bank without
+ * retraining from the images.
+ *
+ * The greedy coreset (coreset.ts) is a farthest-first traversal: it stops when `ratio` of the candidates are picked,
+ * at a coverage radius r (the last pick's distance to the picks before it). Every training patch it left out lies
+ * within about r of the bank. Re-running it on the union of bank and new patches, with the bank as the first picks,
+ * continues the traversal: the new patch farthest from the bank is picked while that distance exceeds r, up to
+ * `ratio` of the new patches (the training quota); new patches within r are covered as well as the training patches
+ * were. At the cap, each new pick replaces the bank's last row, the least novel one (farthest-first order puts it
+ * last), so the bank never exceeds `coreset.max`.
+ *
+ * The pruned search (model.ts) takes the first ⅛ of the bank as its coarse cover; the new picks go right after the
+ * old cover's head, so the cover spans the learned patches too. Exactness needs only that the cover is a subset of
+ * the bank, which any order keeps; the order only keeps it fast.
+ */
+import type { RawImage } from '../../common/types.js';
+import { StationFault } from '../../common/result.js';
+import type { ModelInfo } from '../model.js';
+import { PatchCoreModel, coarseSize, type MemoryBank } from './model.js';
+import { foregroundRows } from './patch-extractor.js';
+
+export interface LearnReport {
+  /** Foreground patches of the learned images. */
+  readonly candidatePatches: number;
+  /** Patches that joined the bank. */
+  readonly added: number;
+  /** Bank rows dropped to keep the cap. */
+  readonly dropped: number;
+  readonly bankSize: number;
+  /** Coverage radius r of the bank before the update (0 for a whole bank: every training patch is in it). */
+  readonly coverageRadius: number;
+  /** Largest patch distance of the learned images to the old bank (s* before learning), per image. */
+  readonly maxDistanceBefore: number[];
+  readonly ms: number;
+  /** Milliseconds per stage: extract (registration + features), search (distances to the bank), select, build (new searches). */
+  readonly stages: { extract: number; search: number; select: number; build: number };
+}
+
+function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number {
+  let s = 0;
+  for (let d = 0; d < dim; d++) {
+    const x = a[ao + d]! - b[bo + d]!;
+    s += x * x;
+  }
+  return s;
+}
+
+/**
+ * Returns a new model whose bank also covers `images` (same preprocessing and registration as inspection: the
+ * model's own extractor). The new model shares the extractor with `model`; release the old one's searches with
+ * `model.disposeSearch()` (not `dispose()`) when it is no longer used.
+ */
+export async function learnGood(
+  model: PatchCoreModel,
+  images: readonly RawImage[],
+  opts: { id: string; createdAt?: string },
+): Promise<{ model: PatchCoreModel; report: LearnReport }> {
+  const t0 = performance.now();
+  if (images.length === 0) throw new StationFault('invalid-input', 'learn as good: no image given');
+  const { bank, config } = model;
+  const dim = bank.dim;
+  const perImage: Float32Array[] = [];
+  for (const img of images) perImage.push(foregroundRows(await model.extractor.extract(img)).rows);
+  const t1 = performance.now();
+  const np = perImage.reduce((s, r) => s + r.length / dim, 0);
+  if (np === 0) throw new StationFault('invalid-input', 'learn as good: no part found in the image (no foreground patch)');
+  const P = new Float32Array(np * dim);
+  const imageOf = new Int32Array(np);
+  for (let i = 0, off = 0; i < perImage.length; i++) {
+    P.set(perImage[i]!, off * dim);
+    imageOf.fill(i, off, off + perImage[i]!.length / dim);
+    off += perImage[i]!.length / dim;
+  }
+
+  // Distances to the bank: the exact full search (all patches, so no pruning bound is involved).
+  const { dist } = await model.nn.search(P, np, 1);
+  const maxDistanceBefore = perImage.map(() => 0);
+  for (let i = 0; i < np; i++) maxDistanceBefore[imageOf[i]!] = Math.max(maxDistanceBefore[imageOf[i]!]!, dist[i]!);
+
+  const params = model.info.params as { candidatePatches?: number };
+  const wholeBank = typeof params.candidatePatches === 'number' && params.candidatePatches <= bank.count;
+  let radius = 0;
+  if (!wholeBank && bank.count >= 2) {
+    // The last row of a farthest-first order was picked last: its distance to every other row is its pick distance.
+    const last = await model.nn.search(bank.features.subarray((bank.count - 1) * dim, bank.count * dim), 1, 2);
+    radius = last.dist[1]!;
+  }
+
+  const t2 = performance.now();
+  // Farthest-first continuation over the new patches, the bank already picked (squared distances: no sqrt per pair).
+  const quota = Math.max(1, Math.ceil(config.coreset.ratio * np));
+  const minSq = Float64Array.from(dist, (d) => d * d);
+  const radiusSq = radius * radius;
+  const picks: number[] = [];
+  const taken = new Uint8Array(np);
+  while (picks.length < quota) {
+    let best = -1;
+    let bestD = radiusSq;
+    for (let i = 0; i < np; i++) {
+      if (!taken[i] && minSq[i]! > bestD) {
+        best = i;
+        bestD = minSq[i]!;
+      }
+    }
+    if (best < 0) break;
+    taken[best] = 1;
+    picks.push(best);
+    const bo = best * dim;
+    for (let i = 0; i < np; i++) {
+      if (taken[i]) continue;
+      const d = sqDist(P, i * dim, P, bo, dim);
+      if (d < minSq[i]!) minSq[i] = d;
+    }
+  }
+
+  const cap = config.coreset.max;
+  const keep = Math.max(0, Math.min(bank.count, cap - picks.length));
+  const dropped = bank.count - keep;
+  const usedPicks = picks.slice(0, cap - keep);
+  const count = keep + usedPicks.length;
+  // Coarse cover first: the old cover's head, then the new picks most novel first, then the rest.
+  const k = coarseSize(count);
+  const inHead = Math.min(usedPicks.length, Math.floor(k / 2));
+  const head = Math.min(keep, Math.max(0, k - inHead));
+  const features = new Float32Array(count * dim);
+  let row = 0;
+  const copyBank = (from: number, to: number): void => {
+    features.set(bank.features.subarray(from * dim, to * dim), row * dim);
+    row += to - from;
+  };
+  const copyPicks = (list: readonly number[]): void => {
+    for (const p of list) features.set(P.subarray(p * dim, (p + 1) * dim), dim * row++);
+  };
+  copyBank(0, head);
+  copyPicks(usedPicks.slice(0, inHead));
+  copyBank(head, keep);
+  copyPicks(usedPicks.slice(inHead));
+  const newBank: MemoryBank = { features, count, dim };
+
+  // Validation scores belong to the old bank: the caller re-scores the validation set with the new model.
+  const { validation: _stale, ...kept } = model.info;
+  const info: ModelInfo = {
+    ...kept,
+    id: opts.id,
+    createdAt: opts.createdAt ?? new Date().toISOString(),
+    trainImages: model.info.trainImages + images.length,
+    params: {
+      ...model.info.params,
+      bankSize: count,
+      candidatePatches: (typeof params.candidatePatches === 'number' ? params.candidatePatches : bank.count) + np,
+      learnedImages: ((model.info.params as { learnedImages?: number }).learnedImages ?? 0) + images.length,
+    },
+  };
+  const t3 = performance.now();
+  const next = await PatchCoreModel.create(info, config, model.extractor, newBank);
+  const t4 = performance.now();
+  return {
+    model: next,
+    report: { candidatePatches: np, added: usedPicks.length, dropped, bankSize: count, coverageRadius: radius, maxDistanceBefore, ms: t4 - t0,
+      stages: { extract: t1 - t0, search: t2 - t1, select: t3 - t2, build: t4 - t3 } },
+  };
+}
