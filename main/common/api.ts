@@ -18,6 +18,32 @@ import { event, method, type ApiClient, type ApiImpl } from './contract.js';
 import type { Box, LogVerdict, ModelKind, Progress } from './types.js';
 import { IntegrationConfigPatchSchema, type IntegrationState } from './integration.js';
 import type { LineSignals, TriggerReply } from './line-io.js';
+import {
+  AuditQuerySchema,
+  AuthConfigureSchema,
+  CloneProductSchema,
+  CreateProductSchema,
+  CreateUserSchema,
+  LoginSchema,
+  SetLotSchema,
+  UpdateProductSchema,
+  UpdateUserSchema,
+  UseProductSchema,
+  type AuditPageDto,
+  type AuthState,
+  type ProductDto,
+  type UserDto,
+} from './accounts.js';
+import { FloorConfigureSchema, ShiftReportRequestSchema, type FloorPart, type FloorSettings, type FloorState, type ShiftReport } from './floor.js';
+import {
+  ActivateVersionSchema,
+  FeedbackRequestSchema,
+  LearnGoodRequestSchema,
+  PromoteSchema,
+  type FeedbackDto,
+  type ModelVersionDto,
+  type ShadowStatus,
+} from './learning.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -454,6 +480,8 @@ export interface InspectionRecord {
   readonly productIndex?: number;
   readonly errorCode?: number;
   readonly error?: string | null;
+  /** Retention deleted this part's images at this time (the row and verdict stay). */
+  readonly mediaPrunedAt?: string;
 }
 
 /** The line handshake's signals and a trigger's reply: the line I/O contract's own types (main/common/line-io.ts). */
@@ -770,7 +798,8 @@ export const stationApi = {
         modelId: modelId.optional(),
         value: z.number().finite(),
         reason: z.string().trim().min(1, 'a reason is required').max(1000),
-        who: z.string().trim().min(1, 'who is required').max(200),
+        /** Open mode only (no accounts): who changed it. Once accounts exist the logged-in user is recorded instead. */
+        who: z.string().trim().min(1, 'who is required').max(200).optional(),
       }),
     ).returns<ThresholdRecord>(),
     history: method(z.object({ modelId: modelId.optional(), limit: z.number().int().min(1).max(1000).default(100) }).optional()).returns<
@@ -868,11 +897,96 @@ export const stationApi = {
     execute: method(z.object({ camera: genicamCamera, name: genicamFeatureName })).returns<void>(),
   },
 
+  /**
+   * This connection's login (accounts, roles, kiosk, idle logout). Open mode (no administrator yet): everything is
+   * allowed. Roles are enforced by the engine for every call of the connection, not by the screens.
+   */
+  auth: {
+    state: method(none).returns<AuthState>(),
+    login: method(LoginSchema).returns<AuthState>(),
+    logout: method(none).returns<AuthState>(),
+    /** This connection's login changed (login, logout, idle logout). */
+    onState: event<AuthState>(),
+  },
+
+  /** Local accounts (administrator). Creating the first administrator ends open mode and logs this connection in as it. */
+  users: {
+    list: method(none).returns<UserDto[]>(),
+    create: method(CreateUserSchema).returns<UserDto>(),
+    update: method(UpdateUserSchema).returns<UserDto>(),
+    /** Kiosk mode (operator screen without login) and the idle logout time. */
+    configure: method(AuthConfigureSchema).returns<AuthState>(),
+  },
+
+  /** The append-only audit trail: who, when, what, old -> new, why. */
+  audit: {
+    list: method(AuditQuerySchema).returns<AuditPageDto>(),
+    /** Writes the matching entries as CSV under the data folder; download it with `mediaUrl(media)`. */
+    export: method(AuditQuerySchema.omit({ limit: true, beforeId: true }).optional()).returns<{ media: MediaRef; rows: number }>(),
+  },
+
+  /** Products (recipes): model + threshold + settings + line index + lot; every change and switch is audited. */
+  products: {
+    list: method(z.object({ includeArchived: z.boolean().default(false) }).optional()).returns<ProductDto[]>(),
+    create: method(CreateProductSchema).returns<ProductDto>(),
+    /** Copies settings and the active model (with its threshold) into a new product. */
+    clone: method(CloneProductSchema).returns<ProductDto>(),
+    /** Rename, description, settings, line index, archive / restore. */
+    update: method(UpdateProductSchema).returns<ProductDto>(),
+    /** Switches the station to this product (its model and threshold, line index and lot). */
+    use: method(UseProductSchema).returns<ProductDto>(),
+    /** The current product's lot (recorded with every following log row). */
+    setLot: method(SetLotSchema).returns<ProductDto>(),
+    onChanged: event<ProductDto[]>(),
+  },
+
   jobs: {
     list: method(none).returns<JobInfo[]>(),
     get: method(z.object({ id: z.string().min(1).max(100) })).returns<JobInfo>(),
     cancel: method(z.object({ id: z.string().min(1).max(100) })).returns<JobInfo>(),
     onProgress: event<JobInfo>(),
+  },
+
+  /**
+   * The floor: the latched NG and its acknowledgement (an operator action), the NG-rate alarm, shift and lot
+   * counters (from the log, so they survive restarts), the shift report, retention and the free-disk watchdog.
+   */
+  floor: {
+    state: method(none).returns<FloorState>(),
+    /** The last `limit` verdicts, newest first, with thumbnails (the Live strip). */
+    recent: method(z.object({ limit: z.number().int().min(1).max(100).default(20) }).optional()).returns<FloorPart[]>(),
+    /** The operator has seen the latched NG (and every NG before it); recorded with who and when. */
+    acknowledge: method(z.object({ note: z.string().max(1000).default('') }).optional()).returns<FloorState>(),
+    settings: method(z.object({ productId: z.string().min(1).max(200).optional() }).optional()).returns<FloorSettings>(),
+    /** Per-product NG latch, NG-rate limits and disk budget; station shift schedule and disk levels (audited). */
+    configure: method(FloorConfigureSchema).returns<FloorSettings>(),
+    /** Writes the shift report as CSV and as a printable HTML page under the data folder (open with mediaUrl). */
+    report: method(ShiftReportRequestSchema.optional()).returns<ShiftReport>(),
+    /** One retention pass now (normally on a timer): rows measured, rows whose images were pruned. */
+    retentionPass: method(none).returns<{ measured: number; pruned: number; freedBytes: number }>(),
+    onState: event<FloorState>(),
+  },
+
+  /**
+   * Learning on the line (issue 12): feedback on inspected parts, "learn as good" (a job: a new model version),
+   * immutable versions with parent / what / who / why, shadow mode and explicit promotion (all audited).
+   */
+  learning: {
+    /** Judges an inspected part: good (false reject), defect (confirmed / missed, optional box) or unsure. */
+    feedback: method(FeedbackRequestSchema).returns<FeedbackDto>(),
+    /** Judgements of one part, newest first. */
+    feedbackFor: method(z.object({ inspectionId: z.number().int().positive() })).returns<FeedbackDto[]>(),
+    /** Adds the part to a new version's memory bank (job; its result is a LearnResult); the new version then runs in shadow. */
+    learnGood: method(LearnGoodRequestSchema).returns<{ jobId: string }>(),
+    /** The current product's model versions, newest first. */
+    versions: method(none).returns<ModelVersionDto[]>(),
+    /** Makes an earlier (or any) version active again. */
+    activate: method(ActivateVersionSchema).returns<ModelVersionDto[]>(),
+    shadowStart: method(z.object({ modelId: modelId })).returns<ShadowStatus>(),
+    shadowStop: method(none).returns<ShadowStatus>(),
+    shadowStatus: method(none).returns<ShadowStatus>(),
+    /** Makes the shadow candidate the active version and ends shadow mode. */
+    promote: method(PromoteSchema).returns<ModelVersionDto[]>(),
   },
 
   /** Process integration: the OPC UA server, Modbus TCP server and MQTT client on the line handshake (any at once). */
@@ -904,5 +1018,6 @@ export type GenicamService = StationApi['genicam'];
 export type IntegrationApi = StationApi['integration'];
 export type AnnotationsService = StationApi['annotations'];
 export type LineApi = StationApi['line'];
+export type FloorApi = StationApi['floor'];
 
 export const CONTRACT_VERSION = 1 as const;

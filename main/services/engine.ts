@@ -20,6 +20,13 @@ import { GenicamService } from './genicam.js';
 import { LiveService } from './live.js';
 import { IntegrationService } from '../integration/service.js';
 import { LogService } from './log.js';
+import { FloorService } from './floor.js';
+import { RetentionService } from './retention.js';
+import { AuditTrail, currentActor } from './audit.js';
+import { AuthService, Session } from './auth.js';
+import { ProductService } from './products.js';
+import { guardApi } from './access.js';
+import type { AuthState } from '../common/accounts.js';
 import { systemInfo, listFolder } from './system.js';
 import { inspectDataset, previewImage } from './datasets.js';
 import { labelledImagesOf } from './training.js';
@@ -38,7 +45,11 @@ export interface EngineOptions {
 }
 
 export interface Engine {
+  /** Unguarded (tests, benchmarks, the CLI in-process); calls run as 'system' unless wrapped in runAs. */
   readonly api: StationApiImpl;
+  /** One client connection (a tab, a window): its own login, every call checked against its role and audited as it. */
+  connect(): { readonly api: StationApiImpl; dispose(): void };
+  readonly audit: AuditTrail;
   readonly jobs: JobManager;
   /** The live side; `live.line` is the LineStation the protocol adapters are started on. */
   readonly live: LiveService;
@@ -62,6 +73,30 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const log = new LogService(store, media.root, notice);
   const annotations = new AnnotationService(store, media.root);
   const integration = new IntegrationService({ station: live.line, store, dataDir, notice });
+  // The floor: NG latch, NG-rate alarm (also on the line outputs), shift/lot counters, report; retention off the inspection path.
+  const audit = new AuditTrail(store, () => reg.productId());
+  // Products (recipes): a PLC's product index selects one; the line's lot is the current product's lot.
+  const products = new ProductService(store, reg, audit, live.line);
+  live.productHooks = { selectByIndex: (o, i) => products.selectByIndex(o, i), lotChanged: (o, l) => products.lotChanged(o, l) };
+  const auth = new AuthService(store, audit);
+  const floor = new FloorService({
+    store,
+    media,
+    lotName: () => live.line.signals().lotName,
+    signals: (s) => live.line.setFloorSignals(s),
+    notice,
+    audit: (e) => audit.record(e),
+    actor: () => currentActor().name,
+  });
+  const retention = new RetentionService(
+    { store, media, floor, setMediaBlocked: (reason) => live.setMediaBlocked(reason), notice },
+    { intervalMs: Number(process.env.STATION_RETENTION_INTERVAL_MS) || undefined, kickDelayMs: Number(process.env.STATION_RETENTION_KICK_MS) || undefined },
+  );
+  live.onRecorded((r) => {
+    floor.recorded(r);
+    retention.kick();
+  });
+  retention.start();
   // The adapters enabled in the stored configuration start with the station (failures show in their status).
   void integration.start();
   // API writes go only under the data folder or folders picked in the native dialog since start.
@@ -85,6 +120,53 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   }
 
   const genicam = new GenicamService();
+
+  /** The auth and users services as seen by one session (a connection, or the in-process local one). */
+  const sessionApi = (session: Session, state: Emitter<AuthState>): Pick<StationApiImpl, 'auth' | 'users'> => ({
+    auth: {
+      state: () => session.state(),
+      login: async (req) => {
+        await session.login(req.name, req.secret);
+        const s = session.state();
+        state.fire(s);
+        return s;
+      },
+      logout: () => {
+        session.logout();
+        const s = session.state();
+        state.fire(s);
+        return s;
+      },
+      onState: state.event,
+    },
+    users: {
+      list: () => auth.users(),
+      create: async (req) => {
+        const wasOpen = auth.mode() === 'open';
+        const u = await auth.createUser(req);
+        // The first administrator ends open mode: whoever created it is logged in as it, not locked out.
+        if (wasOpen && u.role === 'administrator') {
+          session.adopt(store.getUser(u.name)!);
+          state.fire(session.state());
+        }
+        return u;
+      },
+      update: async (req) => {
+        const u = await auth.updateUser(req);
+        state.fire(session.state());
+        return u;
+      },
+      configure: (req) => {
+        auth.configure(req);
+        const s = session.state();
+        state.fire(s);
+        return s;
+      },
+    },
+  });
+  const localSession = new Session(auth);
+  const localAuthState = new Emitter<AuthState>();
+
   const api: StationApiImpl = {
     system: {
       info: () => systemInfo({ shell: opts.shell, dataDir, activeProvider: reg.executionProvider(), electronVersion: opts.electronVersion }),
@@ -100,8 +182,16 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     live: {
       state: () => live.state(),
       lastFrame: () => live.lastFrame(),
-      start: (req) => live.start(req),
-      stop: () => live.stop(),
+      start: async (req) => {
+        const r = await live.start(req);
+        audit.record({ action: 'live.start', target: `source:${req.source.kind}`, new: req.source });
+        return r;
+      },
+      stop: async () => {
+        const r = await live.stop();
+        audit.record({ action: 'live.stop', target: 'source' });
+        return r;
+      },
       pause: () => live.pause(),
       resume: () => live.resume(),
       step: () => live.step(),
@@ -132,8 +222,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     models: {
       list: () => reg.list(),
       active: () => reg.active(),
-      activate: (req) => reg.activate(req.id),
-      remove: (req) => reg.remove(req.id),
+      activate: async (req) => {
+        const old = reg.activeId();
+        const r = await reg.activate(req.id);
+        if (old !== req.id) audit.record({ action: 'model.activate', target: `model:${req.id}`, old, new: req.id });
+        return r;
+      },
+      remove: async (req) => {
+        const rec = reg.get(req.id);
+        await reg.remove(req.id);
+        audit.record({ action: 'model.delete', target: `model:${req.id}`, old: { name: rec.name, kind: rec.kind, artifactPath: rec.artifactPath }, productId: rec.productId });
+      },
       // Training, evaluation and generation run in job workers, apart from the live path (never stall inspection).
       train: (req) => ({
         jobId: jobs.start(
@@ -165,7 +264,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     thresholds: {
       get: (req) => reg.getThreshold(req?.modelId),
       validationScores: (req) => reg.validationScores(req?.modelId),
-      set: (req) => reg.setThreshold(req),
+      set: (req) => {
+        // Logged in: the user is recorded. Open mode ('local') and in-process callers ('system') may name who.
+        const actor = currentActor().name;
+        const who = actor === 'local' || actor === 'system' ? (req.who ?? actor) : actor;
+        const r = reg.setThreshold({ ...req, who });
+        audit.record({ actor: who, action: 'threshold.set', target: `model:${r.modelId}`, old: r.previous, new: r.value, reason: req.reason, productId: reg.productOf(r.modelId) });
+        return r;
+      },
       history: (req) => reg.thresholdHistory(req?.modelId, req?.limit ?? 100),
       onChanged: reg.onThresholdChanged,
     },
@@ -201,7 +307,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       products: () => store.listLineProducts().map((p) => ({ productIndex: p.productIndex, modelId: p.modelId, name: p.name })),
       setProduct: (req) => {
         reg.get(req.modelId);
+        const old = store.getLineProduct(req.index);
         const p = store.setLineProduct(req.index, req.modelId, req.name);
+        audit.record({ action: 'line.map-product', target: `line-index:${req.index}`, old: old ? { modelId: old.modelId, name: old.name } : null, new: { modelId: p.modelId, name: p.name } });
         return { productIndex: p.productIndex, modelId: p.modelId, name: p.name };
       },
       onSignals: live.line.onSignals,
@@ -214,26 +322,89 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       setFeature: (req) => genicam.setFeature(req),
       execute: (req) => genicam.execute(req),
     },
+    // In-process callers (tests, benchmarks) act as one local session; client connections get their own (connect()).
+    auth: sessionApi(localSession, localAuthState).auth,
+    users: sessionApi(localSession, localAuthState).users,
+    audit: {
+      list: (req) => audit.list({ ...req, order: 'newest' }),
+      export: async (req) => {
+        const name = `audit-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
+        const rows = await audit.exportCsv(join(dataDir, 'exports', name), req ?? {});
+        return { media: `exports/${name}`, rows };
+      },
+    },
+    products: {
+      list: (req) => products.list(req ?? {}),
+      create: (req) => products.create(req),
+      clone: (req) => products.clone(req),
+      update: (req) => products.update(req),
+      use: (req) => products.use(req),
+      setLot: (req) => products.setLot(req),
+      onChanged: products.onChanged,
+    },
     jobs: {
       list: () => jobs.list(),
       get: (req) => jobs.get(req.id),
       cancel: (req) => jobs.cancel(req.id),
       onProgress: jobs.onProgress,
     },
+    floor: {
+      state: () => floor.state(),
+      recent: (req) => floor.recent(req?.limit ?? 20),
+      acknowledge: (req) => floor.acknowledge(req?.note ?? ''),
+      settings: (req) => floor.settings(req?.productId),
+      configure: (req) => floor.configure(req),
+      report: (req) => floor.report(req ?? {}),
+      retentionPass: async () => {
+        const r = await retention.pass();
+        return { measured: r.measured, pruned: r.pruned, freedBytes: r.freedBytes };
+      },
+      onState: floor.onState,
+    },
     integration: {
       state: () => integration.state(),
-      configure: (req) => integration.configure(req),
+      configure: async (req) => {
+        const r = await integration.configure(req);
+        // Which parts changed, not their values (they may hold broker passwords).
+        audit.record({ action: 'integration.configure', target: 'integration', new: Object.keys(req), productId: null });
+        return r;
+      },
       onState: integration.onState,
     },
   };
 
+  const connections = new Set<() => void>();
+  const connect = () => {
+    const session = new Session(auth);
+    const state = new Emitter<AuthState>();
+    // An idle logout is noticed on the next call; this tells the screen without one.
+    const idle = setInterval(() => {
+      if (session.checkIdle()) state.fire(session.state());
+    }, 10_000);
+    idle.unref?.();
+    const dispose = () => {
+      clearInterval(idle);
+      state.dispose();
+      connections.delete(dispose);
+    };
+    connections.add(dispose);
+    return { api: guardApi({ ...api, ...sessionApi(session, state) }, session), dispose };
+  };
+
   return {
     api,
+    connect,
+    audit,
     jobs,
     live,
     integration,
     async dispose() {
+      for (const d of [...connections]) d();
+      products.dispose();
+      localAuthState.dispose();
       await integration.dispose().catch(() => {});
+      await retention.dispose().catch(() => {});
+      floor.dispose();
       await live.dispose().catch(() => {});
       await genicam.dispose().catch(() => {});
       await log.dispose().catch(() => {});

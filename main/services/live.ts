@@ -23,7 +23,7 @@ import { downsampleMax, heatmapPng, quantise, quantisedGrid } from '../pipeline/
 import type { InspectionRecord, NewInspection, StationStore } from '../store/interface.js';
 import type { LineOrigin, TriggerReply } from '../common/line-io.js';
 import { LineStationImpl, type BusyPolicy } from './line-station.js';
-import { DEFAULT_PRODUCT, type ModelRegistry } from './model-registry.js';
+import type { ModelRegistry } from './model-registry.js';
 
 /** Unlogged frames (with thumbnail and heatmap) kept on disk for the UI. */
 const UNLOGGED_KEPT = 32;
@@ -51,6 +51,7 @@ export function toInspectionDto(r: InspectionRecord): InspectionDto {
     ...(r.productIndex ? { productIndex: r.productIndex } : {}),
     ...(r.errorCode ? { errorCode: r.errorCode } : {}),
     ...(r.errorMessage ? { error: r.errorMessage } : {}),
+    ...(r.mediaPrunedAt ? { mediaPrunedAt: r.mediaPrunedAt } : {}),
   };
 }
 
@@ -84,14 +85,27 @@ export class LiveService {
   readonly onState = this.states.event;
   readonly onStatus = this.statuses.event;
   readonly onAppended = this.appended.event;
+  private readonly recordedRows = new Emitter<InspectionRecord>();
+  /** Every committed row as stored (with its product), for the floor (latch, NG rate, counters) and retention. */
+  readonly onRecorded = this.recordedRows.event;
+  /** Set by the disk watchdog: images are not saved (verdicts still are) while this says why. */
+  private mediaBlocked: string | null = null;
   private lastErrorAt = 0;
   private last: FrameEvent | null = null;
+  /** A frame-error notice is up (taken down by the next inspected part). */
+  private frameErrorShown = false;
   private readonly alarms = new Map<LineAlarm['code'], LineAlarm>();
   private lastError: LineLiveState['lastError'] = null;
   private readonly spoolDir: string;
   private readonly capacity: number;
   /** The line handshake (triggers, results, acknowledgement) that the OPC UA / Modbus / MQTT adapters expose. */
   readonly line: LineStationImpl;
+
+  /** Set by the products service: a line index selects a product (recipe); the line's lot is the product's lot. */
+  productHooks: {
+    selectByIndex(origin: LineOrigin, index: number): Promise<boolean>;
+    lotChanged(origin: LineOrigin, lot: string): void;
+  } | null = null;
 
   constructor(
     private readonly reg: ModelRegistry,
@@ -110,6 +124,8 @@ export class LiveService {
         activateModel: async (id) => {
           if (id !== this.reg.activeId() || !this.reg.current()) await this.reg.activate(id);
         },
+        selectProduct: (origin, index) => this.productHooks?.selectByIndex(origin, index) ?? Promise.resolve(false),
+        onLotName: (origin, lot) => this.productHooks?.lotChanged(origin, lot),
         threshold: () => this.reg.current()?.threshold ?? null,
       },
       { busyPolicy: opts.busyPolicy, stationId: opts.stationId },
@@ -219,6 +235,10 @@ export class LiveService {
         persist: (r) => this.persist(r),
         onFrame: (e) => {
           this.last = e;
+          if (this.frameErrorShown) {
+            this.frameErrorShown = false;
+            this.notice('info', 'a part was inspected again', 'frame');
+          }
           this.frames.fire(e);
         },
         onError: (e, f) => this.frameError(e, f),
@@ -302,7 +322,8 @@ export class LiveService {
     const now = Date.now();
     if (now - this.lastErrorAt < 2000) return;
     this.lastErrorAt = now;
-    this.notice(e.kind === 'corrupt-image' ? 'warning' : 'error', `${f?.name ?? 'frame'}: ${e.message}`);
+    this.frameErrorShown = true;
+    this.notice(e.kind === 'corrupt-image' ? 'warning' : 'error', `${f?.name ?? 'frame'}: ${e.message}`, 'frame');
   }
 
   private sourceName(frame: SourceFrame): string {
@@ -314,6 +335,7 @@ export class LiveService {
     const rec = frame.line && this.queue ? this.queue.complete(frame, row) : this.store.recordInspection(row);
     this.alarm('store-failed', null);
     this.appended.fire(toInspectionDto(rec));
+    this.recordedRows.fire(rec);
     this.line.recorded(rec);
     return rec;
   }
@@ -330,7 +352,7 @@ export class LiveService {
         time: new Date().toISOString(),
         sourceId: frame.source,
         sourceName: this.sourceName(frame),
-        productId: DEFAULT_PRODUCT,
+        productId: this.reg.productOf(modelId),
         modelId,
         score: 0,
         threshold: this.reg.current()?.threshold ?? 0,
@@ -338,8 +360,8 @@ export class LiveService {
         latencyMs: Math.max(0, Date.now() - frame.capturedAt),
         executionProvider: this.reg.executionProvider() ?? 'none',
         partId: (frame.partId ?? frame.name ?? '').slice(0, 200),
-        lotName: frame.line?.lotName ?? '',
-        productIndex: frame.line?.productIndex ?? 0,
+        lotName: frame.line?.lotName ?? this.line.context().lotName,
+        productIndex: frame.line?.productIndex ?? this.line.context().productIndex,
         errorCode: code,
         errorMessage: `${e.kind}: ${e.message}`.slice(0, 2000),
         ...cameraColumns(frame),
@@ -362,6 +384,7 @@ export class LiveService {
     let mediaError: string | null = null;
     let anomaly: Persisted['anomaly'];
     try {
+      if (this.mediaBlocked) throw new StationFault('io', this.mediaBlocked);
       saved = await this.media.saveFrame(r.image, stem);
       if (r.output.map) {
         const small = downsampleMax(r.output.map, 256);
@@ -382,7 +405,7 @@ export class LiveService {
           time: new Date(r.frame.capturedAt).toISOString(),
           sourceId: r.frame.source,
           sourceName: this.sourceName(r.frame),
-          productId: DEFAULT_PRODUCT,
+          productId: this.reg.productOf(r.modelId),
           modelId: r.modelId,
           score: r.output.score,
           threshold: r.threshold,
@@ -393,8 +416,8 @@ export class LiveService {
           latencyMs: Math.max(0, Date.now() - r.frame.capturedAt),
           executionProvider: r.executionProvider,
           partId: (r.frame.partId ?? (r.frame.line ? r.frame.name : '') ?? '').slice(0, 200),
-          lotName: r.frame.line?.lotName ?? '',
-          productIndex: r.frame.line?.productIndex ?? 0,
+          lotName: r.frame.line?.lotName ?? this.line.context().lotName,
+          productIndex: r.frame.line?.productIndex ?? this.line.context().productIndex,
           errorMessage: mediaError ? `frame not saved: ${mediaError}`.slice(0, 2000) : null,
           ...cameraColumns(r.frame),
         });
@@ -416,6 +439,11 @@ export class LiveService {
     while (this.unlogged.length > UNLOGGED_KEPT) {
       await this.media.remove(this.unlogged.shift()!).catch(() => {});
     }
+  }
+
+  /** The disk watchdog: stop saving images (reason) or save them again (null). Verdicts are always recorded. */
+  setMediaBlocked(reason: string | null): void {
+    this.mediaBlocked = reason;
   }
 
   /** Stops the source; a line source is forgotten (it will not resume). Pending parts stay pending. */
@@ -470,6 +498,7 @@ export class LiveService {
     await this.stopPipeline();
     this.line.dispose();
     for (const e of [this.frames, this.states, this.statuses, this.appended]) e.dispose();
+    this.recordedRows.dispose();
   }
 }
 

@@ -3,6 +3,7 @@
  * distance, throughput and latency, and the source controls (demo, folder, hot folder, video, webcam).
  */
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { FrameEvent, LiveState, SourceKind, SourceSpec, SourceStatus } from '../../../main/common/api.js';
 import { HEATMAP_SCALE } from '../../../main/common/api.js';
 import { useErrors } from '../components/Feedback.js';
@@ -12,6 +13,9 @@ import { FrameView } from '../components/FrameView.js';
 import { GenicamFields, useGenicamSpec } from '../components/GenicamPanel.js';
 import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
 import { WebcamPump } from '../components/Webcam.js';
+import { NgAlarms } from '../components/NgLatch.js';
+import { ShiftPanel } from '../components/ShiftPanel.js';
+import { VerdictStrip } from '../components/VerdictStrip.js';
 import { useStation } from '../connection.js';
 import { heatGradientCss } from '../lib/colormap.js';
 import { fmtScore, useCall, useEvent, useLoad } from '../lib/hooks.js';
@@ -30,6 +34,7 @@ const KINDS: { kind: SourceKind; label: string }[] = [
 export function LiveView() {
   const { api, mediaUrl, info, refreshInfo, generation } = useStation();
   const { clear } = useErrors();
+  const { t } = useTranslation();
   const { run, busy } = useCall();
   const [live, setLive] = useState<LiveState | null>(null);
   const [frame, setFrame] = useState<FrameEvent | null>(null);
@@ -120,30 +125,30 @@ export function LiveView() {
           opacity={opacity}
           showHeat={showHeat}
           showBoxes={showBoxes}
-          placeholder={running ? `${source?.name ? `${source.name}: ` : ''}waiting for the next part…` : firstModelJob ? 'The model is being trained…' : 'Choose a source and press Start'}
+          placeholder={running ? t('live.waiting', { name: source?.name || '—' }) : firstModelJob ? t('live.modelTraining') : t('live.chooseSource')}
         />
         <div className="panel controls">
           {running ? (
             <>
               <button className="btn" data-testid="pause" onClick={() => void act(paused ? 'Resume' : 'Pause', paused ? api.live.resume : api.live.pause)}>
-                {paused ? '▶ Resume' : '❚❚ Pause'}
+                {paused ? `▶ ${t('live.resume')}` : `❚❚ ${t('live.pause')}`}
               </button>
               <button className="btn" data-testid="step" disabled={!paused} onClick={() => void act('Step', api.live.step)}>
-                Step ▸|
+                {t('live.step')} ▸|
               </button>
               <button className="btn danger" data-testid="stop" onClick={() => void act('Stop', api.live.stop)}>
-                ■ Stop
+                ■ {t('live.stop')}
               </button>
             </>
           ) : null}
           <label className="row small">
-            <input type="checkbox" checked={showHeat} onChange={(e) => setShowHeat(e.target.checked)} /> Heatmap
+            <input type="checkbox" checked={showHeat} onChange={(e) => setShowHeat(e.target.checked)} /> {t('live.heatmap')}
           </label>
           <label className="row small">
-            <input type="checkbox" checked={showBoxes} onChange={(e) => setShowBoxes(e.target.checked)} /> Boxes
+            <input type="checkbox" checked={showBoxes} onChange={(e) => setShowBoxes(e.target.checked)} /> {t('live.boxes')}
           </label>
           <label className="row small" style={{ flex: '0 1 220px' }}>
-            Opacity
+            {t('live.opacity')}
             <input
               type="range"
               min={0}
@@ -162,9 +167,11 @@ export function LiveView() {
             <span className="mono">{HEATMAP_SCALE.max}× thr</span>
           </div>
         </div>
+        <VerdictStrip />
       </div>
 
       <aside className="live-side">
+        <NgAlarms />
         <div className={`verdict ${showError ? 'error' : verdict ? verdict.toLowerCase() : 'idle'}`} data-testid="verdict" aria-live="polite">
           <div className="word">{showError ? 'ERROR' : (verdict ?? (running ? '…' : 'IDLE'))}</div>
           <div className="score mono">
@@ -187,22 +194,22 @@ export function LiveView() {
         <div className="stats">
           <div className="stat">
             <div className="v num" data-testid="fps">{stats ? stats.fps.toFixed(1) : '—'}</div>
-            <div className="l">frames / s</div>
+            <div className="l">{t('live.fps')}</div>
           </div>
           <div className="stat">
             <div className="v num" data-testid="latency">{stats ? Math.round(stats.latencyMs) : '—'}</div>
-            <div className="l">latency ms</div>
+            <div className="l">{t('live.latency')}</div>
           </div>
           <div className="stat">
             <div className="v" data-testid="ep" style={{ fontSize: 20, paddingTop: 5 }}>{ep}</div>
-            <div className="l">provider</div>
+            <div className="l">{t('live.provider')}</div>
           </div>
         </div>
 
         <div className="panel counters">
           <div>
             <div className="v num">{stats?.inspected ?? 0}</div>
-            <div className="l small muted">inspected</div>
+            <div className="l small muted">{t('live.inspected')}</div>
           </div>
           <div className="ok">
             <div className="v num" data-testid="count-ok">{stats?.ok ?? 0}</div>
@@ -220,11 +227,12 @@ export function LiveView() {
           ) : (
             <div title="Frames the source delivered while the model was still busy with the previous one">
               <div className="v num muted" data-testid="count-dropped">{stats?.dropped ?? 0}</div>
-              <div className="l small muted">skipped</div>
+              <div className="l small muted">{t('live.skipped')}</div>
             </div>
           )}
         </div>
 
+        <ShiftPanel />
         {stats?.camera ? (
           <div className="small muted" data-testid="camera-stats" title="The camera stream's counters (Aravis): frames completed, failed (incomplete), lost for want of a free buffer, and missing packets">
             camera: {stats.camera.completed} frames · {stats.camera.failed} failed · {stats.camera.underruns} underruns · {stats.camera.missingPackets} missing packets
@@ -284,6 +292,7 @@ function SourcePanel({
   const [includeExisting, setIncludeExisting] = usePersistent('live.existing', false);
   const [probe, setProbe] = useState<{ ok: boolean; message: string } | null>(null);
   const genicam = useGenicamSpec();
+  const { t } = useTranslation();
 
   const spec = (): SourceSpec => {
     switch (kind) {
@@ -330,7 +339,7 @@ function SourcePanel({
   return (
     <div className="panel stack" data-testid="source-panel">
       <header>
-        <h2>Source</h2>
+        <h2>{t('live.source')}</h2>
         <span className="spacer" />
         <SourceState status={source} />
       </header>
@@ -347,7 +356,7 @@ function SourcePanel({
               setProbe(null);
             }}
           >
-            {k.label}
+            {t(`live.kind.${k.kind}`, { defaultValue: k.label })}
           </button>
         ))}
       </div>
@@ -402,7 +411,7 @@ function SourcePanel({
             disabled={kind === 'genicam' ? !genicam.spec.camera.trim() : !path.trim()}
             onClick={() => void run('Check source', () => api.sources.probe(spec())).then((p) => p && setProbe(p))}
           >
-            Check
+            {t('live.check')}
           </button>
         ) : null}
         <button
@@ -413,11 +422,11 @@ function SourcePanel({
           disabled={busy || modelTraining || (needsPath && !path.trim()) || (kind === 'genicam' && !genicam.spec.camera.trim())}
           onClick={() => void onStart(spec())}
         >
-          {switching ? `↻ Switch to ${KINDS.find((k) => k.kind === kind)?.label ?? kind}` : running ? '↻ Restart' : '▶ Start'}
+          {switching ? `↻ ${t('live.switchTo', { kind: t(`live.kind.${kind}`) })}` : running ? `↻ ${t('live.restart')}` : `▶ ${t('live.start')}`}
         </button>
       </div>
       <div className="small muted" data-testid="source-model">
-        Model: {modelName ?? <span className="warn-text">{modelTraining ? 'being trained — see the job above' : 'none active — train one first'}</span>}
+        {t('live.model')} {modelName ?? <span className="warn-text">{modelTraining ? t('live.modelBeingTrained') : t('live.noModel')}</span>}
       </div>
     </div>
   );
