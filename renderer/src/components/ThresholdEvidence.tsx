@@ -3,6 +3,7 @@
  * images (red below 1), or "recall unknown" when no defect image was validated, and the false-reject rate expected
  * from the model's held-out good training scores.
  */
+import { useTranslation } from 'react-i18next';
 import type { ModelSummary } from '../../../main/common/api.js';
 import { expectedFalseRejectRate, recallAt } from '../../../main/evaluation/threshold-rule.js';
 import { fmtPct } from '../lib/hooks.js';
@@ -18,6 +19,7 @@ export function ThresholdEvidence({
   /** Validation scores, when the screen has them (else the model summary's recall at its threshold in force). */
   scores?: readonly { score: number; label: 0 | 1 }[];
 }) {
+  const { t: tr } = useTranslation();
   const t = threshold ?? model.threshold;
   // undefined: not known for this threshold here (the summary's recall is for the threshold in force when it was read).
   const recall: number | null | undefined = scores
@@ -33,13 +35,13 @@ export function ThresholdEvidence({
   return (
     <span className="small" data-testid="threshold-evidence">
       {recall === undefined ? null : recall === null ? (
-        <span style={{ color: 'var(--warn)' }} data-testid="recall-unknown">recall unknown: no defect images validated</span>
+        <span style={{ color: 'var(--warn)' }} data-testid="recall-unknown">{tr('evidence.recallUnknown')}</span>
       ) : (
         <span className={recall < 1 ? 'ng-text' : undefined} data-testid="recall-at-threshold">
-          recall {fmtPct(recall)}
+          {tr('evidence.recall', { value: fmtPct(recall) })}
         </span>
       )}
-      {frr !== null ? <span className="muted"> · expected false rejects {fmtPct(frr)}</span> : null}
+      {frr !== null ? <span className="muted"> · {tr('evidence.falseRejects', { value: fmtPct(frr) })}</span> : null}
     </span>
   );
 }

@@ -5,6 +5,7 @@
  * removes the selected box, Esc deselects, G marks the image good (no boxes).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { AnnotatedImageInfo, AnnotationFolder, AnnotationState, ImageAnnotationDto } from '../../../main/common/api.js';
 import { FolderField } from '../components/FolderField.js';
 import { useStation } from '../connection.js';
@@ -13,7 +14,6 @@ import { usePersistent } from '../lib/persist.js';
 import { BoxEditor, colourOf } from './annotate/BoxEditor.js';
 import { TransferPanel } from './annotate/TransferPanel.js';
 
-const STATE_TEXT: Record<AnnotationState, string> = { none: 'to do', defect: 'defect', good: 'good' };
 
 function countsOf(images: readonly AnnotatedImageInfo[]): AnnotationFolder['counts'] {
   const c = { none: 0, defect: 0, good: 0 };
@@ -30,6 +30,8 @@ export function Annotate() {
   const [recent, setRecent] = usePersistent<string[]>('annotate.recent', []);
   const [listing, setListing] = useState<AnnotationFolder | null>(null);
   const [version, setVersion] = useState(0);
+  const { t } = useTranslation();
+  const stateText = (s: AnnotationState) => t(`annotate.state.${s}`);
 
   const load = useCallback(
     async (f: string) => {
@@ -99,12 +101,20 @@ export function Annotate() {
     <div className="annotate" data-testid="annotate-view">
       <div className="stack">
         <div className="panel stack">
-          <FolderField label="Folder of images to annotate" value={folder} onChange={setFolder} testId="annotate-folder" />
+          <FolderField label={t('annotate.folder')} value={folder} onChange={setFolder} testId="annotate-folder" />
           {listing ? (
             <div className="small" data-testid="annotate-counts" data-none={listing.counts.none} data-defect={listing.counts.defect} data-good={listing.counts.good}>
-              <b>{images.length}</b> images: <span className="tag ng">{listing.counts.defect} defect</span> <span className="tag ok">{listing.counts.good} good</span>{' '}
-              <span className="tag">{listing.counts.none} to do</span>
-              {listing.truncated ? <span className="warn-text"> (list truncated)</span> : null}
+              <b>{images.length}</b> {t('annotate.images', { count: images.length })}{' '}
+              <span className="tag ng">
+                {listing.counts.defect} {stateText('defect')}
+              </span>{' '}
+              <span className="tag ok">
+                {listing.counts.good} {stateText('good')}
+              </span>{' '}
+              <span className="tag">
+                {listing.counts.none} {stateText('none')}
+              </span>
+              {listing.truncated ? <span className="warn-text"> {t('folder.truncated')}</span> : null}
             </div>
           ) : null}
           <div className="annotate-list" data-testid="annotate-list">
@@ -121,12 +131,12 @@ export function Annotate() {
               >
                 <span className="mono small grow">{i.name}</span>
                 <span className={`tag ${i.state === 'defect' ? 'ng' : i.state === 'good' ? 'ok' : ''}`}>
-                  {STATE_TEXT[i.state]}
+                  {stateText(i.state)}
                   {i.state === 'defect' ? ` ${i.boxes}` : ''}
                 </span>
               </button>
             ))}
-            {listing && images.length === 0 ? <div className="muted small">No images in this folder.</div> : null}
+            {listing && images.length === 0 ? <div className="muted small">{t('annotate.noImages')}</div> : null}
           </div>
         </div>
 
@@ -135,17 +145,17 @@ export function Annotate() {
 
       <div className="panel stack">
         <div className="row">
-          <button className="btn" disabled={index <= 0} onClick={() => go(-1)} title="Previous image (←)">
-            ◀ Prev
+          <button className="btn" disabled={index <= 0} onClick={() => go(-1)} title={t('annotate.prevTitle')}>
+            ◀ {t('annotate.prev')}
           </button>
-          <button className="btn" disabled={index < 0 || index >= images.length - 1} onClick={() => go(1)} data-testid="annotate-next" title="Next image (→)">
-            Next ▶
+          <button className="btn" disabled={index < 0 || index >= images.length - 1} onClick={() => go(1)} data-testid="annotate-next" title={t('annotate.nextTitle')}>
+            {t('annotate.next')} ▶
           </button>
           <span className="mono small grow">{index >= 0 ? `${index + 1} / ${images.length} · ${images[index]!.name}` : ''}</span>
         </div>
         <div className="row">
           <label className="field" style={{ width: 220 }}>
-            <span>Class label</span>
+            <span>{t('annotate.classLabel')}</span>
             <input
               className="input"
               list="annotate-labels"
@@ -169,7 +179,7 @@ export function Annotate() {
             ))}
           </div>
         </div>
-        {current && index >= 0 ? <BoxEditor key={`${current}#${version}`} path={current} label={label.trim() || 'defect'} onSaved={onSaved} onLabelUsed={pickLabel} /> : <div className="empty muted">Choose a folder with images.</div>}
+        {current && index >= 0 ? <BoxEditor key={`${current}#${version}`} path={current} label={label.trim() || 'defect'} onSaved={onSaved} onLabelUsed={pickLabel} /> : <div className="empty muted">{t('annotate.chooseFolder')}</div>}
       </div>
     </div>
   );

@@ -5,6 +5,7 @@
  * page and in the counts as they are recorded, without reloading.
  */
 import { useCallback, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ExportResult, InspectionRecord, JobInfo, LogFilter } from '../../../main/common/api.js';
 import { useErrors } from '../components/Feedback.js';
 import { useStation } from '../connection.js';
@@ -28,6 +29,7 @@ export function InspectionLog() {
   const { jobs, track } = useJobs();
   const [exportJob, setExportJob] = useState<string | null>(null);
   const [exported, setExported] = useState<ExportResult | null>(null);
+  const { t } = useTranslation();
 
   const onExportDone = useCallback(
     (j: JobInfo) => {
@@ -56,11 +58,11 @@ export function InspectionLog() {
       <div className="grid-log">
         <div className="panel" style={{ minWidth: 0 }}>
           <header>
-            <h2>Inspections</h2>
+            <h2>{t('log.inspections')}</h2>
             <span className="spacer" />
             {summary ? (
               <span className="small" data-testid="log-summary">
-                <b className="num">{summary.total}</b> total · <span className="tag ok">OK {summary.ok}</span> <span className="tag ng">NG {summary.ng}</span>
+                <b className="num">{summary.total}</b> {t('log.total')} · <span className="tag ok">OK {summary.ok}</span> <span className="tag ng">NG {summary.ng}</span>
                 {others.map(([v, n]) => (
                   <span key={v}>
                     {' '}
@@ -74,10 +76,10 @@ export function InspectionLog() {
           </header>
           {view.pendingNew > 0 ? (
             <button className="btn small" data-testid="log-pending" onClick={() => move('newest')}>
-              {view.pendingNew} new — show newest
+              {t('log.pendingNew', { count: view.pendingNew })}
             </button>
           ) : null}
-          {loaded && view.items.length === 0 ? <div className="empty">No inspections match these filters.</div> : null}
+          {loaded && view.items.length === 0 ? <div className="empty">{t('log.noMatch')}</div> : null}
           {view.items.length > 0 ? (
             <LogTable items={view.items} total={total} selectedId={selected?.id ?? null} onSelect={setSelected} mediaUrl={mediaUrl} />
           ) : null}

@@ -4,6 +4,7 @@
  * one save after another. Keys: Delete removes the selected box, Esc deselects, G marks the image good.
  */
 import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { AnnotationBoxDto, ImageAnnotationDto } from '../../../../main/common/api.js';
 import { useStation } from '../../connection.js';
 import { applyDrag, cursorOf, handles, hitBox, hitHandle, type Drag } from '../../lib/box-edit.js';
@@ -33,6 +34,7 @@ export function BoxEditor({ path, label, onSaved, onLabelUsed }: { path: string;
   const canvas = useRef<HTMLCanvasElement>(null);
   const drag = useRef<Drag | null>(null);
   const chain = useRef<Promise<unknown>>(Promise.resolve());
+  const { t } = useTranslation();
 
   useEffect(() => {
     let live = true;
@@ -209,16 +211,16 @@ export function BoxEditor({ path, label, onSaved, onLabelUsed }: { path: string;
   return (
     <div className="stack">
       <div className="row small">
-        <span className={`tag ${ann?.state === 'defect' || boxes.length ? 'ng' : ''}`}>{boxes.length} box{boxes.length === 1 ? '' : 'es'}</span>
+        <span className={`tag ${ann?.state === 'defect' || boxes.length ? 'ng' : ''}`}>{t('annotate.boxes', { count: boxes.length })}</span>
         <span className="muted" data-testid="save-state" data-state={saveState}>
-          {saveState === 'saving' ? 'saving…' : saveState === 'saved' ? 'saved' : saveState === 'error' ? 'not saved' : 'loading…'}
+          {t(`annotate.save.${saveState}`)}
         </span>
         <span className="grow" />
-        <button className="btn small danger" disabled={selected < 0} onClick={remove} data-testid="box-delete" title="Delete the selected box (Delete)">
-          Delete box
+        <button className="btn small danger" disabled={selected < 0} onClick={remove} data-testid="box-delete" title={t('annotate.deleteTitle')}>
+          {t('annotate.deleteBox')}
         </button>
-        <button className="btn small" onClick={() => commit([])} data-testid="mark-good" title="No defect on this image (G)">
-          Good (no boxes)
+        <button className="btn small" onClick={() => commit([])} data-testid="mark-good" title={t('annotate.goodTitle')}>
+          {t('annotate.good')}
         </button>
       </div>
       <div ref={wrap} className="annotate-stage">
@@ -234,7 +236,7 @@ export function BoxEditor({ path, label, onSaved, onLabelUsed }: { path: string;
           onPointerCancel={() => ((drag.current = null), setDraft(null))}
         />
       </div>
-      <div className="muted small">Drag to draw a box · drag a box to move it · drag a handle to resize · ← → images · Delete · Esc · G good</div>
+      <div className="muted small">{t('annotate.help')}</div>
     </div>
   );
 }

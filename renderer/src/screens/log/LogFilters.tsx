@@ -1,5 +1,6 @@
 /** The Log screen's filter form (time range, verdict, model, source) and its export buttons. */
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { LogFilter, ModelSummary } from '../../../../main/common/api.js';
 
 interface FilterForm {
@@ -34,6 +35,7 @@ export function LogFilters({
 }) {
   const [form, setForm] = useState<FilterForm>(EMPTY);
   const set = (k: keyof FilterForm, v: string) => setForm((f) => ({ ...f, [k]: v }));
+  const { t } = useTranslation();
   return (
     <form
       className="panel filters"
@@ -43,26 +45,26 @@ export function LogFilters({
       }}
     >
       <label className="field">
-        <span>From</span>
+        <span>{t('log.from')}</span>
         <input className="input" type="datetime-local" value={form.from} onChange={(e) => set('from', e.target.value)} />
       </label>
       <label className="field">
-        <span>To</span>
+        <span>{t('log.to')}</span>
         <input className="input" type="datetime-local" value={form.to} onChange={(e) => set('to', e.target.value)} />
       </label>
       <label className="field">
-        <span>Verdict</span>
+        <span>{t('log.verdict')}</span>
         <select className="input" value={form.verdict} data-testid="filter-verdict" onChange={(e) => set('verdict', e.target.value)}>
-          <option value="">All</option>
+          <option value="">{t('log.all')}</option>
           <option value="OK">OK</option>
           <option value="NG">NG</option>
           <option value="ERROR">ERROR</option>
         </select>
       </label>
       <label className="field">
-        <span>Model</span>
+        <span>{t('log.model')}</span>
         <select className="input" value={form.modelId} onChange={(e) => set('modelId', e.target.value)}>
-          <option value="">All models</option>
+          <option value="">{t('log.allModels')}</option>
           {models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name}
@@ -71,11 +73,11 @@ export function LogFilters({
         </select>
       </label>
       <label className="field">
-        <span>Source</span>
-        <input className="input" value={form.source} placeholder="any" onChange={(e) => set('source', e.target.value)} />
+        <span>{t('log.source')}</span>
+        <input className="input" value={form.source} placeholder={t('log.any')} onChange={(e) => set('source', e.target.value)} />
       </label>
       <button className="btn primary" type="submit" data-testid="filter-apply">
-        Apply
+        {t('log.apply')}
       </button>
       <button
         className="btn"
@@ -85,15 +87,15 @@ export function LogFilters({
           onApply({});
         }}
       >
-        Clear
+        {t('log.clear')}
       </button>
       <span style={{ flex: 1 }} />
       <div className="row">
         <button className="btn" type="button" data-testid="export-csv" onClick={() => onExport('csv')}>
-          Export CSV
+          {t('log.exportCsv')}
         </button>
         <button className="btn" type="button" data-testid="export-json" onClick={() => onExport('json')}>
-          Export JSON
+          {t('log.exportJson')}
         </button>
       </div>
     </form>

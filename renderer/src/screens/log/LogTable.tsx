@@ -1,4 +1,5 @@
 /** The Log screen's table of inspections (thumbnail, time, verdict, score, source, boxes, latency). */
+import { useTranslation } from 'react-i18next';
 import type { InspectionRecord } from '../../../../main/common/api.js';
 import type { MediaRef } from '../../../../main/common/api.js';
 import { fmtScore, fmtTime } from '../../lib/hooks.js';
@@ -19,18 +20,19 @@ export function LogTable({
   onSelect: (r: InspectionRecord) => void;
   mediaUrl: (ref: MediaRef) => string;
 }) {
+  const { t } = useTranslation();
   return (
     <table className="list" data-testid="log-table" data-total={total}>
       <thead>
         <tr>
           <th />
-          <th>Time</th>
-          <th>Verdict</th>
-          <th>Score</th>
-          <th>Threshold</th>
-          <th>Source</th>
-          <th>Boxes</th>
-          <th>Latency</th>
+          <th>{t('log.col.time')}</th>
+          <th>{t('log.verdict')}</th>
+          <th>{t('log.col.score')}</th>
+          <th>{t('log.col.threshold')}</th>
+          <th>{t('log.source')}</th>
+          <th>{t('log.col.boxes')}</th>
+          <th>{t('log.col.latency')}</th>
         </tr>
       </thead>
       <tbody>

@@ -1,5 +1,6 @@
 /** One inspection record: its frame with the heatmap overlay (the live frame view), and its details. */
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { FrameEvent, InspectionRecord } from '../../../../main/common/api.js';
 import { FrameView } from '../../components/FrameView.js';
 import { useStation } from '../../connection.js';
@@ -9,11 +10,12 @@ import { verdictClass } from './LogTable.js';
 export function RecordDetail({ record, modelName }: { record: InspectionRecord | null; modelName?: string }) {
   const { mediaUrl } = useStation();
   const [opacity, setOpacity] = useState(0.6);
+  const { t } = useTranslation();
   if (!record) {
     return (
       <div className="panel">
-        <h2>Record</h2>
-        <div className="muted small">Select a row to see the frame and its heatmap.</div>
+        <h2>{t('log.record')}</h2>
+        <div className="muted small">{t('log.selectRow')}</div>
       </div>
     );
   }
@@ -41,7 +43,9 @@ export function RecordDetail({ record, modelName }: { record: InspectionRecord |
   return (
     <div className="panel stack record" data-testid="record-detail">
       <header>
-        <h2>Record #{record.id}</h2>
+        <h2>
+          {t('log.record')} #{record.id}
+        </h2>
         <span className="spacer" />
         <span className={`tag ${verdictClass(record.verdict)}`}>{record.verdict}</span>
       </header>
@@ -50,33 +54,33 @@ export function RecordDetail({ record, modelName }: { record: InspectionRecord |
           <FrameView frame={asFrame} mediaUrl={mediaUrl} opacity={opacity} showHeat showBoxes />
         </div>
       ) : (
-        <div className="empty small">No frame was stored for this inspection.</div>
+        <div className="empty small">{t('log.noFrame')}</div>
       )}
       <label className="row small">
-        heatmap opacity
+        {t('log.opacity')}
         <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
       </label>
       <dl className="kv">
-        <dt>time</dt>
+        <dt>{t('log.col.time')}</dt>
         <dd className="mono">{fmtTime(record.at)}</dd>
-        <dt>score / threshold</dt>
+        <dt>{t('log.scoreThreshold')}</dt>
         <dd className="mono">
           {fmtScore(record.score)} / {fmtScore(record.threshold)}
         </dd>
-        <dt>model</dt>
+        <dt>{t('log.model')}</dt>
         <dd className="small" title={record.modelId}>
           {modelName ?? <span className="mono">{record.modelId}</span>}
         </dd>
-        <dt>source</dt>
+        <dt>{t('log.source')}</dt>
         <dd>
           {record.source}
           {record.name ? ` · ${record.name}` : ''}
         </dd>
-        <dt>latency</dt>
+        <dt>{t('log.col.latency')}</dt>
         <dd className="mono">{Math.round(record.latencyMs)} ms</dd>
         {record.error ? (
           <>
-            <dt>error</dt>
+            <dt>{t('log.error')}</dt>
             <dd className="small">{record.error}</dd>
           </>
         ) : null}

@@ -46,8 +46,12 @@ export function DatasetSummary({ path, onSuggestValidation }: { path: string; on
   return (
     <div className="stack" data-testid="dataset-summary">
       <div className="small">
-        <span className="tag">{ds.layout}</span> {t('training.summaryGood', { count: ds.goodImages })}
-        {ds.defectImages ? `, ${t('training.summaryDefect', { count: ds.defectImages, types: ds.defectTypes.join(', ') })}` : null}
+        <span className="tag">{ds.layout}</span> <b>{ds.goodImages}</b> {t('training.summaryGood', { count: ds.goodImages })}
+        {ds.defectImages ? (
+          <>
+            , <b>{ds.defectImages}</b> {t('training.summaryDefect', { count: ds.defectImages, types: ds.defectTypes.join(', ') })}
+          </>
+        ) : null}
       </div>
       {thumbs.length ? (
         <div className="thumb-strip">
