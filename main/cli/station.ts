@@ -11,6 +11,7 @@ import { runCommand } from './commands-line.js';
 import './run-adapters.js'; // registers --opcua / --modbus / --mqtt on `run` before it is built
 import { logCommand } from './commands-log.js';
 import { genicamCommand } from './commands-genicam.js';
+import { productCommand } from './commands-product.js';
 
 const program = new Command('station')
   .description('Visual inspection station: train on normal images, inspect parts, evaluate')
@@ -22,6 +23,7 @@ for (const c of engineCommands()) program.addCommand(c);
 program.addCommand(runCommand());
 program.addCommand(logCommand());
 program.addCommand(genicamCommand());
+program.addCommand(productCommand());
 
 try {
   await program.parseAsync(process.argv);

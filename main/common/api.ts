@@ -418,7 +418,7 @@ export interface ThresholdState {
   readonly last: ThresholdRecord | null;
 }
 
-export type JobKind = 'train' | 'generate' | 'evaluate' | 'export' | 'bootstrap';
+export type JobKind = 'train' | 'generate' | 'evaluate' | 'export' | 'bootstrap' | 'learn';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobInfo {

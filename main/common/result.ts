@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'cancelled' // a job stopped by the user
   | 'busy' // a job is already running
   | 'source-lost' // a frame source disappeared
+  | 'forbidden' // not logged in, or the user's role does not allow this action
   | 'internal';
 
 export interface StationError {

@@ -68,7 +68,12 @@ async function main() {
         return toDisposable(() => port.off('message', h));
       },
     },
-    (t) => serveApi(stationApi, engine.api, t),
+    (t) => {
+      // Each connection (tab, window) has its own login; its calls are checked against its role.
+      const conn = engine.connect();
+      serveApi(stationApi, conn.api, t);
+      t.onClose?.(() => conn.dispose());
+    },
   );
   port.postMessage({ ctl: 'ready' } satisfies WorkerControl);
 }

@@ -1,6 +1,7 @@
 /**
- * Models and thresholds: the store holds the records (one default product), this keeps the active model loaded
- * in memory with its threshold, so the live loop reads both synchronously per frame.
+ * Models and thresholds: the store holds the records, this keeps the current product's active model loaded
+ * in memory with its threshold, so the live loop reads both synchronously per frame. The current product (recipe)
+ * is a station setting; `useProduct` switches it (main/services/products.ts audits and drives that).
  */
 import { withChecksum } from '../inference/artifact-json.js';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -19,6 +20,8 @@ import { expectedFalseRejectRate as frrAt, recallAt } from '../evaluation/thresh
 import type { CurrentModel } from '../pipeline/live-pipeline.js';
 
 export const DEFAULT_PRODUCT = 'default';
+/** Station setting: the id of the product being inspected. */
+export const CURRENT_PRODUCT_KEY = 'station.product';
 
 /** Loads a model artifact of any kind (the folder's model.json says which). */
 export async function loadInspectionModel(_kind: ModelKind, dir: string): Promise<InspectionModel> {
@@ -30,7 +33,7 @@ function toRecord(e: ThresholdHistoryEntry, modelId: string): ThresholdRecord {
 }
 
 export class ModelRegistry {
-  private loaded: { id: string; model: InspectionModel } | null = null;
+  private loaded: { id: string; model: InspectionModel; productId: string } | null = null;
   private loading: Promise<void> | null = null;
   private threshold: number | null = null;
   private readonly changed = new Emitter<ModelSummary[]>();
@@ -45,8 +48,39 @@ export class ModelRegistry {
     if (!store.getProduct(DEFAULT_PRODUCT)) store.createProduct({ id: DEFAULT_PRODUCT, name: 'Default product' });
   }
 
+  /** The product being inspected (read from the store each time: job workers share it through the database). */
+  productId(): string {
+    const id = this.store.getSetting(CURRENT_PRODUCT_KEY);
+    return typeof id === 'string' && this.store.getProduct(id) ? id : DEFAULT_PRODUCT;
+  }
+
+  /** The product a log row of `modelId` belongs to (the loaded model's without a query). */
+  productOf(modelId: string): string {
+    if (this.loaded?.id === modelId) return this.loaded.productId;
+    return this.store.getModel(modelId)?.productId ?? this.productId();
+  }
+
   activeId(): string | null {
-    return this.store.getProduct(DEFAULT_PRODUCT)?.activeModelId ?? null;
+    return this.store.getProduct(this.productId())?.activeModelId ?? null;
+  }
+
+  /**
+   * Makes `productId` the current product: loads its active model first (a broken artifact leaves the station as
+   * it was), then switches. A product without a model is allowed (the Live screen then asks for training).
+   */
+  async useProduct(productId: string): Promise<void> {
+    const p = this.store.getProduct(productId);
+    if (!p) throw new StationFault('not-found', `no product "${productId}"`);
+    if (p.archivedAt) throw new StationFault('invalid-input', `product "${p.name}" is archived: restore it first`);
+    const rec = p.activeModelId ? this.get(p.activeModelId) : null;
+    const model = rec ? await loadInspectionModel(rec.kind, rec.artifactPath) : null;
+    const old = this.loaded;
+    this.loaded = rec && model ? { id: rec.id, model, productId } : null;
+    this.threshold = rec ? this.thresholdOf(rec) : null;
+    this.store.setSetting(CURRENT_PRODUCT_KEY, productId);
+    if (old && old.model !== model) await old.model.dispose().catch(() => {});
+    this.changed.fire(this.list());
+    if (rec) this.thresholdChanged.fire({ modelId: rec.id, value: this.thresholdOf(rec), previous: null, reason: 'product switched', who: 'system', at: new Date().toISOString() });
   }
 
   private defaultThresholdOf(rec: ModelRecord): number {
@@ -90,7 +124,7 @@ export class ModelRegistry {
 
   list(): ModelSummary[] {
     const active = this.activeId();
-    return this.store.listModels({ productId: DEFAULT_PRODUCT }).map((r) => this.summary(r, active));
+    return this.store.listModels({ productId: this.productId() }).map((r) => this.summary(r, active));
   }
 
   get(id: string): ModelRecord {
@@ -109,9 +143,11 @@ export class ModelRegistry {
     const rec = this.get(id);
     const model = await loadInspectionModel(rec.kind, rec.artifactPath);
     const old = this.loaded;
-    this.loaded = { id, model };
+    this.loaded = { id, model, productId: rec.productId };
     this.threshold = this.thresholdOf(rec);
-    this.store.updateProduct(DEFAULT_PRODUCT, { activeModelId: id });
+    this.store.updateProduct(rec.productId, { activeModelId: id });
+    // A model of another product (a line index mapped to it) brings its product along.
+    if (rec.productId !== this.productId()) this.store.setSetting(CURRENT_PRODUCT_KEY, rec.productId);
     if (old && old.model !== model) await old.model.dispose().catch(() => {});
     this.changed.fire(this.list());
     return this.summary(rec, id);
@@ -124,7 +160,7 @@ export class ModelRegistry {
     this.loading ??= (async () => {
       const rec = this.get(id);
       const model = await loadInspectionModel(rec.kind, rec.artifactPath);
-      this.loaded = { id, model };
+      this.loaded = { id, model, productId: rec.productId };
       this.threshold = this.thresholdOf(rec);
     })().finally(() => (this.loading = null));
     await this.loading;
@@ -172,7 +208,7 @@ export class ModelRegistry {
     const rec = this.store.createModel({
       id,
       kind: info.kind,
-      productId: DEFAULT_PRODUCT,
+      productId: this.productId(),
       name: extra.name ?? `${info.kind} ${info.backbone} ${info.createdAt.slice(0, 16).replace('T', ' ')}`,
       artifactPath: dir,
       backbone: info.backbone,
