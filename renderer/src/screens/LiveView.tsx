@@ -2,6 +2,7 @@
  * The operator's screen: the current part with its heatmap and boxes, a large OK/NG verdict readable from a
  * distance, throughput and latency, and the source controls (demo, folder, hot folder, video, webcam).
  */
+import { ProductSwitcher } from '../components/ProductSwitcher.js';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FrameEvent, LiveState, SourceKind, SourceSpec, SourceStatus } from '../../../main/common/api.js';
@@ -119,6 +120,7 @@ export function LiveView() {
   return (
     <div className="live" data-testid="live-view" data-runs={runs}>
       <div className="live-stage">
+        <NgAlarms />
         <FrameView
           frame={frame}
           mediaUrl={mediaUrl}
@@ -171,7 +173,7 @@ export function LiveView() {
       </div>
 
       <aside className="live-side">
-        <NgAlarms />
+        <ProductSwitcher />
         <div className={`verdict ${showError ? 'error' : verdict ? verdict.toLowerCase() : 'idle'}`} data-testid="verdict" aria-live="polite">
           <div className="word">{showError ? 'ERROR' : (verdict ?? (running ? '…' : 'IDLE'))}</div>
           <div className="score mono">
