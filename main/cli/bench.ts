@@ -13,6 +13,7 @@ import { toStationError } from '../common/result.js';
 import { sharedDir } from '../node/paths.js';
 import { decodeImage } from '../node/image-io.js';
 import { trainPatchCore } from '../inference/patchcore/index.js';
+import { printLearningBench } from './bench-learning.js';
 import { listBackboneIds } from '../inference/backbone/loader.js';
 import { median } from '../experiment/patchcore-experiment.js';
 import { prepareVariants } from '../experiment/prepare.js';
@@ -23,16 +24,28 @@ import { runLogBench } from './bench-log.js';
 import { runLineBench } from './bench-line.js';
 import './bench-line-protocols.js'; // registers the OPC UA / Modbus / MQTT latency part of --line
 import { runGenicamBench } from './bench-genicam.js';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { benchSupervisedTraining } from './bench-supervised.js';
+import { writeJson } from './output.js';
 
-interface BenchFlags extends ModelFlags { data: string; images: number; train: number; backbones?: string[]; defect: string }
+interface BenchFlags extends ModelFlags { data: string; images: number; train: number; backbones?: string[]; defect: string; supervised: boolean; supervisedDefect: string }
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 }
 
-async function benchOne(f: BenchFlags, backbone?: string): Promise<(string | number | null)[]> {
+interface BenchRow {
+  backbone: string;
+  provider: string;
+  medianMs: number;
+  p90Ms: number;
+  trainSeconds: number;
+  stages: Record<string, number>;
+  partsPerSecond: number;
+}
+
+async function benchOne(f: BenchFlags, backbone?: string): Promise<BenchRow> {
   const dir = f.data;
   const good = readdirSync(join(dir, 'train', 'good')).sort().map((n) => join(dir, 'train', 'good', n));
   const testDirs = readdirSync(join(dir, 'test')).sort();
@@ -43,6 +56,7 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<(string | num
   const trainS = (performance.now() - t0) / 1000;
   const times: number[] = [];
   const stages: Record<string, number[]> = {};
+  let partsPerSecond = 0;
   try {
     // Spread over defect types; the first 3 are warm-up (JIT, allocator, ORT arenas).
     const picks = Array.from({ length: f.images + 3 }, (_, i) => test[Math.floor((i * test.length) / (f.images + 3))]!);
@@ -58,11 +72,37 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<(string | num
       (stages.decode ??= []).push(d - s);
       for (const [k, v] of Object.entries(out.timings)) (stages[k] ??= []).push(v);
     }
+    partsPerSecond = await decodeAheadThroughput(model, picks.slice(3));
+    await printLearningBench(model, good.slice(f.train, f.train + 5));
   } finally {
     await model.dispose();
   }
-  const stageText = Object.entries(stages).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(', ');
-  return [model.info.backbone, model.executionProvider, median(times), percentile(times, 0.9), trainS, stageText];
+  return {
+    backbone: model.info.backbone,
+    provider: model.executionProvider,
+    medianMs: median(times),
+    p90Ms: percentile(times, 0.9),
+    trainSeconds: trainS,
+    stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
+    partsPerSecond,
+  };
+}
+
+/**
+ * Parts per second when the next part is decoded while the current one is inspected, as the live pipeline does:
+ * sharp decodes on a libuv thread while onnxruntime and the JavaScript stages run on the main thread.
+ */
+async function decodeAheadThroughput(model: Awaited<ReturnType<typeof trainPatchCore>>['model'], files: readonly string[]): Promise<number> {
+  const decode = (file: string) => decodeImage(file, { channels: model.inputChannels });
+  const t0 = performance.now();
+  let next = decode(files[0]!);
+  for (let i = 0; i < files.length; i++) {
+    const img = await next;
+    if (i + 1 < files.length) next = decode(files[i + 1]!);
+    const out = await model.infer(img);
+    if (!(out.score >= 0)) throw new Error(`no score for ${files[i]}`);
+  }
+  return files.length / ((performance.now() - t0) / 1000);
 }
 
 const program = new Command('bench')
@@ -72,10 +112,12 @@ const program = new Command('bench')
   .option('--train <n>', 'training images', intOption('train', 1), 20)
   .option('--backbones <list>', "compare backbones ('all' = every installed one): AUROC (full protocol) beside speed", listOption)
   .option('--defect <type>', 'defect type for the backbone comparison', 'all')
+  .option('--no-supervised', 'skip timing the supervised model training')
+  .option('--supervised-defect <type>', 'defect type the supervised model is trained on (10 annotated images + 20 good)', 'scratch_neck')
   .option('--log', 'benchmark the inspection log instead (main/cli/bench-log.ts): WAL, Log screen queries, export')
   .option('--rows <n>', '--log: rows in the benchmark log', intOption('rows', 1000), 5_000_000)
   .option('--live <n>', '--log: live inserts for the WAL measurement (0: skip)', intOption('live', 0), 100_000)
-  .option('--json <file>', '--log / --line: also write the results as JSON')
+  .option('--json <file>', 'also write the results as JSON (inspect, throughput, train, supervised, stages, peak RSS)')
   .option('--line', 'benchmark line mode instead (main/cli/bench-line.ts): hot folder above capacity, live latency during training, per-protocol latency')
   .option('--feed <n>', '--line: files per second written into the hot folder', (v) => Number(v), 15)
   .option('--seconds <n>', '--line: how long the hot folder is fed', intOption('seconds', 1), 20)
@@ -87,12 +129,20 @@ program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: numbe
   if (f.log) return runLogBench({ rows: f.rows, live: f.live, json: f.json });
   if (f.genicam) return runGenicamBench({ data: f.data, parts: f.parts, rate: f.rate, seconds: f.line ? f.seconds : 10, json: f.json });
   if (f.line) return runLineBench({ data: f.data, feed: f.feed, seconds: f.seconds, json: f.json });
-  const rows: (string | number | null)[][] = [];
+  const results: BenchRow[] = [];
   const ids = f.backbones?.includes('all') ? await listBackboneIds() : (f.backbones ?? [undefined]);
   for (const id of ids) {
-    rows.push(await benchOne(f, id));
+    results.push(await benchOne(f, id));
   }
-  console.log(table(['backbone', 'provider', 'inspect median ms', 'p90 ms', 'train s', 'stage medians (ms)'], rows));
+  const rows = results.map((r) => [
+    r.backbone, r.provider, r.medianMs, r.p90Ms, r.partsPerSecond, r.trainSeconds,
+    Object.entries(r.stages).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '),
+  ]);
+  console.log(table(['backbone', 'provider', 'inspect median ms', 'p90 ms', 'decode-ahead parts/s', 'train s', 'stage medians (ms)'], rows));
+  const supervised = f.supervised ? await benchSupervisedTraining(f.data, { defect: f.supervisedDefect, defects: 10, good: 20 }) : null;
+  if (supervised) {
+    console.log(`supervised training: ${supervised.trainSeconds.toFixed(1)} s (${supervised.defectImages} annotated ${f.supervisedDefect} + ${supervised.goodImages} good images, default options)`);
+  }
   if (f.backbones) {
     const work = join(tmpdir(), 'station-experiment-seed0');
     const dirs = await prepareVariants({ source: f.data, work, variants: ['original'], seed: 0, trainLimit: f.train });
@@ -106,6 +156,25 @@ program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: numbe
   }
   const peakMiB = process.resourceUsage().maxRSS / 1024;
   console.log(`\npeak resident memory: ${peakMiB.toFixed(0)} MiB; ${f.images} timed images of ${f.data}; 1024x1024 PNG, decode to verdict`);
+  const load = loadavg().map((v) => Math.round(v * 100) / 100);
+  console.log(`load average ${load.join(' / ')} on ${cpus().length} CPUs (1 / 5 / 15 min, at the end)`);
+  if (f.json) {
+    const r = results[0]!;
+    await writeJson(f.json, {
+      backbone: r.backbone,
+      provider: r.provider,
+      inspect: { medianMs: r.medianMs, p90Ms: r.p90Ms, images: f.images },
+      stages: r.stages,
+      throughput: { partsPerSecond: r.partsPerSecond, parts: f.images, decodeAhead: true },
+      train: { seconds: r.trainSeconds, images: f.train },
+      supervised: supervised ? { trainSeconds: supervised.trainSeconds, defect: f.supervisedDefect, defectImages: supervised.defectImages, goodImages: supervised.goodImages } : null,
+      peakRssMiB: Math.round(peakMiB),
+      loadAverage: load,
+      cpus: cpus().length,
+      ...(results.length > 1 ? { backbones: results } : {}),
+    });
+    console.log(`wrote ${f.json}`);
+  }
 });
 
 try {

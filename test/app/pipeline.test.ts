@@ -8,6 +8,7 @@ import type { FrameSource, SourceFrame, SourceStatusUpdate } from '../../main/ca
 import { LatestSlot } from '../../main/pipeline/latest-slot.js';
 import { LivePipeline } from '../../main/pipeline/live-pipeline.js';
 import { decideVerdict } from '../../main/pipeline/verdict.js';
+import { StationFault } from '../../main/common/result.js';
 import { downsampleMax, quantise, HEATMAP_LUT } from '../../main/pipeline/heatmap.js';
 
 test('LatestSlot: newest wins, replaced items are counted as dropped, a waiting taker gets the next item', async () => {
@@ -128,4 +129,83 @@ test('heatmap: quantisation is relative to the threshold (128 = at threshold) an
   assert.deepEqual([...q], [0, 128, 255]);
   assert.equal(HEATMAP_LUT[3], 0, 'zero anomaly is transparent');
   assert.ok(HEATMAP_LUT[255 * 4 + 3] > HEATMAP_LUT[128 * 4 + 3], 'alpha rises with the value');
+});
+
+/** An in-memory first-in-first-out every-part queue (the durable queue's contract without the store). */
+class FifoQueue {
+  readonly dropped = 0;
+  private items: SourceFrame[] = [];
+  private waiter: ((f: SourceFrame | undefined) => void) | null = null;
+  private closed = false;
+  offer(f: SourceFrame): boolean {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w(f);
+    } else this.items.push(f);
+    return true;
+  }
+  take(): Promise<SourceFrame | undefined> {
+    if (this.items.length) return Promise.resolve(this.items.shift());
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((r) => (this.waiter = r));
+  }
+  close(): void {
+    this.closed = true;
+    this.waiter?.(undefined);
+    this.waiter = null;
+  }
+}
+
+test('LivePipeline, every-part queue: the next part is read (decoded) while the current one is inspected; a failed read is its own error', async () => {
+  const src = new ManualSource();
+  const log: string[] = [];
+  const events: FrameEvent[] = [];
+  const errors: string[] = [];
+  let readP2: () => void = () => {};
+  const p2Read = new Promise<void>((r) => (readP2 = r));
+  const model: InspectionModel = {
+    info: { id: 'm', kind: 'patchcore', formatVersion: 1, backbone: 'x', createdAt: '', trainImages: 1, defaultThreshold: 0.5, params: {} },
+    executionProvider: 'cpu',
+    async infer(image) {
+      const name = `p${image.width}`;
+      log.push(`infer ${name}`);
+      // p1's inference ends only once p2's read has started (bounded: a pipeline without decode-ahead fails here).
+      if (name === 'p1') await Promise.race([p2Read, new Promise((r) => setTimeout(r, 5000))]);
+      log.push(`done ${name}`);
+      return { score: 0.1, boxes: [], timings: {} };
+    },
+    async dispose() {},
+  };
+  const p = new LivePipeline(
+    src,
+    {
+      current: () => ({ modelId: 'm', model, threshold: 0.5 }),
+      persist: async (r) => ({ inspectionId: r.seq, frame: `frames/${r.frame.name}.jpg`, heatmap: null }),
+      onFrame: (e) => events.push(e),
+      onError: (e) => errors.push(e.kind),
+    },
+    new FifoQueue(),
+  );
+  p.start();
+  const part = (i: number, fail = false): SourceFrame => ({
+    source: 'manual',
+    name: `p${i}`,
+    capturedAt: Date.now(),
+    read: async () => {
+      log.push(`read p${i}`);
+      if (i === 2) readP2();
+      if (fail) throw new StationFault('corrupt-image', 'bad png');
+      return { width: i, height: 1, channels: 3, data: new Uint8Array(3 * i) };
+    },
+  });
+  src.emit!(part(1));
+  src.emit!(part(2));
+  src.emit!(part(3, true));
+  src.emit!(part(4));
+  for (let i = 0; i < 200 && events.length + errors.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(log.indexOf('read p2') < log.indexOf('done p1'), `p2 read while p1 is inspected: ${log.join(', ')}`);
+  assert.deepEqual(events.map((e) => e.name), ['p1', 'p2', 'p4'], 'every part inspected in order');
+  assert.deepEqual(errors, ['corrupt-image']);
+  await p.stop();
 });

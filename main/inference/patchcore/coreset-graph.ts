@@ -103,7 +103,7 @@ export async function greedyCoresetOnnx(
   try {
     const selected = new Int32Array(count);
     const cond = new ort.Tensor('bool', Uint8Array.from([1]), []);
-    let minD = new Float32Array(n).fill(Infinity);
+    let minD: Float32Array = new Float32Array(n).fill(Infinity);
     let current = BigInt(Math.floor(mulberry32(opts.seed)() * n));
     for (let done = 0; done < count; ) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('cancelled', 'AbortError');
