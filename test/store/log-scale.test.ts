@@ -194,7 +194,11 @@ test('every Log screen query walks an index in order: no temporary sort, no full
     .prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'inspections' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
     .pluck()
     .all();
+  // 0009's partial indexes serve retention and lot counts, never a Log screen query (the plans above).
   assert.deepEqual(idx, [
+    'inspections_lot',
+    'inspections_media_kept',
+    'inspections_media_unmeasured',
     'inspections_model_time',
     'inspections_model_verdict_time',
     'inspections_source_time',
