@@ -63,7 +63,7 @@ async function shots(p: Page, name: string): Promise<void> {
 
 /** The element is on screen without scrolling: inside the viewport, and the screen is scrolled to the top. */
 async function visibleWithoutScrolling(p: Page, testId: string): Promise<void> {
-  await p.locator('main.screen').evaluate((el) => el.scrollTo(0, 0));
+  await p.evaluate(() => document.querySelectorAll('main.screen, .live-side').forEach((el) => el.scrollTo(0, 0)));
   const box = await p.getByTestId(testId).boundingBox();
   const vp = p.viewportSize()!;
   assert.ok(box, `${testId} is rendered`);
@@ -196,6 +196,9 @@ test('operator rough edges: layout, first model, folders, hot folder errors, sec
     await banner.waitFor({ state: 'detached', timeout: T.live });
     await page.waitForFunction(() => /running/.test(document.querySelector('[data-testid=source-state]')?.textContent ?? ''));
     await page.getByTestId('stop').click();
+    // Nothing runs: Start is on screen at 1366 x 768 without scrolling.
+    await page.getByTestId('source-panel').and(page.locator('.idle')).waitFor();
+    await visibleWithoutScrolling(page, 'start');
   });
 
   await t.test('Annotate: after drawing a box, → and G act on the images, not in the folder field', async () => {

@@ -2,6 +2,8 @@
  * English strings of the operator UI, by screen. German (de.ts) has exactly these keys (its type is the shape of
  * this object). Plurals: `key_one` / `key_other` (i18next), `{{name}}` is a value filled in.
  */
+import { accessEn } from './access.js';
+
 export const en = {
   common: {
     cancel: 'Cancel',
@@ -17,11 +19,13 @@ export const en = {
     cancelled: 'cancelled',
     busy: 'busy',
     'source-lost': 'source lost',
+    forbidden: 'not allowed',
     internal: 'internal',
   },
+  access: accessEn,
   app: {
     brand: 'Inspection Station',
-    tab: { live: 'Live', threshold: 'Threshold', annotate: 'Annotate', training: 'Training', log: 'Log', integration: 'Integration' },
+    tab: { live: 'Live', threshold: 'Threshold', annotate: 'Annotate', training: 'Training', log: 'Log', integration: 'Integration', products: 'Products', audit: 'Audit', users: 'Users' },
     model: 'model',
     none: 'none',
     activeModelTitle: 'Active model',
@@ -102,6 +106,44 @@ export const en = {
     opacity: 'heatmap opacity',
     scoreThreshold: 'score / threshold',
     error: 'error',
+  },
+  threshold: {
+    loadingModels: 'Loading models…',
+    noModel: 'No model yet. Train one in the Training tab; its validation scores appear here.',
+    images_one: '{{count}} image',
+    images_other: '{{count}} images',
+    rule1: 'Verdict rule: a part is',
+    rule2: 'when its score ≥ threshold.',
+    distributions: 'Validation score distributions',
+    loading: 'Loading…',
+    noScores: 'This model has no validation scores yet. Evaluate it on a labelled folder (Training tab) to tune the threshold on data.',
+    threshold: 'Threshold',
+    thresholdLower: 'threshold',
+    value: 'Threshold value',
+    recall1: 'Recall = 1',
+    bestF1: 'Best F1',
+    modelDefault: 'Model default',
+    revert: 'Revert',
+    save: 'Save threshold…',
+    inForce: 'In force:',
+    setBy: 'set by {{who}} at {{at}}',
+    byDefault: '(model default)',
+    fullRecallAt: 'recall = 1 at {{value}} (false rejects {{frr}})',
+    atInForce: 'At the threshold in force:',
+    atThis: 'At this threshold:',
+    precision: 'precision',
+    recall: 'recall',
+    falseRejects: 'false rejects',
+    caught: 'defects caught {{n}}/{{of}}',
+    escaped: 'escaped',
+    rejected: 'good parts rejected {{n}}/{{of}}',
+    needsBoth: 'Needs good and defect validation images.',
+    history: 'Threshold history',
+    noHistory: "No changes yet: the model's default threshold is in force.",
+    when: 'When',
+    valueCol: 'Value',
+    who: 'Who',
+    reason: 'Reason',
   },
   evidence: {
     recallUnknown: 'recall unknown: no defect images validated',

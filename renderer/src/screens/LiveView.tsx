@@ -339,7 +339,7 @@ function SourcePanel({
   const switching = running && runningSpec !== null && runningSpec.kind !== kind;
 
   return (
-    <div className="panel stack" data-testid="source-panel">
+    <div className={`panel stack source-panel ${running ? 'running' : 'idle'}`} data-testid="source-panel">
       <header>
         <h2>{t('live.source')}</h2>
         <span className="spacer" />

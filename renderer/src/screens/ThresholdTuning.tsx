@@ -5,6 +5,7 @@
  * main/evaluation/metrics.ts (pure), the same code the engine's evaluation uses.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ModelSummary, ThresholdRecord } from '../../../main/common/api.js';
 import { auroc, bestF1, confusionAt, rocCurve, thresholdAtFullRecall, type Label } from '../../../main/evaluation/metrics.js';
 import { RocChart } from '../components/RocChart.js';
@@ -18,27 +19,29 @@ export function ThresholdTuning() {
   const { api } = useStation();
   const models = useLoad('Models', (a) => a.models.list());
   const [picked, setPicked] = useState<string>('');
+  const { t } = useTranslation();
   useEvent(api.models.onChanged, () => models.reload());
   const model: ModelSummary | undefined =
     models.value?.find((m) => m.id === picked) ?? models.value?.find((m) => m.active) ?? models.value?.[0];
 
-  if (!models.value) return <div className="empty">Loading models…</div>;
-  if (!model) return <div className="empty">No model yet. Train one in the Training tab; its validation scores appear here.</div>;
+  if (!models.value) return <div className="empty">{t('threshold.loadingModels')}</div>;
+  if (!model) return <div className="empty">{t('threshold.noModel')}</div>;
   return (
     <div className="stack">
       <div className="panel row">
         <label className="field" style={{ minWidth: 320 }}>
-          <span>Model</span>
+          <span>{t('log.model')}</span>
           <select className="input" value={model.id} data-testid="tuning-model" onChange={(e) => setPicked(e.target.value)}>
             {models.value.map((m) => (
               <option key={m.id} value={m.id}>
-                {m.name} — {m.backbone}, {m.trainImages} images{m.active ? ' (active)' : ''}
+                {m.name} — {m.backbone}, {t('threshold.images', { count: m.trainImages })}
+                {m.active ? ` (${t('training.active')})` : ''}
               </option>
             ))}
           </select>
         </label>
         <div className="muted small">
-          Verdict rule: a part is <b className="ng-text">NG</b> when its score ≥ threshold.
+          {t('threshold.rule1')} <b className="ng-text">NG</b> {t('threshold.rule2')}
         </div>
       </div>
       <ModelTuning key={model.id} model={model} />
@@ -49,6 +52,7 @@ export function ThresholdTuning() {
 function ModelTuning({ model }: { model: ModelSummary }) {
   const { api } = useStation();
   const { run, busy } = useCall();
+  const { t: tr } = useTranslation();
   const scoresQ = useLoad('Validation scores', (a) => a.thresholds.validationScores({ modelId: model.id }), [model.id]);
   const stateQ = useLoad('Threshold', (a) => a.thresholds.get({ modelId: model.id }), [model.id]);
   const historyQ = useLoad('Threshold history', (a) => a.thresholds.history({ modelId: model.id, limit: 50 }), [model.id]);
@@ -100,17 +104,22 @@ function ModelTuning({ model }: { model: ModelSummary }) {
       <div className="stack">
         <div className="panel">
           <header>
-            <h2>Validation score distributions</h2>
+            <h2>{tr('threshold.distributions')}</h2>
             <span className="spacer" />
             <span className="small">
-              <span className="tag ok">good {nGood}</span> <span className="tag ng">defect {nDefect}</span>
+              <span className="tag ok">
+                {tr('training.good')} {nGood}
+              </span>{' '}
+              <span className="tag ng">
+                {tr('training.defect')} {nDefect}
+              </span>
             </span>
           </header>
           {samples.length ? (
             <ScoreHistogram samples={samples} threshold={t} domain={domain} onThreshold={choose} />
           ) : (
             <div className="empty" data-testid="no-validation">
-              {scoresQ.loading ? 'Loading…' : 'This model has no validation scores yet. Evaluate it on a labelled folder (Training tab) to tune the threshold on data.'}
+              {scoresQ.loading ? tr('threshold.loading') : tr('threshold.noScores')}
             </div>
           )}
         </div>
@@ -123,11 +132,11 @@ function ModelTuning({ model }: { model: ModelSummary }) {
               step={step}
               value={Math.min(domain[1], Math.max(domain[0], t))}
               data-testid="threshold-slider"
-              aria-label="Threshold"
+              aria-label={tr('threshold.threshold')}
               onChange={(e) => choose(Number(e.target.value))}
             />
             <div className="row">
-              <span className="muted small">threshold</span>
+              <span className="muted small">{tr('threshold.thresholdLower')}</span>
               <span className="thr-value num" data-testid="threshold-value">{fmtScore(t)}</span>
             </div>
           </div>
@@ -139,50 +148,51 @@ function ModelTuning({ model }: { model: ModelSummary }) {
               step="any"
               value={Number(t.toPrecision(6))}
               data-testid="threshold-input"
-              aria-label="Threshold value"
+              aria-label={tr('threshold.value')}
               onChange={(e) => Number.isFinite(Number(e.target.value)) && e.target.value !== '' && choose(Number(e.target.value))}
             />
             <button className="btn" data-testid="full-recall" disabled={!fullRecall} onClick={() => fullRecall && choose(fullRecall.threshold)}>
-              Recall = 1
+              {tr('threshold.recall1')}
             </button>
             <button className="btn" disabled={!f1} onClick={() => f1 && choose(f1.threshold)}>
-              Best F1
+              {tr('threshold.bestF1')}
             </button>
             <button className="btn" onClick={() => choose(stateQ.value?.defaultValue ?? model.defaultThreshold)}>
-              Model default
+              {tr('threshold.modelDefault')}
             </button>
             <button className="btn" disabled={!changed} onClick={() => choose(current)}>
-              Revert
+              {tr('threshold.revert')}
             </button>
             <span style={{ flex: 1 }} />
             <button className="btn primary" data-testid="save-threshold" disabled={!changed || busy} onClick={() => setSaving(true)}>
-              Save threshold…
+              {tr('threshold.save')}
             </button>
           </div>
           <div className="small muted">
-            In force: <b className="mono">{fmtScore(current)}</b>
-            {stateQ.value?.last ? ` — set by ${stateQ.value.last.who} at ${fmtTime(stateQ.value.last.at)}` : ' (model default)'}
-            {fullRecall ? ` · recall = 1 at ${fmtScore(fullRecall.threshold)} (false rejects ${fmtPct(fullRecall.falseRejectRate)})` : ''}
+            {tr('threshold.inForce')} <b className="mono">{fmtScore(current)}</b>
+            {stateQ.value?.last ? ` — ${tr('threshold.setBy', { who: stateQ.value.last.who, at: fmtTime(stateQ.value.last.at) })}` : ` ${tr('threshold.byDefault')}`}
+            {fullRecall ? ` · ${tr('threshold.fullRecallAt', { value: fmtScore(fullRecall.threshold), frr: fmtPct(fullRecall.falseRejectRate) })}` : ''}
           </div>
           <div>
-            At the threshold in force: <ThresholdEvidence model={model} threshold={current} scores={samples} />
+            {tr('threshold.atInForce')} <ThresholdEvidence model={model} threshold={current} scores={samples} />
           </div>
           <div>
-            At this threshold: <ThresholdEvidence model={model} threshold={t} scores={samples} />
+            {tr('threshold.atThis')} <ThresholdEvidence model={model} threshold={t} scores={samples} />
           </div>
         </div>
       </div>
 
       <div className="stack">
         <div className="metrics" data-testid="metrics">
-          <Metric label="precision" value={conf ? fmtPct(conf.precision) : '—'} />
-          <Metric label="recall" value={conf ? fmtPct(conf.recall) : '—'} testId="metric-recall" />
+          <Metric label={tr('threshold.precision')} value={conf ? fmtPct(conf.precision) : '—'} />
+          <Metric label={tr('threshold.recall')} value={conf ? fmtPct(conf.recall) : '—'} testId="metric-recall" />
           <Metric label="F1" value={conf ? conf.f1.toFixed(3) : '—'} />
-          <Metric label="false rejects" value={conf ? fmtPct(conf.falseRejectRate) : '—'} testId="metric-frr" />
+          <Metric label={tr('threshold.falseRejects')} value={conf ? fmtPct(conf.falseRejectRate) : '—'} testId="metric-frr" />
         </div>
         {conf ? (
           <div className="panel small mono" data-testid="confusion">
-            defects caught {conf.tp}/{conf.tp + conf.fn} · escaped <b className="ng-text">{conf.fn}</b> · good parts rejected {conf.fp}/{conf.fp + conf.tn}
+            {tr('threshold.caught', { n: conf.tp, of: conf.tp + conf.fn })} · {tr('threshold.escaped')} <b className="ng-text">{conf.fn}</b> ·{' '}
+            {tr('threshold.rejected', { n: conf.fp, of: conf.fp + conf.tn })}
           </div>
         ) : null}
         <div className="panel">
@@ -190,11 +200,11 @@ function ModelTuning({ model }: { model: ModelSummary }) {
           {roc && conf && area !== null ? (
             <RocChart roc={roc} auroc={area} point={{ fpr: conf.falseRejectRate, tpr: conf.recall }} />
           ) : (
-            <div className="empty small">Needs good and defect validation images.</div>
+            <div className="empty small">{tr('threshold.needsBoth')}</div>
           )}
         </div>
         <div className="panel" style={{ maxHeight: 340, overflow: 'auto' }}>
-          <h2>Threshold history</h2>
+          <h2>{tr('threshold.history')}</h2>
           <History items={historyQ.value ?? []} />
         </div>
       </div>
@@ -231,15 +241,16 @@ function Metric({ label, value, testId }: { label: string; value: string; testId
 }
 
 function History({ items }: { items: readonly ThresholdRecord[] }) {
-  if (!items.length) return <div className="muted small">No changes yet: the model's default threshold is in force.</div>;
+  const { t } = useTranslation();
+  if (!items.length) return <div className="muted small">{t('threshold.noHistory')}</div>;
   return (
     <table className="list" data-testid="threshold-history">
       <thead>
         <tr>
-          <th>When</th>
-          <th>Value</th>
-          <th>Who</th>
-          <th>Reason</th>
+          <th>{t('threshold.when')}</th>
+          <th>{t('threshold.valueCol')}</th>
+          <th>{t('threshold.who')}</th>
+          <th>{t('threshold.reason')}</th>
         </tr>
       </thead>
       <tbody>
