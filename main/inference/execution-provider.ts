@@ -44,6 +44,11 @@ export function sessionOptions(provider: ProviderName): ort.InferenceSession.Ses
     graphOptimizationLevel: 'all',
     intraOpNumThreads: Number(process.env.STATION_THREADS) || Math.max(1, cpus().length),
     interOpNumThreads: 1,
+    // Idle intra-op threads sleep instead of spinning: a spinning pool holds both cores of a 2-core station between
+    // operators, starving the decode-ahead thread (sharp) and everything else. Measured on the shared 2-core machine
+    // (load 23): features + score 84–87 ms wall / 44–48 ms CPU per image without spinning, 350–420 / 160 with it.
+    // STATION_ORT_SPIN=1 restores spinning (slightly lower latency on an otherwise idle machine).
+    ...(process.env.STATION_ORT_SPIN === '1' ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
   };
 }
 
