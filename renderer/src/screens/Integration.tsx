@@ -4,11 +4,13 @@
  * The register map, node list and topics are in the README ("Process integration").
  */
 import { useEffect, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { AdapterStatusDto, IntegrationConfigPatch, IntegrationState, SignalMonitorEntry } from '../../../main/common/integration.js';
 import { useStation } from '../connection.js';
 import { useCall, useEvent, useLoad } from '../lib/hooks.js';
 
-const TITLES = { opcua: 'OPC UA server', modbus: 'Modbus TCP server', mqtt: 'MQTT client' } as const;
+/** Catalogue keys of the adapters' titles. */
+const TITLES = { opcua: 'integration.opcua', modbus: 'integration.modbus', mqtt: 'integration.mqtt' } as const;
 
 export function Integration() {
   const { api } = useStation();
@@ -17,12 +19,13 @@ export function Integration() {
   useEffect(() => setState(loaded.value), [loaded.value]);
   useEvent(api.integration.onState, setState);
   const { run, busy } = useCall();
+  const { t } = useTranslation();
   const save = async (patch: IntegrationConfigPatch) => {
     const s = await run('Integration settings', () => api.integration.configure(patch));
     if (s) setState(s);
     return s !== null;
   };
-  if (!state) return <div className="empty">Loading…</div>;
+  if (!state) return <div className="empty">{t('threshold.loading')}</div>;
   const status = (p: keyof typeof TITLES) => state.adapters.find((a) => a.protocol === p)!;
   return (
     <div className="grid-log" data-testid="integration-view">
@@ -44,6 +47,7 @@ interface PanelProps {
 }
 
 function StatusLine({ s }: { s: AdapterStatusDto }) {
+  const { t } = useTranslation();
   const dot = s.state === 'running' ? 'ok' : s.state === 'failed' ? 'bad' : s.state === 'stopped' ? '' : 'warn';
   return (
     <div className="stack small" data-testid={`adapter-${s.protocol}`}>
@@ -55,7 +59,7 @@ function StatusLine({ s }: { s: AdapterStatusDto }) {
         <span className="mono muted">{s.endpoint}</span>
         <span className="spacer" style={{ flex: 1 }} />
         <span>
-          delivered <b className="num">{s.delivered}</b> · waiting <b className="num">{s.pending}</b>
+          {t('integration.delivered')} <b className="num">{s.delivered}</b> · {t('integration.waiting')} <b className="num">{s.pending}</b>
         </span>
       </div>
       {s.message ? <div className={s.state === 'failed' || s.state === 'degraded' ? 'warn-text' : 'muted'}>{s.message}</div> : null}
@@ -64,10 +68,11 @@ function StatusLine({ s }: { s: AdapterStatusDto }) {
 }
 
 function Panel({ title, status, children }: { title: string; status: AdapterStatusDto; children: ReactNode }) {
+  const { t } = useTranslation();
   return (
     <div className="panel stack">
       <header className="row">
-        <h2 style={{ margin: 0 }}>{title}</h2>
+        <h2 style={{ margin: 0 }}>{t(title)}</h2>
       </header>
       <StatusLine s={status} />
       {children}
@@ -76,9 +81,10 @@ function Panel({ title, status, children }: { title: string; status: AdapterStat
 }
 
 function Enabled({ value, onChange, id }: { value: boolean; onChange: (v: boolean) => void; id: string }) {
+  const { t } = useTranslation();
   return (
     <label className="row">
-      <input type="checkbox" checked={value} data-testid={`${id}-enabled`} onChange={(e) => onChange(e.target.checked)} /> Enabled
+      <input type="checkbox" checked={value} data-testid={`${id}-enabled`} onChange={(e) => onChange(e.target.checked)} /> {t('integration.enabled')}
     </label>
   );
 }
@@ -88,6 +94,7 @@ function num(v: string): number {
 }
 
 function OpcuaPanel({ state, status, busy, onSave }: PanelProps) {
+  const { t } = useTranslation();
   const c = state.config.opcua;
   const [enabled, setEnabled] = useState(c.enabled);
   const [host, setHost] = useState(c.host);
@@ -100,31 +107,30 @@ function OpcuaPanel({ state, status, busy, onSave }: PanelProps) {
       <div className="row">
         <Enabled id="opcua" value={enabled} onChange={setEnabled} />
         <label className="field" style={{ flex: 1 }}>
-          <span>Listen on</span>
+          <span>{t('integration.listenOn')}</span>
           <input className="input" value={host} onChange={(e) => setHost(e.target.value)} />
         </label>
         <label className="field" style={{ width: 110 }}>
-          <span>Port</span>
+          <span>{t('integration.port')}</span>
           <input className="input num" data-testid="opcua-port" value={port} onChange={(e) => setPort(e.target.value)} />
         </label>
       </div>
       <label className="row small">
-        <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> Allow security policy None, anonymous (commissioning
-        only; otherwise Basic256Sha256 Sign&amp;Encrypt with the user below)
+        <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> {t('integration.insecure')}
       </label>
       <div className="row">
         <label className="field" style={{ flex: 1 }}>
-          <span>User name</span>
+          <span>{t('integration.user')}</span>
           <input className="input" value={user} autoComplete="off" onChange={(e) => setUser(e.target.value)} />
         </label>
         <label className="field" style={{ flex: 1 }}>
-          <span>Password</span>
+          <span>{t('integration.password')}</span>
           <input
             className="input"
             type="password"
             value={password}
             autoComplete="new-password"
-            placeholder={c.hasPassword ? 'unchanged' : 'not set'}
+            placeholder={c.hasPassword ? t('integration.unchanged') : t('integration.notSet')}
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
@@ -138,7 +144,7 @@ function OpcuaPanel({ state, status, busy, onSave }: PanelProps) {
             )
           }
         >
-          Apply
+          {t('log.apply')}
         </button>
       </div>
     </Panel>
@@ -146,6 +152,7 @@ function OpcuaPanel({ state, status, busy, onSave }: PanelProps) {
 }
 
 function ModbusPanel({ state, status, busy, onSave }: PanelProps) {
+  const { t } = useTranslation();
   const c = state.config.modbus;
   const [enabled, setEnabled] = useState(c.enabled);
   const [host, setHost] = useState(c.host);
@@ -156,15 +163,15 @@ function ModbusPanel({ state, status, busy, onSave }: PanelProps) {
       <div className="row">
         <Enabled id="modbus" value={enabled} onChange={setEnabled} />
         <label className="field" style={{ flex: 1 }}>
-          <span>Listen on</span>
+          <span>{t('integration.listenOn')}</span>
           <input className="input" value={host} onChange={(e) => setHost(e.target.value)} />
         </label>
         <label className="field" style={{ width: 110 }}>
-          <span>Port</span>
+          <span>{t('integration.port')}</span>
           <input className="input num" data-testid="modbus-port" value={port} onChange={(e) => setPort(e.target.value)} />
         </label>
         <label className="field" style={{ width: 90 }}>
-          <span>Unit id</span>
+          <span>{t('integration.unitId')}</span>
           <input className="input num" value={unit} onChange={(e) => setUnit(e.target.value)} />
         </label>
         <button
@@ -173,18 +180,18 @@ function ModbusPanel({ state, status, busy, onSave }: PanelProps) {
           data-testid="modbus-save"
           onClick={() => void onSave({ modbus: { enabled, host: host.trim(), port: num(port), unitId: num(unit) } })}
         >
-          Apply
+          {t('log.apply')}
         </button>
       </div>
       <div className="small muted">
-        Coils 0 Trigger, 1 ResultsAck · inputs 0 TriggerReady, 1 Busy, 2 ResultsReady, 3 OK, 4 NG, 5 Error, 6 QueueFull, 7 TriggerRefused · registers 0–1
-        Sequence, 2 score×1000, 3 threshold×1000, 4 ErrorCode, 5 ProductIndex (writable)
+        {t('integration.modbusMap')}
       </div>
     </Panel>
   );
 }
 
 function MqttPanel({ state, status, busy, onSave }: PanelProps) {
+  const { t } = useTranslation();
   const c = state.config.mqtt;
   const [enabled, setEnabled] = useState(c.enabled);
   const [url, setUrl] = useState(c.url);
@@ -197,27 +204,27 @@ function MqttPanel({ state, status, busy, onSave }: PanelProps) {
       <div className="row">
         <Enabled id="mqtt" value={enabled} onChange={setEnabled} />
         <label className="field" style={{ flex: 2 }}>
-          <span>Broker URL</span>
+          <span>{t('integration.broker')}</span>
           <input className="input" data-testid="mqtt-url" value={url} placeholder="mqtt://host:1883" onChange={(e) => setUrl(e.target.value)} />
         </label>
         <label className="field" style={{ flex: 1 }}>
-          <span>Topic prefix</span>
+          <span>{t('integration.prefix')}</span>
           <input className="input" value={prefix} onChange={(e) => setPrefix(e.target.value)} />
         </label>
       </div>
       <div className="row">
         <label className="field" style={{ flex: 1 }}>
-          <span>User name</span>
+          <span>{t('integration.user')}</span>
           <input className="input" value={user} autoComplete="off" onChange={(e) => setUser(e.target.value)} />
         </label>
         <label className="field" style={{ flex: 1 }}>
-          <span>Password</span>
+          <span>{t('integration.password')}</span>
           <input
             className="input"
             type="password"
             value={password}
             autoComplete="new-password"
-            placeholder={c.hasPassword ? 'unchanged' : 'not set'}
+            placeholder={c.hasPassword ? t('integration.unchanged') : t('integration.notSet')}
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
@@ -229,7 +236,7 @@ function MqttPanel({ state, status, busy, onSave }: PanelProps) {
             void onSave({ mqtt: { enabled, url: url.trim(), topicPrefix: prefix.trim(), userName: user, ...(password ? { password } : {}) } }).then((ok) => ok && setPassword(''))
           }
         >
-          Apply
+          {t('log.apply')}
         </button>
       </div>
       <div className="small muted mono">
@@ -239,10 +246,10 @@ function MqttPanel({ state, status, busy, onSave }: PanelProps) {
   );
 }
 
-function ago(iso: string | null, now: number): string {
+function ago(iso: string | null, now: number, t: (k: string, o?: Record<string, unknown>) => string): string {
   if (!iso) return '—';
   const s = Math.max(0, (now - Date.parse(iso)) / 1000);
-  return s < 60 ? `${s.toFixed(1)} s ago` : s < 3600 ? `${Math.floor(s / 60)} min ago` : new Date(iso).toLocaleString();
+  return s < 60 ? t('integration.secondsAgo', { s: s.toFixed(1) }) : s < 3600 ? t('integration.minutesAgo', { m: Math.floor(s / 60) }) : new Date(iso).toLocaleString();
 }
 
 function Value({ v }: { v: SignalMonitorEntry['value'] }) {
@@ -253,26 +260,27 @@ function Value({ v }: { v: SignalMonitorEntry['value'] }) {
 
 function SignalMonitor({ stationId, signals }: { stationId: string; signals: readonly SignalMonitorEntry[] }) {
   const [now, setNow] = useState(Date.now());
+  const { t } = useTranslation();
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(t);
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
   }, []);
   return (
     <div className="panel" data-testid="signal-monitor">
       <header className="row">
-        <h2 style={{ margin: 0 }}>Signals</h2>
+        <h2 style={{ margin: 0 }}>{t('integration.signals')}</h2>
         <span className="spacer" style={{ flex: 1 }} />
         <span className="small muted">
-          station <b className="mono">{stationId}</b>
+          {t('integration.station')} <b className="mono">{stationId}</b>
         </span>
       </header>
       <table style={{ width: '100%', borderCollapse: 'collapse', marginTop: 8 }}>
         <thead>
           <tr className="small muted" style={{ textAlign: 'left' }}>
-            <th>Signal</th>
-            <th>State</th>
-            <th>Last change</th>
-            <th style={{ textAlign: 'right' }}>Changes</th>
+            <th>{t('integration.signal')}</th>
+            <th>{t('integration.state')}</th>
+            <th>{t('integration.lastChange')}</th>
+            <th style={{ textAlign: 'right' }}>{t('integration.changes')}</th>
           </tr>
         </thead>
         <tbody>
@@ -283,7 +291,7 @@ function SignalMonitor({ stationId, signals }: { stationId: string; signals: rea
                 <Value v={s.value} />
               </td>
               <td className="small muted" title={s.changedAt ?? ''}>
-                {ago(s.changedAt, now)}
+                {ago(s.changedAt, now, t)}
               </td>
               <td className="num" style={{ textAlign: 'right' }}>
                 {s.changes}
