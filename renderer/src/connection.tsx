@@ -6,6 +6,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { StationApi, SystemInfo } from '../../main/common/api.js';
 import { connectStation, type StationConnection, type WindowLike } from '../../main/common/connect.js';
+import { i18n } from './i18n/index.js';
 
 export type LinkState = 'connecting' | 'open' | 'lost';
 
@@ -112,24 +113,24 @@ export function StationProvider({ children }: { children: ReactNode }) {
     return (
       <div className="boot">
         <div className="panel stack boot-panel">
-          <h2>Inspection Station</h2>
+          <h2>{i18n.t('app.brand')}</h2>
           {link === 'lost' ? (
             <>
               <p className="banner error" role="alert">
-                Cannot reach the station: {linkMessage || 'no connection'}
+                {i18n.t('app.cannotReach', { why: linkMessage || i18n.t('app.noConnection') })}
               </p>
               <p className="muted small">
-                In a browser, open the address the station printed when it started (it carries the access token).
-                {retryIn > 0 ? ` Retrying in ${retryIn} s.` : ''}
+                {i18n.t('app.openPrinted')}
+                {retryIn > 0 ? ` ${i18n.t('app.retryingIn', { s: retryIn })}` : ''}
               </p>
               <div>
                 <button className="btn primary" onClick={connect}>
-                  Reconnect now
+                  {i18n.t('app.reconnectNow')}
                 </button>
               </div>
             </>
           ) : (
-            <p className="muted">Connecting…</p>
+            <p className="muted">{i18n.t('app.connecting')}</p>
           )}
         </div>
       </div>

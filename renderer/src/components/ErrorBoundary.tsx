@@ -1,4 +1,5 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
+import { i18n } from '../i18n/index.js';
 
 interface State {
   readonly error: Error | null;
@@ -20,11 +21,13 @@ export class ErrorBoundary extends Component<{ children: ReactNode; name: string
     if (!this.state.error) return this.props.children;
     return (
       <div className="panel stack" role="alert">
-        <h2>{this.props.name}: display error</h2>
+        <h2>
+          {this.props.name}: {i18n.t('app.displayError')}
+        </h2>
         <p className="mono">{this.state.error.message}</p>
         <div>
           <button className="btn primary" onClick={() => this.setState({ error: null })}>
-            Retry
+            {i18n.t('app.retry')}
           </button>
         </div>
       </div>

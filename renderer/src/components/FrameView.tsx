@@ -4,6 +4,7 @@
  * so the overlay never belongs to a different frame than the image under it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { FrameEvent } from '../../../main/common/api.js';
 import { decodeQuantised, paintQuantised } from '../lib/colormap.js';
 import { fmtScore } from '../lib/hooks.js';
@@ -30,6 +31,7 @@ function loadImage(src: string): Promise<HTMLImageElement> {
 export function FrameView({ frame, mediaUrl, opacity, showHeat, showBoxes, placeholder }: Props) {
   const frameCanvas = useRef<HTMLCanvasElement>(null);
   const heatCanvas = useRef<HTMLCanvasElement>(null);
+  const { t } = useTranslation();
   // The frame being displayed, with its real pixel size (log records may not carry one).
   const [shown, setShown] = useState<FrameEvent | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -99,7 +101,7 @@ export function FrameView({ frame, mediaUrl, opacity, showHeat, showBoxes, place
   const fontSize = Math.max(w, h) / 36;
   return (
     <div className="viewport" data-testid="viewport">
-      {!shown ? <div className="placeholder">{placeholder ?? 'No frame yet'}</div> : null}
+      {!shown ? <div className="placeholder">{placeholder ?? t('live.noFrame')}</div> : null}
       <div
         className="frame-wrap"
         style={{ visibility: shown ? 'visible' : 'hidden' }}
