@@ -474,6 +474,8 @@ export interface InspectionRecord {
   readonly thumbnail: MediaRef | null;
   /** The source's id (what the log's `source` filter matches); `source` is its display name. */
   readonly sourceId?: string;
+  /** The product (recipe) the part was inspected as (its id). */
+  readonly productId?: string;
   /** Line mode: the part's id, lot and product index, and why a part got ERROR or lost its frame. */
   readonly partId?: string;
   readonly lotName?: string;

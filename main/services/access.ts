@@ -44,10 +44,15 @@ export const METHOD_PERMISSIONS: MethodMap = {
   users: { list: 'users', create: 'users', update: 'users', configure: 'users' },
   audit: { list: 'view', export: 'view' },
   products: { list: 'view', create: 'products', clone: 'products', update: 'products', use: 'products', setLot: 'run' },
+  // feedback / learnGood: the learning service allows engineers, and operators where the product says so.
+  learning: { feedback: 'view', feedbackFor: 'view', learnGood: 'view', versions: 'view', activate: 'train', shadowStart: 'train', shadowStop: 'train', shadowStatus: 'view', promote: 'train' },
   floor: { state: 'view', recent: 'view', acknowledge: 'acknowledge', settings: 'view', configure: 'products', report: 'view', retentionPass: 'products' },
 };
 
 export const DEFAULT_NEED: Permission = 'products';
+
+/** Events everyone receives (the login state itself: a logged-out screen must learn that it is logged out). */
+const PUBLIC_EVENTS = new Set(['auth.onState']);
 
 export function needOf(service: string, method: string): Need {
   const s = (METHOD_PERMISSIONS as Record<string, Record<string, Need> | undefined>)[service];
@@ -95,7 +100,7 @@ export function guardApi(impl: StationApiImpl, session: CallerSession): StationA
       if (typeof fn !== 'function') continue;
       if (m.startsWith('on')) {
         const ev = fn as Event<unknown>;
-        wrapped[m] = ((listener: (d: unknown) => void) => ev((d) => session.canView() && listener(d))) as Event<unknown>;
+        wrapped[m] = (PUBLIC_EVENTS.has(`${s}.${m}`) ? ev : (listener: (d: unknown) => void) => ev((d) => session.canView() && listener(d))) as Event<unknown>;
       } else {
         const need = needOf(s, m);
         wrapped[m] = (req: unknown) => {

@@ -15,7 +15,7 @@ import type { AuditEntry, AuditFilter, AuditPage, AuditQuery, NewAuditEntry, Sta
 
 /** Who a call is made by. `role` null: open mode (no accounts yet, everything allowed). */
 export interface Actor {
-  /** User name, or 'local' (open mode), 'kiosk', 'system', 'cli:<os user>', 'plc:<protocol>'. */
+  /** User name, or 'local' (open mode), 'kiosk', 'system', 'cli:<os user>', 'line:<protocol>' (PLC via OPC UA, Modbus, MQTT). */
   readonly name: string;
   readonly role: UserRole | null;
 }

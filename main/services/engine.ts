@@ -22,6 +22,7 @@ import { IntegrationService } from '../integration/service.js';
 import { LogService } from './log.js';
 import { FloorService } from './floor.js';
 import { RetentionService } from './retention.js';
+import { startRetentionWorker } from './retention-runner.js';
 import { AuditTrail, currentActor } from './audit.js';
 import { AuthService, Session } from './auth.js';
 import { ProductService } from './products.js';
@@ -31,6 +32,8 @@ import { systemInfo, listFolder } from './system.js';
 import { inspectDataset, previewImage } from './datasets.js';
 import { labelledImagesOf } from './training.js';
 import { runInJobWorker } from './job-runner.js';
+import { LearningService } from './learning.js';
+import type { LearnResult } from '../common/learning.js';
 
 export interface EngineOptions {
   readonly dataDir: string;
@@ -77,6 +80,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const audit = new AuditTrail(store, () => reg.productId());
   // Products (recipes): a PLC's product index selects one; the line's lot is the current product's lot.
   const products = new ProductService(store, reg, audit, live.line);
+  const learning = new LearningService({
+    reg, store, media, jobs, audit,
+    actor: () => currentActor(),
+    runLearnJob: (task, ctx) => runInJobWorker<LearnResult>({ kind: 'learn', dataDir, task }, ctx),
+    busy: () => live.line.signals().queueDepth > 0,
+  });
+  live.onRecorded((r) => learning.recorded(r));
   live.productHooks = { selectByIndex: (o, i) => products.selectByIndex(o, i), lotChanged: (o, l) => products.lotChanged(o, l) };
   const auth = new AuthService(store, audit);
   const floor = new FloorService({
@@ -90,7 +100,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   });
   const retention = new RetentionService(
     { store, media, floor, setMediaBlocked: (reason) => live.setMediaBlocked(reason), notice },
-    { intervalMs: Number(process.env.STATION_RETENTION_INTERVAL_MS) || undefined, kickDelayMs: Number(process.env.STATION_RETENTION_KICK_MS) || undefined },
+    {
+      intervalMs: Number(process.env.STATION_RETENTION_INTERVAL_MS) || undefined,
+      kickDelayMs: Number(process.env.STATION_RETENTION_KICK_MS) || undefined,
+      core: startRetentionWorker({ dbPath: store.path, mediaRoot: media.root }),
+    },
   );
   live.onRecorded((r) => {
     floor.recorded(r);
@@ -240,6 +254,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           `Training ${req.name ?? 'a model'}`,
           async (ctx) => {
             const r = await runInJobWorker<TrainResult>({ kind: 'train', dataDir, req }, ctx);
+            learning.recordTrained(r.modelId, { trainImages: req.maxImages ?? null, goodFolder: req.goodFolder, validationFolder: req.validationFolder ?? join(resolve(req.goodFolder), 'test') });
             if (req.activate) await reg.activate(r.modelId);
             else reg.refresh();
             return r;
@@ -329,7 +344,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       list: (req) => audit.list({ ...req, order: 'newest' }),
       export: async (req) => {
         const name = `audit-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
-        const rows = await audit.exportCsv(join(dataDir, 'exports', name), req ?? {});
+        const rows = await audit.exportCsv(join(media.root, 'exports', name), req ?? {});
         return { media: `exports/${name}`, rows };
       },
     },
@@ -347,6 +362,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       get: (req) => jobs.get(req.id),
       cancel: (req) => jobs.cancel(req.id),
       onProgress: jobs.onProgress,
+    },
+    learning: {
+      feedback: (req) => learning.feedback(req),
+      feedbackFor: (req) => learning.feedbackFor(req.inspectionId),
+      learnGood: (req) => learning.learnGood(req),
+      versions: () => learning.versions(),
+      activate: (req) => learning.activate(req.modelId, req.reason),
+      shadowStart: (req) => learning.shadowStart(req.modelId),
+      shadowStop: () => learning.shadowStop(),
+      shadowStatus: () => learning.shadowStatus(),
+      promote: (req) => learning.promote(req.modelId, req.reason, req.acceptEscapes),
     },
     floor: {
       state: () => floor.state(),
@@ -409,6 +435,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await genicam.dispose().catch(() => {});
       await log.dispose().catch(() => {});
       await jobs.cancelAll().catch(() => {});
+      await learning.dispose().catch(() => {});
       await reg.dispose().catch(() => {});
       notices.dispose();
       store.close();

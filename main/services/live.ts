@@ -46,6 +46,7 @@ export function toInspectionDto(r: InspectionRecord): InspectionDto {
     frame: r.framePath,
     heatmap: r.heatmapPath,
     thumbnail: MediaStore.thumbnailOf(r.framePath),
+    productId: r.productId,
     ...(r.partId ? { partId: r.partId } : {}),
     ...(r.lotName ? { lotName: r.lotName } : {}),
     ...(r.productIndex ? { productIndex: r.productIndex } : {}),

@@ -219,7 +219,7 @@ export class ProductService {
     if (old !== p.id || !this.reg.current()) await this.reg.useProduct(p.id);
     if (old !== p.id) {
       this.audit.record({
-        ...(origin !== 'ui' && origin !== 'cli' ? { actor: `${origin}` } : {}),
+        ...(origin !== 'ui' && origin !== 'cli' ? { actor: `line:${origin}` } : {}),
         action: 'product.switch',
         target: `product:${p.id}`,
         old,
@@ -253,7 +253,7 @@ export class ProductService {
     if ((p.lotName ?? '') === lot) return;
     this.store.updateProduct(p.id, { lotName: lot });
     this.audit.record({
-      ...(origin !== 'ui' && origin !== 'cli' ? { actor: `${origin}` } : {}),
+      ...(origin !== 'ui' && origin !== 'cli' ? { actor: `line:${origin}` } : {}),
       action: 'lot.set',
       target: `product:${p.id}`,
       old: p.lotName ?? '',

@@ -417,7 +417,7 @@ export interface LineProduct {
 export interface AuditEntry {
   readonly id: number;
   readonly at: string;
-  /** The logged-in user's name, 'local' in open mode, 'kiosk', 'system', 'cli:<os user>', 'plc:<protocol>'. */
+  /** The logged-in user's name, 'local' in open mode, 'kiosk', 'system', 'cli:<os user>', 'line:<protocol>' (PLC via OPC UA, Modbus, MQTT). */
   readonly actor: string;
   /** Dotted verb, e.g. 'product.switch', 'threshold.set', 'user.create', 'model.delete', 'auth.login'. */
   readonly action: string;

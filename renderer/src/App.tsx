@@ -12,6 +12,11 @@ import { LiveView } from './screens/LiveView.js';
 import { ThresholdTuning } from './screens/ThresholdTuning.js';
 import { Training } from './screens/Training.js';
 import { Integration } from './screens/Integration.js';
+import { Products } from './screens/Products.js';
+import { AuditTrail } from './screens/AuditTrail.js';
+import { Users } from './screens/Users.js';
+import { AccountBadge } from './components/AccountBadge.js';
+import { useAuth } from './lib/auth.js';
 import { LanguageSwitch } from './components/LanguageSwitch.js';
 import { noticesAfter, type ShownNotice } from './lib/notices.js';
 
@@ -22,6 +27,9 @@ const SCREENS = [
   { id: 'training', label: 'Training', render: () => <Training /> },
   { id: 'log', label: 'Log', render: () => <InspectionLog /> },
   { id: 'integration', label: 'Integration', render: () => <Integration /> },
+  { id: 'products', label: 'Products', render: () => <Products /> },
+  { id: 'audit', label: 'Audit', render: () => <AuditTrail /> },
+  { id: 'users', label: 'Users', render: () => <Users /> },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
 
@@ -30,13 +38,15 @@ export function App() {
   const [screen, setScreen] = usePersistent<ScreenId>('screen', initial ?? 'live');
   const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0];
   const { t } = useTranslation();
+  // A login or logout remounts the screen, so it loads again with the new rights.
+  const actor = useAuth().state?.actor ?? '';
   return (
     <ErrorsProvider>
       <div className="app">
         <TopBar screen={current.id} onScreen={setScreen} />
         <Banners />
         <main className="screen" data-screen={current.id}>
-          <ErrorBoundary key={current.id} name={t(`app.tab.${current.id}`)}>
+          <ErrorBoundary key={`${current.id}:${actor}`} name={t(`app.tab.${current.id}`)}>
             {current.render()}
           </ErrorBoundary>
         </main>
@@ -56,7 +66,7 @@ function TopBar({ screen, onScreen }: { screen: ScreenId; onScreen: (s: ScreenId
   return (
     <header className="topbar">
       <div className="brand">
-        <span className="brand-mark" /> {t('app.brand')}
+        <span className="brand-mark" /> <span className="brand-name">{t('app.brand')}</span>
       </div>
       <nav className="tabs" role="tablist">
         {SCREENS.map((s) => (
@@ -77,6 +87,7 @@ function TopBar({ screen, onScreen }: { screen: ScreenId; onScreen: (s: ScreenId
           {t(`app.link.${link}`)}
         </span>
         <LanguageSwitch />
+        <AccountBadge />
       </div>
     </header>
   );

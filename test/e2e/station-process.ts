@@ -41,10 +41,13 @@ async function startEngine(dataDir: string): Promise<EngineHandle> {
     mode: 'in-process',
     open: () => {
       const pair = createLoopbackPair();
-      const served = serveApi(stationApi, engine.api, pair[1]);
+      // Like the worker: each connection has its own login and role checks.
+      const conn = engine.connect();
+      const served = serveApi(stationApi, conn.api, pair[1]);
       return Object.assign(pair[0], {
         close: () => {
           served.dispose();
+          conn.dispose();
           pair.close();
         },
       });

@@ -16,6 +16,8 @@ import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
 import { WebcamPump } from '../components/Webcam.js';
 import { NgAlarms } from '../components/NgLatch.js';
 import { ShiftPanel } from '../components/ShiftPanel.js';
+import { FeedbackActions } from '../components/FeedbackActions.js';
+import { VersionsPanel } from '../components/VersionsPanel.js';
 import { VerdictStrip } from '../components/VerdictStrip.js';
 import { useStation } from '../connection.js';
 import { heatGradientCss } from '../lib/colormap.js';
@@ -191,6 +193,7 @@ export function LiveView() {
           </div>
           {frame?.name ? <div className="small mono muted" data-testid="frame-name">{frame.name}</div> : null}
           {active.value ? <ThresholdEvidence model={active.value} threshold={frame?.threshold} /> : null}
+          {frame ? <FeedbackActions inspectionId={frame.inspectionId} score={frame.score} threshold={frame.threshold} verdict={frame.verdict} /> : null}
         </div>
 
         <div className="stats">
@@ -235,6 +238,7 @@ export function LiveView() {
         </div>
 
         <ShiftPanel />
+        <VersionsPanel />
         {stats?.camera ? (
           <div className="small muted" data-testid="camera-stats" title="The camera stream's counters (Aravis): frames completed, failed (incomplete), lost for want of a free buffer, and missing packets">
             camera: {stats.camera.completed} frames · {stats.camera.failed} failed · {stats.camera.underruns} underruns · {stats.camera.missingPackets} missing packets

@@ -14,6 +14,7 @@ import { useStation } from '../connection.js';
 import { ThresholdEvidence } from '../components/ThresholdEvidence.js';
 import { fmtPct, fmtScore, fmtTime, useCall, useEvent, useLoad } from '../lib/hooks.js';
 import { usePersistent } from '../lib/persist.js';
+import { useAuth } from '../lib/auth.js';
 
 export function ThresholdTuning() {
   const { api } = useStation();
@@ -282,7 +283,10 @@ function SaveDialog({
   onClose: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
-  const [who, setWho] = usePersistent('tuning.who', '');
+  const [typedWho, setWho] = usePersistent('tuning.who', '');
+  // Logged in: the station records the user (the engine ignores a typed name); open mode: who is typed.
+  const user = useAuth().state?.user?.name ?? null;
+  const who = user ?? typedWho;
   const [reason, setReason] = useState('');
   const [pending, setPending] = useState(false);
   useEffect(() => ref.current?.showModal(), []);
@@ -306,7 +310,7 @@ function SaveDialog({
         <p className="small muted">The change is recorded with your name and reason, and applies to the next inspected part.</p>
         <label className="field">
           <span>Who</span>
-          <input className="input" value={who} required data-testid="save-who" onChange={(e) => setWho(e.target.value)} autoFocus />
+          <input className="input" value={who} required readOnly={user !== null} data-testid="save-who" onChange={(e) => setWho(e.target.value)} autoFocus />
         </label>
         <label className="field">
           <span>Reason</span>

@@ -31,6 +31,9 @@ export function LogTable({
           <th>{t('log.col.score')}</th>
           <th>{t('log.col.threshold')}</th>
           <th>{t('log.source')}</th>
+          <th>
+            {t('access.product')} / {t('access.lot')}
+          </th>
           <th>{t('log.col.boxes')}</th>
           <th>{t('log.col.latency')}</th>
         </tr>
@@ -66,6 +69,10 @@ export function LogTable({
                   {r.error}
                 </div>
               ) : null}
+            </td>
+            <td className="small" data-testid="row-product" data-product={r.productId ?? ''} data-lot={r.lotName ?? ''}>
+              {r.productId}
+              {r.lotName ? <div className="mono muted small">{r.lotName}</div> : null}
             </td>
             <td className="num">{r.boxes.length}</td>
             <td className="num small">{Math.round(r.latencyMs)} ms</td>
