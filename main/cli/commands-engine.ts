@@ -11,12 +11,16 @@ import { listMvtec } from '../dataset/mvtec.js';
 import { decodeImage, isImagePath } from '../node/image-io.js';
 import { nativeModelsDir, userDataDir } from '../node/paths.js';
 import { DEFAULT_BACKBONE, trainPatchCore, savePatchCore } from '../inference/patchcore/index.js';
+import { resolveBackboneId } from '../inference/patchcore/config.js';
 import { loadModel } from '../inference/load-model.js';
 import { listBackboneIds, readBackboneManifest } from '../inference/backbone/loader.js';
 import { importBackbone } from '../inference/backbone/import.js';
 import { overlayPng } from '../pipeline/overlay.js';
 import { scoreImages, selectTestImages, variantResult } from '../experiment/patchcore-experiment.js';
-import type { PatchCoreModel } from '../inference/patchcore/model.js';
+import { fileSha256, hashFiles, trainedOn } from '../experiment/trained-on.js';
+import { supervisedTrainingSet } from '../experiment/supervised-experiment.js';
+import { trainSupervised } from '../inference/supervised/train.js';
+import { saveSupervisedModel } from '../inference/supervised/artifact.js';
 import { configFromFlags, floatOption, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
 import { progressPrinter, table, writeJson } from './output.js';
 import { experimentTable } from './commands-experiment.js';
@@ -82,11 +86,48 @@ function generateCommand(): Command {
     });
 }
 
-interface TrainFlags extends ModelFlags { images?: string; data?: string; train?: number; out?: string; validate?: boolean; json?: string }
+interface TrainFlags extends ModelFlags {
+  images?: string;
+  data?: string;
+  train?: number;
+  out?: string;
+  validate?: boolean;
+  json?: string;
+  kind: 'patchcore' | 'supervised';
+  defect?: string;
+  trainDefects: number;
+}
+
+/** `train --kind supervised`: annotated defects of one type (masks from ground_truth) + good images of an MVTec folder. */
+async function trainSupervisedCommand(f: TrainFlags): Promise<void> {
+  if (!f.data || f.images) throw new StationFault('invalid-input', 'the supervised model trains on an MVTec-layout folder: give --data DIR (and --defect TYPE)');
+  if (!f.defect) throw new StationFault('invalid-input', 'give --defect TYPE: the supervised model learns one defect type');
+  const started = performance.now();
+  const set = await supervisedTrainingSet({ dir: f.data, defect: f.defect, train: f.train ?? 20, trainDefects: f.trainDefects });
+  const model = await trainSupervised(set.samples, {
+    label: f.defect,
+    ...(f.backbone ? { backbone: resolveBackboneId(f.backbone) } : {}),
+    ...(f.layers ? { layers: f.layers } : {}),
+    trainedOn: await hashFiles(set.files),
+    onProgress: progressPrinter(),
+  });
+  try {
+    await saveSupervisedModel(model, resolve(f.out!));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(table(['model', 'defect images', 'good images', 'train s', 'provider'], [[model.info.id, set.trainIdx.size, set.samples.length - set.trainIdx.size, seconds, model.executionProvider]]));
+    console.log(`saved to ${resolve(f.out!)} (its ${set.files.length} training images are left out by station evaluate)`);
+    if (f.json) await writeJson(f.json, { info: model.info, seconds, files: set.files });
+  } finally {
+    await model.dispose();
+  }
+}
 
 function trainCommand(): Command {
   const cmd = new Command('train')
-    .description('train a PatchCore model on normal images')
+    .description('train a PatchCore model on normal images, or (--kind supervised) a defect model on annotated defects')
+    .addOption(new Option('--kind <kind>', 'patchcore: normal images only; supervised: annotated defects of --defect + normal images').choices(['patchcore', 'supervised']).default('patchcore'))
+    .option('--defect <type>', 'supervised: the defect type of --data to learn (test/<type> with ground_truth masks)')
+    .option('--train-defects <n>', 'supervised: annotated defect images to train on (spread over test/<type>)', intOption('train-defects', 1), 10)
     .option('--images <dir>', 'folder of normal images')
     .option('--data <dir>', 'MVTec-layout folder (uses train/good; with --validate also test/)')
     .option('--train <n>', 'use the first n images (by name)', intOption('train', 1))
@@ -95,6 +136,7 @@ function trainCommand(): Command {
     .option('--json <file>', 'write the training report');
   patchCoreFlags(cmd);
   return cmd.action(async (f: TrainFlags) => {
+    if (f.kind === 'supervised') return trainSupervisedCommand(f);
     if (!f.images === !f.data) throw new StationFault('invalid-input', 'give exactly one of --images DIR or --data DIR');
     let images: string[];
     let validation;
@@ -108,6 +150,8 @@ function trainCommand(): Command {
     }
     if (f.train) images = images.slice(0, f.train);
     const { model, report } = await trainPatchCore({ images, config: configFromFlags(f), validation, onProgress: progressPrinter() });
+    const skippedSources = new Set(report.skipped.map((s) => s.source));
+    model.info = { ...model.info, params: { ...model.info.params, trainedOn: await hashFiles(images.filter((p) => !skippedSources.has(p))) } };
     await savePatchCore(model, resolve(f.out!));
     console.log(table(['model', 'images', 'skipped', 'patches', 'bank', 'threshold', 'train s', 'provider'], [[model.info.id, model.info.trainImages, report.skipped.length, report.candidatePatches, report.bankSize, model.info.defaultThreshold, report.seconds, model.executionProvider]]));
     for (const s of report.skipped) console.log(`skipped ${s.source}: ${s.reason}`);
@@ -119,24 +163,39 @@ function trainCommand(): Command {
 
 function evaluateCommand(): Command {
   return new Command('evaluate')
-    .description('score the test images of an MVTec-layout folder with a trained model')
+    .description('score the images of an MVTec-layout folder with any trained model (PatchCore, supervised, detector); images the model was trained on are left out')
     .requiredOption('--data <dir>', 'MVTec-layout folder')
     .option('--model <dir>', 'model folder', defaultModelDir())
     .option('--defect <type>', "defect type, or 'all'", 'all')
     .addOption(new Option('--protocol <p>', 'seed: 5 + 5 images; full: all').choices(['seed', 'full']).default('full'))
+    .option('--with-train-good', "also score train/good as good images (those the model was not trained on)")
     .option('--json <file>', 'write per-image scores and metrics')
-    .action(async (f: { data: string; model: string; defect: string; protocol: 'seed' | 'full'; json?: string }) => {
-      const model = (await loadModel(f.model)) as PatchCoreModel;
+    .action(async (f: { data: string; model: string; defect: string; protocol: 'seed' | 'full'; withTrainGood?: boolean; json?: string }) => {
+      const model = await loadModel(f.model);
       try {
         const listing = await listMvtec(f.data);
-        const test = selectTestImages(listing.test, f.defect, f.protocol, listing.defectTypes);
+        const candidates = selectTestImages(listing.test, f.defect, f.protocol, listing.defectTypes);
+        if (f.withTrainGood) candidates.unshift(...listing.train.filter((i) => i.defectType === 'good').map((i) => ({ ...i, defectType: 'good' })));
+        // Whatever the folder, an image the model learnt from (same file content) is never scored.
+        const known = trainedOn(model.info);
+        const test = [];
+        let left = 0;
+        for (const im of candidates) {
+          if (known.size && known.has(await fileSha256(im.path))) left++;
+          else test.push(im);
+        }
+        if (!test.some((t) => t.defectType === 'good') || !test.some((t) => t.defectType !== 'good')) {
+          throw new StationFault('invalid-input', `${f.data}: after leaving out the ${left} training images, good and defect images are both needed to evaluate`);
+        }
         const { scores, pixel } = await scoreImages(model, test, { onProgress: progressPrinter(), variant: basename(f.data) });
-        const r = variantResult(basename(resolve(f.data)), 'patchcore', scores, pixel, 0);
+        const kind = model.info.kind === 'supervised' ? 'supervised' : 'patchcore';
+        const r = variantResult(basename(resolve(f.data)), kind, scores, pixel, 0);
         console.log(experimentTable([r]));
+        console.log(`model ${model.info.id} (${model.info.kind}); ${r.nGood} good + ${r.nDefect} defect images scored; ${left} training image(s) left out${known.size ? '' : ' (the model records none: trained before this was kept)'}`);
         const s = r.summary;
         console.log('\nper defect type:');
         console.log(table(['type', 'AUROC', 'P@R=1', 'best F1', 'defects'], Object.entries(s.perType).map(([t, g]) => [t, g.auroc, g.fullRecall?.precision ?? null, g.bestF1?.f1 ?? null, g.defects])));
-        if (f.json) await writeJson(f.json, r);
+        if (f.json) await writeJson(f.json, { ...r, model: { id: model.info.id, kind: model.info.kind }, leftOut: left });
       } finally {
         await model.dispose();
       }

@@ -34,6 +34,8 @@ export interface ModelFlags {
   coresetMax?: number;
   projection?: number;
   positionWeight?: number;
+  positionWindow?: number;
+  mirrorBank?: boolean;
 }
 
 /** Adds the PatchCore flags shared by train and experiment. */
@@ -48,7 +50,9 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', floatOption('coreset-ratio'))
     .option('--coreset-max <n>', 'absolute cap on the memory bank size', intOption('coreset-max', 1))
     .option('--projection <d>', 'random projection of patch features to d dimensions (0 = none)', intOption('projection'))
-    .option('--position-weight <w>', 'position-conditioned matching: feature units per patch column along the part (0 = off)', floatOption('position-weight'));
+    .option('--position-weight <w>', 'position-conditioned matching: feature units per patch column along the part (0 = off)', floatOption('position-weight'))
+    .option('--position-window <n>', 'match each patch only with bank patches at most n grid columns away along the part (0 = off; default 2)', intOption('position-window'))
+    .option('--mirror-bank', 'also put every training part mirrored across its axis into the bank');
 }
 
 export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
@@ -70,6 +74,8 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   if (f.cleanBackground === false || f.foreground === false) c.registration = { ...(c.registration ?? {}), cleanBackground: false };
   if (f.projection !== undefined) c.projectionDim = f.projection;
   if (f.positionWeight !== undefined) c.positionWeight = f.positionWeight;
+  if (f.positionWindow !== undefined) c.positionWindow = f.positionWindow;
+  if (f.mirrorBank !== undefined) c.mirrorBank = f.mirrorBank;
   if (f.coresetRatio !== undefined || f.coresetMax !== undefined) {
     c.coreset = { ...(f.coresetRatio !== undefined ? { ratio: f.coresetRatio } : {}), ...(f.coresetMax !== undefined ? { max: f.coresetMax } : {}) };
   }

@@ -37,6 +37,17 @@ export const PatchCoreConfigSchema = z.object({
    * not (all defects 0.956 -> 0.935), so it stays off by default (README, Results).
    */
   positionWeight: z.number().min(0).default(0),
+  /**
+   * Position-restricted nearest neighbour: a patch is matched only with bank patches at most this many grid columns
+   * away along the registered part (the thread with the thread, the head with the head), whatever their features.
+   * 0 = off (models trained before it). Chosen on the selection set (README, Results).
+   */
+  positionWindow: z.number().int().min(0).max(64).default(0),
+  /**
+   * The bank also holds every training part mirrored across its axis: a screw turned half a revolution about its own
+   * axis looks roughly like that, and training parts come at whatever rotation they had. false = off.
+   */
+  mirrorBank: z.boolean().default(false),
   coreset: z.object({
     /** Fraction of training patches kept by greedy k-center selection (1 = whole bank). */
     ratio: z.number().gt(0).max(1),
@@ -76,6 +87,8 @@ export const DEFAULT_PATCHCORE_CONFIG: Omit<PatchCoreConfig, 'layers'> & { layer
   foregroundOnly: true,
   projectionDim: 192,
   positionWeight: 0,
+  positionWindow: 2,
+  mirrorBank: false,
   coreset: { ratio: 0.5, max: 10000, projectionDim: 128, seed: 0 },
   reweightNeighbours: 9,
   mapSigma: 4,

@@ -10,6 +10,8 @@ import { PatchExtractor, foregroundRows, type PatchSet } from './patch-extractor
 import { NearestNeighbourSearch } from './nn-graph.js';
 import { reweightedScore } from './scoring.js';
 import { anomalyMap, boxesFromMap } from './anomaly-map.js';
+import { WindowedSearch } from './position-window.js';
+import { columnWeight } from './patch-extractor.js';
 
 export interface MemoryBank {
   /** [count, dim] row-major. */
@@ -47,7 +49,24 @@ export class PatchCoreModel implements InspectionModel {
     readonly nn: NearestNeighbourSearch,
     /** Search over the first rows of the bank; null for small banks, searched exactly. */
     private readonly coarse: NearestNeighbourSearch | null,
-  ) {}
+  ) {
+    if (config.positionWindow > 0) {
+      const w = columnWeight(config);
+      this.windowed = new WindowedSearch(nn, bank.features, bank.count, bank.dim, config.positionWindow, w);
+      if (coarse) this.windowedCoarse = new WindowedSearch(coarse, bank.features, coarse.size, bank.dim, config.positionWindow, w);
+    }
+  }
+
+  /** The position-restricted searches (config.positionWindow > 0), over the whole bank and over the coarse cover. */
+  private readonly windowed: WindowedSearch | null = null;
+  private readonly windowedCoarse: WindowedSearch | null = null;
+
+  /** Nearest bank patch of each row (inside its position window when there is one). */
+  private find(which: 'full' | 'coarse', rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
+    const w = which === 'full' ? this.windowed : this.windowedCoarse;
+    if (w) return w.search(rows, n);
+    return (which === 'full' ? this.nn : this.coarse!).search(rows, n, 1);
+  }
 
   static async create(info: ModelInfo, config: PatchCoreConfig, extractor: PatchExtractor, bank: MemoryBank): Promise<PatchCoreModel> {
     const ep = extractor.executionProvider;
@@ -66,15 +85,15 @@ export class PatchCoreModel implements InspectionModel {
    * @returns dist [n] and idx [n] (idx is -1 for pruned patches)
    */
   private async nearest(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
-    if (!this.coarse) return this.nn.search(rows, n, 1);
+    if (!this.coarse) return this.find('full', rows, n);
     const dim = this.bank.dim;
-    const { dist } = await this.coarse.search(rows, n, 1);
+    const { dist } = await this.find('coarse', rows, n);
     const idx = new Int32Array(n).fill(-1);
     const exact = new Uint8Array(n);
     const runExact = async (pick: number[]): Promise<void> => {
       const q = new Float32Array(pick.length * dim);
       pick.forEach((r, j) => q.set(rows.subarray(r * dim, (r + 1) * dim), j * dim));
-      const out = await this.nn.search(q, pick.length, 1);
+      const out = await this.find('full', q, pick.length);
       pick.forEach((r, j) => { dist[r] = out.dist[j]!; idx[r] = out.idx[j]!; exact[r] = 1; });
     };
     const tau = PRUNE_FRACTION * (this.info.defaultThreshold > 0 ? this.info.defaultThreshold : 0);

@@ -50,13 +50,14 @@ export class PatchExtractor {
       projection = { matrix: gaussianMatrix(fullDim, config.projectionDim, config.coreset.seed + 7), inDim: fullDim, outDim: config.projectionDim };
     }
     const { session, provider: used } = await createSession(buildFeatureGraph(graph, config.layers, projection), provider);
-    const dim = (projection ? projection.outDim : fullDim) + (config.positionWeight > 0 ? 1 : 0);
+    const dim = (projection ? projection.outDim : fullDim) + (columnWeight(config) > 0 ? 1 : 0);
     return new PatchExtractor(config, files, session, used, dim);
   }
 
-  async extract(img: RawImage): Promise<PatchSet> {
+  /** @param opts.mirror mirror the registered part across its axis first (training: the mirrored bank) */
+  async extract(img: RawImage, opts: { mirror?: boolean } = {}): Promise<PatchSet> {
     const t0 = performance.now();
-    const registered = register(img, this.config.registration);
+    const registered = opts.mirror ? mirrorRows(register(img, this.config.registration)) : register(img, this.config.registration);
     const t1 = performance.now();
     const canvas = registered.image;
     const m = this.backbone.manifest.input;
@@ -64,7 +65,8 @@ export class PatchExtractor {
     const out = (await this.session.run({ [m.name]: input }))[PATCHES_OUTPUT]!;
     const t2 = performance.now();
     const [, h, w, featDim] = out.dims as number[];
-    const features = this.config.positionWeight > 0 ? withColumn(out.data as Float32Array, h! * w!, featDim!, w!, this.config.positionWeight) : (out.data as Float32Array);
+    const cw = columnWeight(this.config);
+    const features = cw > 0 ? withColumn(out.data as Float32Array, h! * w!, featDim!, w!, cw) : (out.data as Float32Array);
     const dim = this.dim;
     const stride = canvas.width / w!;
     const fg = new Uint8Array(h! * w!);
@@ -90,6 +92,28 @@ export class PatchExtractor {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * Scale of the grid-column coordinate appended to every patch feature: positionWeight when set; with only a
+ * position window, a tag so small that it changes no distance measurably (at most (63 x 1e-3)^2 = 0.004 against
+ * squared patch distances of 10-100) but lets the search read each bank patch's column back from its features.
+ */
+export const COLUMN_TAG = 1e-3;
+export function columnWeight(config: Pick<PatchCoreConfig, 'positionWeight' | 'positionWindow'>): number {
+  return config.positionWeight > 0 ? config.positionWeight : config.positionWindow > 0 ? COLUMN_TAG : 0;
+}
+
+/** The registered canvas and mask upside down: the part mirrored across its axis (the canvas's middle row). */
+function mirrorRows(r: RegisteredImage): RegisteredImage {
+  const { width: w, height: h, channels: c } = r.image;
+  const data = new Uint8Array(r.image.data.length);
+  const mask = new Uint8Array(r.mask.length);
+  for (let y = 0; y < h; y++) {
+    data.set(r.image.data.subarray((h - 1 - y) * w * c, (h - y) * w * c), y * w * c);
+    mask.set(r.mask.subarray((h - 1 - y) * w, (h - y) * w), y * w);
+  }
+  return { ...r, image: { ...r.image, data }, mask };
 }
 
 /** Appends weight x grid column to every patch feature: [n, d] -> [n, d + 1]. */

@@ -17,6 +17,8 @@ import { greedyCoresetOnnx } from './coreset-graph.js';
 import { PatchCoreModel, type MemoryBank } from './model.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
 import { reweightedScore } from './scoring.js';
+import { WindowedSearch } from './position-window.js';
+import { columnWeight } from './patch-extractor.js';
 import { DEFAULT_TARGET_FALSE_REJECT_RATE, fitGoodScores, thresholdForFalseRejectRate } from '../../evaluation/threshold-rule.js';
 import { PATCHCORE_FORMAT_VERSION } from './artifact.js';
 
@@ -61,8 +63,17 @@ export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ mod
       checkAbort(opts.signal);
       opts.onProgress?.({ stage: 'features', done: i, total, message: label(src) });
       try {
-        const ps = await extractor.extract(await loadImage(src));
-        perImage.push(foregroundRows(ps).rows);
+        const img = await loadImage(src);
+        const rows = foregroundRows(await extractor.extract(img)).rows;
+        if (!config.mirrorBank) perImage.push(rows);
+        else {
+          // The part mirrored across its axis joins the bank as patches of the same image (left out together).
+          const mirrored = foregroundRows(await extractor.extract(img, { mirror: true })).rows;
+          const both = new Float32Array(rows.length + mirrored.length);
+          both.set(rows);
+          both.set(mirrored, rows.length);
+          perImage.push(both);
+        }
       } catch (e) {
         if (e instanceof StationFault && (e.kind === 'corrupt-image' || e.kind === 'invalid-input' || e.kind === 'not-found')) {
           skipped.push({ source: label(src), reason: e.message });
@@ -150,14 +161,22 @@ async function leaveOneOutScores(
   // *different* bank patch instead (itself excluded), still a pessimistic estimate, never 0.
   const single = perImage.length < 2;
   const nn = await NearestNeighbourSearch.create(bank.features, bank.count, bank.dim, provider);
+  const windowed = config.positionWindow > 0 ? new WindowedSearch(nn, bank.features, bank.count, bank.dim, config.positionWindow, columnWeight(config)) : null;
   try {
     const k = Math.min(bank.count, 32);
     const scores: number[] = [];
     for (const [img, rows] of perImage.entries()) {
       const q = rows.length / bank.dim;
       if (q === 0) continue;
-      const { dist, idx } = await nn.search(rows, q, k);
       let best = -1, bestD = -1, bestM = -1;
+      if (windowed && !single) {
+        // The nearest bank patch of another image inside the patch's position window, as inspection searches.
+        const w = await windowed.search(rows, q, (m) => bankSource[m] === img);
+        for (let i = 0; i < q; i++) if (w.dist[i]! > bestD) { bestD = w.dist[i]!; best = i; bestM = w.idx[i]!; }
+        scores.push(reweightedScore(rows.subarray(best * bank.dim, (best + 1) * bank.dim), bank.features, bank.count, bank.dim, bestM, bestD, config.reweightNeighbours));
+        continue;
+      }
+      const { dist, idx } = await nn.search(rows, q, k);
       for (let i = 0; i < q; i++) {
         // Nearest bank patch from another image (one image: another patch); if all k fail that, the k-th is a safe upper bound.
         let j = 0;

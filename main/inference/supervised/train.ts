@@ -54,6 +54,8 @@ export interface SupervisedTrainOptions {
   readonly provider?: ProviderName;
   readonly onProgress?: ProgressFn;
   readonly signal?: AbortSignal;
+  /** Content hashes (sha256) of the training image files, kept in the model so evaluation can leave them out. */
+  readonly trainedOn?: readonly string[];
   /** Images scored after training to fill ModelInfo.validation. */
   readonly validation?: readonly (SupervisedSample & { defectType?: string })[];
 }
@@ -285,6 +287,7 @@ export async function trainSupervised(
       miningRounds: opts.miningRounds,
       trainPatches: counts,
       defectImages: nDefect,
+      ...(opts.trainedOn ? { trainedOn: [...opts.trainedOn] } : {}),
     };
     const info: ModelInfo = {
       id: opts.id ?? `supervised-${randomUUID().slice(0, 8)}`,
