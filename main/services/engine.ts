@@ -27,7 +27,7 @@ import { AuditTrail, currentActor } from './audit.js';
 import { AuthService, Session } from './auth.js';
 import { ProductService } from './products.js';
 import { guardApi } from './access.js';
-import type { AuthState } from '../common/accounts.js';
+import { permissionsOf, type AuthState } from '../common/accounts.js';
 import { systemInfo, listFolder } from './system.js';
 import { inspectDataset, previewImage } from './datasets.js';
 import { labelledImagesOf } from './training.js';
@@ -62,6 +62,8 @@ export interface Engine {
 }
 
 const TRAIN_KINDS = ['train', 'bootstrap'] as const;
+/** The source last started from the API (operators may start it again). */
+const LAST_SOURCE_KEY = 'live.lastStartedSource';
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = resolve(opts.dataDir);
@@ -197,7 +199,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       state: () => live.state(),
       lastFrame: () => live.lastFrame(),
       start: async (req) => {
+        // Operators run and pause; choosing a different source is an engineer's change ('sources'): without it,
+        // only the source last started (or the product's own) may be started again.
+        const actor = currentActor();
+        const sameAs = (x: unknown) => x !== null && x !== undefined && JSON.stringify(x) === JSON.stringify(req.source);
+        if (actor.role !== null && !permissionsOf(actor.role).includes('sources')) {
+          const productSource = store.getProduct(reg.productId())?.settings?.source;
+          if (!sameAs(store.getSetting(LAST_SOURCE_KEY)) && !sameAs(productSource)) {
+            throw new StationFault('forbidden', `${actor.name} (${actor.role}) may start the station's source again, but choosing another source needs the engineer role`);
+          }
+        }
         const r = await live.start(req);
+        store.setSetting(LAST_SOURCE_KEY, req.source);
         audit.record({ action: 'live.start', target: `source:${req.source.kind}`, new: req.source });
         return r;
       },

@@ -15,6 +15,7 @@ import type { NewInspection, StationStore } from '../../main/store/interface.js'
 import { MediaStore } from '../../main/pipeline/media-store.js';
 import { FloorService } from '../../main/services/floor.js';
 import { RetentionService } from '../../main/services/retention.js';
+import { startRetentionWorker } from '../../main/services/retention-runner.js';
 import { shiftAt } from '../../main/common/floor.js';
 
 function setup(t: { after(fn: () => void): void }) {
@@ -210,4 +211,24 @@ test('retention: a tiny budget deletes the oldest images, NG kept longer; rows s
   await retention.pass();
   assert.equal(blocked.at(-1), null);
   assert.equal(floor.state().disk.alarm, false);
+});
+
+test('retention worker: the same pass in a thread of its own, on its own store connection', { timeout: 120_000 }, async (t) => {
+  const { store, media } = setup(t);
+  const data = new Uint8Array(16 * 16 * 3).fill(90);
+  const ids: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const saved = await media.saveFrame({ width: 16, height: 16, channels: 3, data }, MediaStore.stem(new Date(), i));
+    ids.push(store.recordInspection(row(i, 'OK', { framePath: saved.frame })).id);
+  }
+  store.updateProduct('default', { settings: { retention: { budgetBytes: 1 } } });
+  const worker = startRetentionWorker({ dbPath: store.path, mediaRoot: media.root });
+  t.after(() => worker.close());
+  const r = await worker.pass();
+  assert.equal(r.measured, 3);
+  assert.equal(r.pruned, 3, 'a 1-byte budget prunes every row');
+  assert.deepEqual(r.usage.filter((u) => u.files > 0), []);
+  // Written by the worker's connection, read here.
+  for (const id of ids) assert.ok(store.getInspection(id)!.mediaPrunedAt);
+  assert.equal(store.countInspections(), 3);
 });
