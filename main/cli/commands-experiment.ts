@@ -25,6 +25,7 @@ interface ExperimentFlags extends ModelFlags {
   model: 'patchcore' | 'supervised' | 'both';
   trainDefects: number;
   feedback?: number;
+  cover?: number;
 }
 
 export function experimentCommand(): Command {
@@ -40,6 +41,7 @@ export function experimentCommand(): Command {
     .addOption(new Option('--model <kind>', 'patchcore (normal images only), supervised (annotated defects + normal images), or both').choices(['patchcore', 'supervised', 'both']).default('patchcore'))
     .option('--train-defects <n>', 'supervised: annotated defect images to train on (spread over the defect type; never tested)', intOption('train-defects', 1), 10)
     .option('--feedback <n>', 'learning on the line: learn up to n falsely rejected good images from train/good beyond --train, print false rejects and recall before/after', intOption('feedback', 1))
+    .option('--cover <f>', '--feedback: learn only until the part is within f x threshold of the bank (0 = coreset radius only)', (v) => Number(v))
     .option('--json <file>', 'write machine-readable results')
     .option('--quiet', 'no progress output');
   patchCoreFlags(cmd);

@@ -17,8 +17,8 @@ export function feedbackTable(r: FeedbackResult): string {
   );
 }
 
-export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
-  const r = await runFeedbackExperiment({ dir: f.data, train: f.train, feedback: f.feedback, config, onProgress: progress });
+export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; cover?: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+  const r = await runFeedbackExperiment({ dir: f.data, train: f.train, feedback: f.feedback, cover: f.cover, config, onProgress: progress });
   console.log(feedbackTable(r));
   console.log(
     `\nlearned ${r.learned.length} of ${r.candidatesRejected} falsely rejected good images (train/good beyond the first ${f.train}: ${r.candidates}); ` +

@@ -92,6 +92,8 @@ export async function runFeedbackExperiment(opts: {
   dir: string;
   train: number;
   feedback: number;
+  /** learnGood's coverTo as a fraction of the threshold (0 = the coreset's own radius only). */
+  cover?: number;
   config?: DeepPartial<PatchCoreConfig>;
   onProgress?: ProgressFn;
 }): Promise<FeedbackResult> {
@@ -123,7 +125,7 @@ export async function runFeedbackExperiment(opts: {
       const scoreBefore = (await model.infer(img)).score;
       if (scoreBefore < threshold) continue;
       opts.onProgress?.({ stage: 'learn as good', done: learned.length, total: opts.feedback, message: im.name });
-      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}` });
+      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? 0) * threshold });
       // The station's promotion check: the new version must still catch every validation defect at the threshold in force.
       const escaped = (await scoreAll(next, validationDefects, 'validation check')).filter((s) => s.score < threshold).length;
       if (escaped > 0) {

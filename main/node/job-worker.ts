@@ -61,6 +61,13 @@ async function main(): Promise<void> {
         value = await training.runEvaluation(reg!, task.req, ctx, new MediaStore(join(task.dataDir, 'media')));
         break;
       }
+      case 'learn': {
+        const { MediaStore } = await import('../pipeline/media-store.js');
+        const { runLearnGood } = await import('../services/learn-job.js');
+        const media = new MediaStore(join(task.dataDir, 'media'));
+        value = await runLearnGood(reg!, task.task, ctx, (ref) => media.pathOf(ref));
+        break;
+      }
       case 'generate': {
         const { runGenerate } = await import('../services/datasets.js');
         value = await runGenerate(task.req, task.defaultOut, ctx);

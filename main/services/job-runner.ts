@@ -11,11 +11,13 @@ import type { EvaluateRequestSchema, GenerateRequest, TrainRequestSchema } from 
 import { StationFault, type ErrorKind } from '../common/result.js';
 import type { JobWorkerMessage } from '../node/job-worker.js';
 import type { JobContext } from './jobs.js';
+import type { LearnTask } from './learn-job.js';
 
 export type JobTask =
   | { readonly kind: 'train'; readonly dataDir: string; readonly req: z.output<typeof TrainRequestSchema> }
   | { readonly kind: 'bootstrap'; readonly dataDir: string }
   | { readonly kind: 'evaluate'; readonly dataDir: string; readonly req: z.output<typeof EvaluateRequestSchema> }
+  | { readonly kind: 'learn'; readonly dataDir: string; readonly task: LearnTask }
   | {
       readonly kind: 'generate';
       readonly req: GenerateRequest & { perImage: number };

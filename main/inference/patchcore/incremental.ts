@@ -54,7 +54,15 @@ function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number, dim: n
 export async function learnGood(
   model: PatchCoreModel,
   images: readonly RawImage[],
-  opts: { id: string; createdAt?: string },
+  opts: {
+    id: string;
+    createdAt?: string;
+    /**
+     * Also stop once every new patch is within this distance of the bank (e.g. a fraction of the threshold): only the
+     * patches that made the part score high are added, so defect-like patterns near them are absorbed less.
+     */
+    coverTo?: number;
+  },
 ): Promise<{ model: PatchCoreModel; report: LearnReport }> {
   const t0 = performance.now();
   if (images.length === 0) throw new StationFault('invalid-input', 'learn as good: no image given');
@@ -91,7 +99,8 @@ export async function learnGood(
   // Farthest-first continuation over the new patches, the bank already picked (squared distances: no sqrt per pair).
   const quota = Math.max(1, Math.ceil(config.coreset.ratio * np));
   const minSq = Float64Array.from(dist, (d) => d * d);
-  const radiusSq = radius * radius;
+  const stop = Math.max(radius, opts.coverTo ?? 0);
+  const radiusSq = stop * stop;
   const picks: number[] = [];
   const taken = new Uint8Array(np);
   while (picks.length < quota) {

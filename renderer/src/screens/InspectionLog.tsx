@@ -8,6 +8,7 @@ import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ExportResult, InspectionRecord, JobInfo, LogFilter } from '../../../main/common/api.js';
 import { useErrors } from '../components/Feedback.js';
+import { FeedbackActions } from '../components/FeedbackActions.js';
 import { useStation } from '../connection.js';
 import { useCall, useLoad } from '../lib/hooks.js';
 import { useJobOutcome, useJobs } from '../lib/jobs.js';
@@ -87,6 +88,7 @@ export function InspectionLog() {
         </div>
         <RecordDetail record={selected} modelName={models.value?.find((m) => m.id === selected?.modelId)?.name} />
       </div>
+      {selected ? <FeedbackActions inspectionId={selected.id} score={selected.score} threshold={selected.threshold} verdict={selected.verdict} /> : null}
     </div>
   );
 }

@@ -1,0 +1,146 @@
+/**
+ * "Learn as good" as a job in a job worker (never on the inspection thread): loads the parent version, adds the
+ * part's patches to its bank (main/inference/patchcore/incremental.ts), registers the result as a new immutable
+ * version (parent, what, who, why) that inherits the parent's threshold, and re-scores the validation set with
+ * both versions so shadow mode can show the change in false rejects and escapes.
+ *
+ * Validation set: the parent's latest evaluation (image names resolved against the folder it came from when that
+ * is known) plus every part confirmed as a defect on the line (feedback), which is how confirmed defects join it.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { LearnResult } from '../common/learning.js';
+import { StationFault } from '../common/result.js';
+import { decodeImage } from '../node/image-io.js';
+import { loadPatchCore, savePatchCore } from '../inference/patchcore/artifact.js';
+import { learnGood } from '../inference/patchcore/incremental.js';
+import type { InspectionModel } from '../inference/model.js';
+import type { ModelRegistry } from './model-registry.js';
+import type { JobContext } from './jobs.js';
+import { labelledImagesOf } from './training.js';
+
+export interface LearnTask {
+  readonly parentId: string;
+  /** Absolute path of the part's image. */
+  readonly imagePath: string;
+  readonly feedbackId: number;
+  readonly inspectionId: number;
+  readonly who: string;
+  readonly why: string;
+  readonly productId: string;
+}
+
+interface ValItem {
+  readonly path: string;
+  readonly name: string;
+  readonly label: 0 | 1;
+  readonly defectType?: string;
+}
+
+/** The validation images: the folder named in the parent's version (if any) and the product's confirmed defects. */
+export async function validationItems(reg: ModelRegistry, parentId: string, productId: string, resolveMedia: (ref: string) => string): Promise<ValItem[]> {
+  const items: ValItem[] = [];
+  const folder = reg.store.learning.getModelVersion(parentId)?.detail['validationFolder'];
+  if (typeof folder === 'string' && existsSync(folder)) {
+    for (const it of await labelledImagesOf(folder, 60)) {
+      if (typeof it.source === 'string') items.push({ path: it.source, name: it.name, label: it.label, ...(it.defectType ? { defectType: it.defectType } : {}) });
+    }
+  }
+  const seen = new Set<string>();
+  for (const f of reg.store.learning.listFeedback({ productId, label: 'defect', limit: 500 })) {
+    if (seen.has(f.imagePath)) continue;
+    seen.add(f.imagePath);
+    const path = resolveMedia(f.imagePath);
+    if (existsSync(path)) items.push({ path, name: `line/${f.inspectionId ?? f.id}`, label: 1, defectType: `line-${f.defectKind ?? 'defect'}` });
+  }
+  return items;
+}
+
+async function scoreItems(model: InspectionModel, items: readonly ValItem[], ctx: JobContext, stage: string) {
+  const out: { name: string; score: number; label: 0 | 1; defectType?: string }[] = [];
+  for (const [i, it] of items.entries()) {
+    if (ctx.signal.aborted) throw new StationFault('cancelled', 'cancelled');
+    ctx.progress({ stage, done: i, total: items.length, message: it.name });
+    const { score } = await model.infer(await decodeImage(it.path, { channels: model.inputChannels ?? 3 }));
+    out.push({ name: it.name, score, label: it.label, ...(it.defectType ? { defectType: it.defectType } : {}) });
+  }
+  return out;
+}
+
+export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: JobContext, resolveMedia: (ref: string) => string): Promise<LearnResult> {
+  const parent = reg.get(task.parentId);
+  if (parent.kind !== 'patchcore') throw new StationFault('invalid-input', `learn as good needs a PatchCore model; the active version is a ${parent.kind} model (retrain instead)`);
+  if (!existsSync(task.imagePath)) throw new StationFault('not-found', `the part's image is no longer stored (${task.imagePath}); it cannot be learned`);
+  ctx.progress({ stage: 'learn', done: 0, total: 1, message: 'loading the active version' });
+  const model = await loadPatchCore(parent.artifactPath);
+  let next: Awaited<ReturnType<typeof learnGood>>['model'] | null = null;
+  let registered = false;
+  try {
+    const img = await decodeImage(task.imagePath, { channels: 1 });
+    const threshold = reg.thresholdOf(parent);
+    const scoreBefore = (await model.infer(img)).score;
+    const id = `${parent.id.replace(/(-v\d+)?(-[0-9a-f]{6})?$/, '')}-v${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+    const learned = await learnGood(model, [img], { id });
+    next = learned.model;
+    const scoreAfter = (await next.infer(img)).score;
+    ctx.progress({ stage: 'learn', done: 1, total: 1, message: `bank ${learned.report.bankSize} (+${learned.report.added})` });
+
+    const t0 = performance.now();
+    const items = await validationItems(reg, parent.id, task.productId, resolveMedia);
+    const before = items.length ? await scoreItems(model, items, ctx, 'validation (active version)') : [];
+    const after = items.length ? await scoreItems(next, items, ctx, 'validation (new version)') : [];
+    const validationMs = performance.now() - t0;
+    if (after.length) next.info = { ...next.info, validation: after };
+
+    const parentVersion = reg.store.learning.getModelVersion(parent.id);
+    const learnedModel = next;
+    const summary = await reg.register(learnedModel, (dir) => savePatchCore(learnedModel, dir), {
+      name: `${parent.name || parent.id} + learned part ${task.inspectionId}`,
+      trainImages: learnedModel.info.trainImages,
+      activate: false,
+    });
+    // register disposed the new model and with it the extractor it shares with `model`.
+    registered = true;
+    await model.disposeSearch().catch(() => {});
+    reg.store.setThreshold({ modelId: summary.id, value: threshold, who: task.who, why: `threshold of ${parent.id} (learned from it)` });
+    if (before.length) reg.store.recordEvaluation({ modelId: parent.id, metrics: {}, perImage: before.map((x) => ({ path: x.name, score: x.score, label: x.label === 0 ? 'good' : (x.defectType ?? 'defect') })) });
+    reg.store.learning.addModelVersion({
+      modelId: summary.id,
+      productId: parent.productId,
+      parentId: parent.id,
+      change: 'learn-good',
+      detail: {
+        inspectionId: task.inspectionId,
+        feedbackId: task.feedbackId,
+        image: task.imagePath,
+        scoreBefore,
+        scoreAfter,
+        added: learned.report.added,
+        dropped: learned.report.dropped,
+        bankSize: learned.report.bankSize,
+        learnMs: Math.round(learned.report.ms),
+        ...(typeof parentVersion?.detail['validationFolder'] === 'string' ? { validationFolder: parentVersion.detail['validationFolder'] } : {}),
+      },
+      who: task.who,
+      why: task.why,
+    });
+    reg.store.appendAudit({
+      actor: task.who,
+      action: 'model.learn-good',
+      target: `model:${summary.id}`,
+      old: parent.id,
+      new: summary.id,
+      reason: task.why || `part ${task.inspectionId} learned as good`,
+      productId: parent.productId,
+    });
+    return {
+      modelId: summary.id, parentId: parent.id, added: learned.report.added, dropped: learned.report.dropped, bankSize: learned.report.bankSize,
+      learnMs: learned.report.ms, validationMs, scoreBefore, scoreAfter,
+    };
+  } finally {
+    if (!registered) {
+      await next?.disposeSearch().catch(() => {});
+      await model.dispose().catch(() => {});
+    }
+  }
+}
