@@ -143,6 +143,8 @@ test('floor: NG latch and acknowledge, NG-rate alarm, verdict strip, counters ac
     await page.getByTestId('strip-part').first().click();
     await page.getByTestId('part-pruned').getByText(/deleted by retention/).waitFor();
     await page.getByTestId('part-close').click();
+    // Retention ran in its worker thread (the engine says so when it had to fall back to its own thread).
+    assert.equal(await page.locator('.banner').getByText(/retention runs in the engine thread/).count(), 0);
   });
 
   await t.test('the shift report: a printable page with the chart, and a CSV', async () => {
