@@ -57,10 +57,10 @@ test('mark good -> learn -> new version in shadow -> promote -> re-activate the 
   assert.deepEqual([fb.who, fb.modelId, fb.score, fb.threshold, fb.label], ['system', v1.id, p1.score, v1.threshold, 'good']);
   // Guard rails: a confirmed defect is never learned as good; far above the threshold needs a second confirmation.
   await api.learning.feedback({ inspectionId: p3.id, label: 'defect', note: 'thread damage' });
-  await assert.rejects(async () => api.learning.learnGood({ inspectionId: p3.id }), /confirmed as a defect/);
-  await assert.rejects(async () => api.learning.learnGood({ inspectionId: p2.id }), /far above.*confirm/);
+  await assert.rejects(async () => api.learning.learnGood({ inspectionId: p3.id, reason: '', confirmFar: false }), /confirmed as a defect/);
+  await assert.rejects(async () => api.learning.learnGood({ inspectionId: p2.id, reason: '', confirmFar: false }), /far above.*confirm/);
 
-  const job = await engine.jobs.wait((await api.learning.learnGood({ inspectionId: p1.id, reason: 'false reject on the neck' })).jobId);
+  const job = await engine.jobs.wait((await api.learning.learnGood({ inspectionId: p1.id, reason: 'false reject on the neck', confirmFar: false })).jobId);
   fail(job);
   const result = job.result as { modelId: string; parentId: string; added: number; scoreBefore: number; scoreAfter: number };
   assert.equal(result.parentId, v1.id);
