@@ -29,7 +29,7 @@ test('products: create, switch by API and by line index, lot per product, archiv
   // The PLC selects product 3: the station switches recipe, the line shows index 3 and the product's (empty) lot.
   const sel = await engine.live.line.selectProduct('modbus', 3);
   assert.equal(sel.ok, true);
-  const r = api.line.signals();
+  const r = engine.live.line.signals();
   assert.equal(r.productIndex, 3);
   assert.equal(r.lotName, '');
   assert.equal((await list()).find((p) => p.current)!.id, 'bolt-m8');
@@ -39,12 +39,12 @@ test('products: create, switch by API and by line index, lot per product, archiv
 
   const back = await runAs({ name: 'eve', role: 'engineer' }, () => api.products.use({ id: 'default', reason: 'changeover' }));
   assert.equal(back.id, 'default');
-  assert.equal(api.line.signals().lotName, 'L-DEFAULT', 'switching brings the product lot back to the line');
+  assert.equal(engine.live.line.signals().lotName, 'L-DEFAULT', 'switching brings the product lot back to the line');
   await assert.rejects(async () => api.products.update({ id: 'default', archived: true }), /current product/);
   const archived = await api.products.update({ id: 'bolt-m8', archived: true, name: 'Bolt M8 (old)' });
   assert.equal(archived.archived, true);
   assert.deepEqual(
-    (await api.products.list()).map((p) => p.id),
+    (await api.products.list({ includeArchived: false })).map((p) => p.id),
     ['default'],
     'archived products are not offered',
   );
@@ -61,4 +61,32 @@ test('products: create, switch by API and by line index, lot per product, archiv
     'system product.rename "Bolt M8"->"Bolt M8 (old)"',
     'system product.archive false->true',
   ]);
+});
+
+test('per connection: roles enforced by the engine; an operator may not pick another source; the first admin is logged in', async (t) => {
+  const engine = await createEngine({ dataDir: join(tempDir(t), 'data'), shell: 'browser', bootstrap: false, resumeLine: false });
+  t.after(() => engine.dispose());
+  const a = engine.connect();
+  const b = engine.connect();
+  t.after(() => (a.dispose(), b.dispose()));
+  assert.equal((await a.api.auth.state(undefined)).actor, 'local', 'open mode');
+  await a.api.users.create({ name: 'boss', role: 'administrator', secretKind: 'password', secret: 'boss-pass-1' });
+  assert.equal((await a.api.auth.state(undefined)).actor, 'boss', 'the creator is logged in as the first administrator');
+  await a.api.users.create({ name: 'olga', role: 'operator', secretKind: 'pin', secret: '1357' });
+  await a.api.users.create({ name: 'eng', role: 'engineer', secretKind: 'pin', secret: '2468' });
+
+  assert.equal((await b.api.auth.state(undefined)).actor, 'anonymous', 'another connection is not logged in');
+  assert.throws(() => b.api.products.list({ includeArchived: false }), /log in to view/);
+  await b.api.auth.login({ name: 'olga', secret: '1357' });
+  assert.equal((await b.api.products.list({ includeArchived: false })).length, 1);
+  assert.throws(() => b.api.products.create({ name: 'X' }), /olga \(operator\) may not change products/);
+  const demo = { source: { kind: 'demo' as const, fps: 4, defectRate: 0.25 }, store: false };
+  await assert.rejects(async () => b.api.live.start(demo), /choosing another source needs the engineer role/);
+  await b.api.auth.login({ name: 'eng', secret: '2468' });
+  await assert.rejects(async () => b.api.live.start(demo), (e: Error & { kind?: string }) => e.kind !== 'forbidden', 'an engineer passes the role check');
+  const created = await b.api.products.create({ name: 'X' });
+  assert.equal(engine.audit.list({ limit: 1, action: 'product.create' }).items[0]!.actor, 'eng');
+  assert.equal(created.id, 'x');
+  await b.api.auth.logout(undefined);
+  assert.throws(() => b.api.thresholds.history({ limit: 1 }), /log in/);
 });

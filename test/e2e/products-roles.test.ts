@@ -133,6 +133,7 @@ test('products and roles end to end', { skip: skip ?? false, timeout: 600_000 },
     await page.waitForFunction(() => (document.querySelector('[data-testid=product-select]') as HTMLSelectElement | null)?.value === 'screw-b');
     await setLot(page, 'LOT-B');
     await inspectLiveFolder(page);
+    await page.evaluate(() => document.querySelectorAll('main.screen, .live-side').forEach((el) => el.scrollTo(0, 0)));
     await screenshot(page, 'live-product', shots());
 
     await page.getByTestId('tab-log').click();

@@ -61,11 +61,11 @@ function LoginForm({ overlay, onDone }: { overlay: boolean; onDone: () => void }
         <h2>{overlay ? t('access.loginRequired') : t('access.login')}</h2>
         <label className="stack small">
           {t('access.userName')}
-          <input autoFocus autoComplete="username" data-testid="login-name" value={name} onChange={(e) => setName(e.target.value)} />
+          <input className="input" autoFocus autoComplete="username" data-testid="login-name" value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <label className="stack small">
           {t('access.secret')}
-          <input type="password" autoComplete="current-password" data-testid="login-secret" value={secret} onChange={(e) => setSecret(e.target.value)} />
+          <input className="input" type="password" autoComplete="current-password" data-testid="login-secret" value={secret} onChange={(e) => setSecret(e.target.value)} />
         </label>
         <div className="row">
           <button className="btn primary" type="submit" data-testid="login-submit" disabled={busy || !name || !secret}>

@@ -22,7 +22,7 @@ export function ProductSwitcher() {
     <div className="panel stack product-switcher" data-testid="product-switcher">
       <label className="row small">
         <span className="muted">{t('access.product')}</span>
-        <select
+        <select className="input"
           data-testid="product-select"
           value={current?.id ?? ''}
           disabled={busy || !can('products')}
@@ -45,7 +45,7 @@ export function ProductSwitcher() {
         }}
       >
         <span className="muted">{t('access.lot')}</span>
-        <input data-testid="lot-input" value={lot} maxLength={200} disabled={!can('run')} onChange={(e) => setLot(e.target.value)} style={{ flex: 1, minWidth: 0 }} />
+        <input className="input" data-testid="lot-input" value={lot} maxLength={200} disabled={!can('run')} onChange={(e) => setLot(e.target.value)} style={{ flex: 1, minWidth: 0 }} />
         <button className="btn small" type="submit" data-testid="lot-save" disabled={busy || !can('run') || lot === (current?.lotName ?? '')}>
           {t('access.setLot')}
         </button>

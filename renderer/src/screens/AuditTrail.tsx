@@ -5,7 +5,8 @@ import type { AuditEntryDto } from '../../../main/common/accounts.js';
 import { useStation } from '../connection.js';
 import { useCall } from '../lib/hooks.js';
 
-const show = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+const show = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(Number(v.toPrecision(6))) : JSON.stringify(v);
 
 export function AuditTrail() {
   const { api, generation, mediaUrl } = useStation();
@@ -32,8 +33,8 @@ export function AuditTrail() {
       <header className="row">
         <h2>{t('access.audit')}</h2>
         <span className="spacer" style={{ flex: 1 }} />
-        <input placeholder={t('access.filterActor')} data-testid="audit-actor" value={actor} onChange={(e) => setActor(e.target.value)} />
-        <input placeholder={t('access.filterAction')} data-testid="audit-action" value={action} onChange={(e) => setAction(e.target.value)} />
+        <input className="input" placeholder={t('access.filterActor')} data-testid="audit-actor" value={actor} onChange={(e) => setActor(e.target.value)} />
+        <input className="input" placeholder={t('access.filterAction')} data-testid="audit-action" value={action} onChange={(e) => setAction(e.target.value)} />
         <button className="btn" data-testid="audit-refresh" disabled={busy} onClick={() => void load()}>
           {t('access.refresh')}
         </button>
@@ -63,8 +64,8 @@ export function AuditTrail() {
               <td className="mono small">{e.at.replace('T', ' ').slice(0, 19)}</td>
               <td>{e.actor}</td>
               <td className="mono">{e.action}</td>
-              <td className="mono small">{e.target}</td>
-              <td className="mono small">
+              <td className="small audit-values">{e.target}</td>
+              <td className="small audit-values">
                 {show(e.old)} → {show(e.new)}
               </td>
               <td>{e.reason}</td>

@@ -94,8 +94,8 @@ export function Products() {
               });
             }}
           >
-            <input data-testid="product-new-name" placeholder={t('access.newProductName')} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
-            <input
+            <input className="input" data-testid="product-new-name" placeholder={t('access.newProductName')} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
+            <input className="input"
               data-testid="product-new-index"
               type="number"
               min={0}
@@ -142,15 +142,15 @@ function ProductEditor({ product }: { product: ProductDto }) {
       </header>
       <label className="stack small">
         {t('access.name')}
-        <input data-testid="product-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
+        <input className="input" data-testid="product-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
       </label>
       <label className="stack small">
         {t('access.lineIndexHelp')}
-        <input data-testid="product-index" type="number" min={0} max={65535} value={lineIndex} onChange={(e) => setLineIndex(e.target.value)} />
+        <input className="input" data-testid="product-index" type="number" min={0} max={65535} value={lineIndex} onChange={(e) => setLineIndex(e.target.value)} />
       </label>
       <label className="stack small">
         {t('access.settingsHelp')}
-        <textarea className="mono" rows={6} data-testid="product-settings" value={settings} onChange={(e) => setSettings(e.target.value)} />
+        <textarea className="input mono" rows={6} data-testid="product-settings" value={settings} onChange={(e) => setSettings(e.target.value)} />
         {parsed ? null : <span className="warn-text">{t('access.settingsInvalid')}</span>}
       </label>
       <div className="row">
@@ -179,7 +179,7 @@ function ProductEditor({ product }: { product: ProductDto }) {
           void run('Clone product', () => api.products.clone({ id: product.id, name: cloneName }));
         }}
       >
-        <input data-testid="product-clone-name" value={cloneName} maxLength={200} onChange={(e) => setCloneName(e.target.value)} />
+        <input className="input" data-testid="product-clone-name" value={cloneName} maxLength={200} onChange={(e) => setCloneName(e.target.value)} />
         <button className="btn" type="submit" data-testid="product-clone" disabled={busy || !cloneName.trim()}>
           {t('access.clone')}
         </button>

@@ -10,9 +10,17 @@ import { useAuth } from '../lib/auth.js';
 import { useCall, useLoad } from '../lib/hooks.js';
 
 export function Users() {
+  const { t } = useTranslation();
+  const { state } = useAuth();
+  // Strict here (not "allowed until known"): the list is only asked for by those who may see it.
+  if (!state?.permissions.includes('users')) return <div className="panel empty">{t('access.needsAdmin')}</div>;
+  return <UsersAdmin />;
+}
+
+function UsersAdmin() {
   const { api } = useStation();
   const { t } = useTranslation();
-  const { state, can } = useAuth();
+  const { state } = useAuth();
   const loaded = useLoad('Users', (a) => a.users.list(), [state?.actor]);
   const [users, setUsers] = useState<UserDto[]>([]);
   useEffect(() => setUsers(loaded.value ?? []), [loaded.value]);
@@ -26,7 +34,6 @@ export function Users() {
   });
   const [idle, setIdle] = useState('');
   useEffect(() => setIdle(String(state?.idleMinutes ?? '')), [state?.idleMinutes]);
-  if (!can('users')) return <div className="panel empty">{t('access.needsAdmin')}</div>;
   const update = (req: Parameters<typeof api.users.update>[0]) => void run('Update user', () => api.users.update(req)).then((u) => u && loaded.reload());
   return (
     <div className="grid-log" data-testid="users-view">
@@ -51,7 +58,7 @@ export function Users() {
                   <b>{u.name}</b> <span className="muted">{u.displayName}</span>
                 </td>
                 <td>
-                  <select value={u.role} disabled={busy} onChange={(e) => update({ name: u.name, role: e.target.value as Role })}>
+                  <select className="input" value={u.role} disabled={busy} onChange={(e) => update({ name: u.name, role: e.target.value as Role })}>
                     {ROLES.map((r) => (
                       <option key={r} value={r}>
                         {t(`access.role.${r}`)}
@@ -87,9 +94,9 @@ export function Users() {
           }}
         >
           <div className="row">
-            <input data-testid="user-new-name" placeholder={t('access.userName')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-            <input placeholder={t('access.displayName')} value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
-            <select data-testid="user-new-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+            <input className="input" data-testid="user-new-name" placeholder={t('access.userName')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+            <input className="input" placeholder={t('access.displayName')} value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
+            <select className="input" data-testid="user-new-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
               {ROLES.map((r) => (
                 <option key={r} value={r}>
                   {t(`access.role.${r}`)}
@@ -98,11 +105,11 @@ export function Users() {
             </select>
           </div>
           <div className="row">
-            <select data-testid="user-new-kind" value={form.secretKind} onChange={(e) => setForm({ ...form, secretKind: e.target.value as 'password' | 'pin' })}>
+            <select className="input" data-testid="user-new-kind" value={form.secretKind} onChange={(e) => setForm({ ...form, secretKind: e.target.value as 'password' | 'pin' })}>
               <option value="pin">{t('access.pin')}</option>
               <option value="password">{t('access.password')}</option>
             </select>
-            <input
+            <input className="input"
               type="password"
               autoComplete="new-password"
               data-testid="user-new-secret"
@@ -132,7 +139,7 @@ export function Users() {
           }}
         >
           {t('access.idleHelp')}
-          <input type="number" min={0} max={1440} value={idle} style={{ width: 90 }} onChange={(e) => setIdle(e.target.value)} />
+          <input className="input" type="number" min={0} max={1440} value={idle} style={{ width: 90 }} onChange={(e) => setIdle(e.target.value)} />
           <button className="btn small" type="submit" disabled={busy}>
             {t('access.save')}
           </button>
