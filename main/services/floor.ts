@@ -74,6 +74,8 @@ export class FloorService {
   readonly onState = this.states.event;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private cached: FloorState | null = null;
+  private shiftCounts: { from: string; to: string; byVerdict: Record<string, number> } | null = null;
+  private lotCounts: { name: string; byVerdict: Record<string, number> } | null = null;
   disk: DiskState = { freeBytes: null, totalBytes: null, alarm: false, savingImages: true, message: null };
   retention = { usedBytes: 0, prunedRows: 0, lastPassAt: null as string | null };
 
@@ -122,6 +124,7 @@ export class FloorService {
       this.deps.store.setSetting(STATION_KEY, station);
     }
     const after = this.settings(productId);
+    this.shiftCounts = null;
     this.deps.audit?.({ action: 'floor.configure', target: `product:${productId}`, old: before, new: after, reason: c.reason, productId });
     if (productId === this.productId) {
       this.seedWindow();
@@ -143,6 +146,9 @@ export class FloorService {
       const m = this.settings().product.ngRate.m;
       if (this.window.length > m) this.window.splice(0, this.window.length - m);
     }
+    const sc = this.shiftCounts;
+    if (sc && r.time >= sc.from && r.time < sc.to) sc.byVerdict[r.verdict] = (sc.byVerdict[r.verdict] ?? 0) + 1;
+    if (this.lotCounts && r.lotName === this.lotCounts.name) this.lotCounts.byVerdict[r.verdict] = (this.lotCounts.byVerdict[r.verdict] ?? 0) + 1;
     if (r.verdict === 'NG' && this.settings(r.productId).product.ngLatch) this.latched = partOf(r);
     this.evaluateAlarm();
     this.changed(false);
@@ -200,15 +206,19 @@ export class FloorService {
     if (this.cached) return this.cached;
     const s = this.settings();
     const shift = shiftAt(new Date(), s.station.shifts);
-    const sum = this.deps.store.summarizeInspections({ from: shift.from, to: shift.to });
     const lotName = this.deps.lotName();
+    // Counted from the log once per shift / lot (and after settings change), then kept up with each recorded row.
+    if (this.shiftCounts?.from !== shift.from || this.shiftCounts.to !== shift.to) {
+      this.shiftCounts = { from: shift.from, to: shift.to, byVerdict: { ...this.deps.store.summarizeInspections({ from: shift.from, to: shift.to }).byVerdict } };
+    }
+    if (lotName && this.lotCounts?.name !== lotName) this.lotCounts = { name: lotName, byVerdict: this.deps.store.countByLot(lotName) };
     const { n, m } = s.product.ngRate;
     this.cached = {
       productId: this.productId,
       latched: this.latched,
       ngRate: { alarm: this.alarm, ng: this.window.filter((v) => v === 'NG').length, parts: this.window.length, n, m },
-      shift: { ...shift, counts: countsOf(sum.byVerdict) },
-      lot: lotName ? { name: lotName, counts: countsOf(this.deps.store.countByLot(lotName)) } : null,
+      shift: { ...shift, counts: countsOf(this.shiftCounts.byVerdict) },
+      lot: lotName && this.lotCounts ? { name: lotName, counts: countsOf(this.lotCounts.byVerdict) } : null,
       disk: { ...this.disk },
       retention: { budgetBytes: s.retention.budgetBytes, ...this.retention },
       at: new Date().toISOString(),
@@ -216,7 +226,7 @@ export class FloorService {
     return this.cached;
   }
 
-  /** Recomputes (counts are log queries) at most every 250 ms; `now` for operator actions. */
+  /** Pushes the state at most every 250 ms; `now` for operator actions. */
   private changed(now: boolean): void {
     this.cached = null;
     if (now) {
