@@ -18,7 +18,7 @@ import type { RawImage } from '../../common/types.js';
 import { StationFault } from '../../common/result.js';
 import type { ModelInfo } from '../model.js';
 import { PatchCoreModel, coarseSize, type MemoryBank } from './model.js';
-import { foregroundRows } from './patch-extractor.js';
+import { columnWeight, foregroundRows } from './patch-extractor.js';
 
 export interface LearnReport {
   /** Foreground patches of the learned images. */
@@ -82,7 +82,7 @@ export async function learnGood(
   }
 
   // Distances to the bank: the exact full search (all patches, so no pruning bound is involved).
-  const { dist } = await model.nn.search(P, np, 1);
+  const { dist } = await model.nearestInBank(P, np);
   const maxDistanceBefore = perImage.map(() => 0);
   for (let i = 0; i < np; i++) maxDistanceBefore[imageOf[i]!] = Math.max(maxDistanceBefore[imageOf[i]!]!, dist[i]!);
 
@@ -103,6 +103,10 @@ export async function learnGood(
   const radiusSq = stop * stop;
   const picks: number[] = [];
   const taken = new Uint8Array(np);
+  // With a position window, patches match only within `window` columns (the column is the last coordinate).
+  const window = config.positionWindow > 0 ? config.positionWindow : Infinity;
+  const cw = columnWeight(config);
+  const col = Int32Array.from({ length: np }, (_, i) => (cw > 0 ? Math.round(P[i * dim + dim - 1]! / cw) : 0));
   while (picks.length < quota) {
     let best = -1;
     let bestD = radiusSq;
@@ -117,7 +121,7 @@ export async function learnGood(
     picks.push(best);
     const bo = best * dim;
     for (let i = 0; i < np; i++) {
-      if (taken[i]) continue;
+      if (taken[i] || Math.abs(col[i]! - col[best]!) > window) continue;
       const d = sqDist(P, i * dim, P, bo, dim);
       if (d < minSq[i]!) minSq[i] = d;
     }

@@ -61,6 +61,11 @@ export class PatchCoreModel implements InspectionModel {
   private readonly windowed: WindowedSearch | null = null;
   private readonly windowedCoarse: WindowedSearch | null = null;
 
+  /** Exact nearest bank patch of each row, inside its position window when there is one (no pruning). */
+  nearestInBank(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
+    return this.find('full', rows, n);
+  }
+
   /** Nearest bank patch of each row (inside its position window when there is one). */
   private find(which: 'full' | 'coarse', rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
     const w = which === 'full' ? this.windowed : this.windowedCoarse;
@@ -150,7 +155,14 @@ export class PatchCoreModel implements InspectionModel {
       { sigma: this.config.mapSigma, mapScale: this.config.mapScale },
     );
     const threshold = opts.threshold ?? this.info.defaultThreshold;
-    const boxes = scored.score >= threshold ? boxesFromMap(map, threshold, this.config.mapScale) : [];
+    let boxes = scored.score >= threshold ? boxesFromMap(map, threshold, this.config.mapScale) : [];
+    if (scored.score >= threshold && boxes.length === 0) {
+      // An NG part always gets a box: when the blur has pulled a one-patch peak under the threshold (the position
+      // window makes such sharp peaks more common), the region around the map's peak is boxed instead.
+      let peak = 0;
+      for (let i = 0; i < map.data.length; i++) if (map.data[i]! > peak) peak = map.data[i]!;
+      if (peak > 0) boxes = boxesFromMap(map, 0.9 * peak, this.config.mapScale, 1);
+    }
     const t2 = performance.now();
     return { score: scored.score, map, boxes, timings: { ...ps.timings, score: t1 - t0, map: t2 - t1 } };
   }
