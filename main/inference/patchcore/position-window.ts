@@ -10,8 +10,13 @@
  */
 import type { NearestNeighbourSearch } from './nn-graph.js';
 
-/** Neighbours asked of onnxruntime before falling back to the exact search in the window. */
-const K = 16;
+/**
+ * Neighbours asked of onnxruntime before falling back to the exact search in the window: more from a small bank (the
+ * coarse cover, ~1/8 of the bank), whose few rows per column rarely put one inside the window among the first 16.
+ */
+function neighboursAsked(count: number): number {
+  return Math.min(count, count <= 4096 ? 64 : 16);
+}
 
 export class WindowedSearch {
   /** Bank rows by column: rows of column c are byColumn[start[c] .. start[c + 1]). */
@@ -53,7 +58,7 @@ export class WindowedSearch {
    * @returns dist [n] and idx [n]
    */
   async search(rows: Float32Array, n: number, exclude?: (m: number) => boolean): Promise<{ dist: Float32Array; idx: Int32Array }> {
-    const k = Math.min(K, this.count);
+    const k = neighboursAsked(this.count);
     const { dist: dk, idx: ik } = await this.nn.search(rows, n, k);
     const dist = new Float32Array(n);
     const idx = new Int32Array(n);
