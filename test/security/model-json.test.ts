@@ -33,7 +33,7 @@ function tempDir(t: { after(fn: () => void): void }): string {
 
 /** A PatchCore artifact with a small random bank (no training needed to test the file format). */
 async function savedPatchCore(dir: string): Promise<string> {
-  const config = resolveConfig({ backbone: 'nsfwjs_mobilenet_v2', layers: ['feat_block_6_expand_relu'], projectionDim: 0 });
+  const config = resolveConfig({ backbone: 'nsfwjs_mobilenet_v2', layers: ['feat_block_6_expand_relu'], projectionDim: 0, positionWindow: 0 });
   const dim = 192;
   const features = new Float32Array(16 * dim).map((_, i) => Math.sin(i));
   const model = { bank: { features, count: 16, dim }, info: info('patchcore', 2, 1.5), config } as unknown as PatchCoreModel;
