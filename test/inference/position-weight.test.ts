@@ -7,7 +7,7 @@ import { decodeImage } from '../../main/node/image-io.js';
 import { screwImages } from '../helpers.js';
 
 test('positionWeight adds one feature column, weight x patch column; the other features are unchanged', async () => {
-  const base = resolveConfig({ registration: { width: 256, height: 128 } }, ['feat_s8']);
+  const base = resolveConfig({ registration: { width: 256, height: 128 }, positionWindow: 0 }, ['feat_s8']);
   assert.equal(base.positionWeight, 0, 'off by default');
   const img = await decodeImage(screwImages('train')[3]!, { channels: 1 });
   const plain = await PatchExtractor.create(base);
