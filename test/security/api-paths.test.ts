@@ -47,7 +47,8 @@ test('log export, annotation export and generate refuse paths outside the data f
   // Inside the data folder is fine (the export job runs; an empty log gives a header-only file).
   const inside = join(root, 'data', 'exports', 'log.csv');
   const { jobId } = await api.log.export({ format: 'csv', path: inside, filter: {} } as never);
-  for (let i = 0; i < 100 && !existsSync(inside); i++) await new Promise((r) => setTimeout(r, 50));
+  // The export runs in the log worker: bounded wait (30 s) for a loaded machine.
+  for (let i = 0; i < 600 && !existsSync(inside); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(jobId && existsSync(inside));
 });
 
