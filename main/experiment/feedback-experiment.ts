@@ -14,7 +14,7 @@ import { listMvtec, type DatasetImage } from '../dataset/mvtec.js';
 import { decodeImage } from '../node/image-io.js';
 import { trainPatchCore, type PatchCoreConfig } from '../inference/patchcore/index.js';
 import type { DeepPartial } from '../inference/patchcore/config.js';
-import { learnGood } from '../inference/patchcore/incremental.js';
+import { LEARN_COVER_FRACTION, learnGood } from '../inference/patchcore/incremental.js';
 import type { PatchCoreModel } from '../inference/patchcore/model.js';
 import { thresholdAtFullRecall } from '../evaluation/metrics.js';
 import { selectTrainImages } from './patchcore-experiment.js';
@@ -92,7 +92,7 @@ export async function runFeedbackExperiment(opts: {
   dir: string;
   train: number;
   feedback: number;
-  /** learnGood's coverTo as a fraction of the threshold (0 = the coreset's own radius only). */
+  /** learnGood's coverTo as a fraction of the threshold (default LEARN_COVER_FRACTION; 0 = the coreset's own radius only). */
   cover?: number;
   config?: DeepPartial<PatchCoreConfig>;
   onProgress?: ProgressFn;
@@ -125,7 +125,7 @@ export async function runFeedbackExperiment(opts: {
       const scoreBefore = (await model.infer(img)).score;
       if (scoreBefore < threshold) continue;
       opts.onProgress?.({ stage: 'learn as good', done: learned.length, total: opts.feedback, message: im.name });
-      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? 0) * threshold });
+      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? LEARN_COVER_FRACTION) * threshold });
       // The station's promotion check: the new version must still catch every validation defect at the threshold in force.
       const escaped = (await scoreAll(next, validationDefects, 'validation check')).filter((s) => s.score < threshold).length;
       if (escaped > 0) {

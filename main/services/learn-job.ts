@@ -13,7 +13,7 @@ import type { LearnResult } from '../common/learning.js';
 import { StationFault } from '../common/result.js';
 import { decodeImage } from '../node/image-io.js';
 import { loadPatchCore, savePatchCore } from '../inference/patchcore/artifact.js';
-import { learnGood } from '../inference/patchcore/incremental.js';
+import { LEARN_COVER_FRACTION, learnGood } from '../inference/patchcore/incremental.js';
 import type { InspectionModel } from '../inference/model.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { JobContext } from './jobs.js';
@@ -80,7 +80,7 @@ export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: Job
     const threshold = reg.thresholdOf(parent);
     const scoreBefore = (await model.infer(img)).score;
     const id = `${parent.id.replace(/(-v\d+)?(-[0-9a-f]{6})?$/, '')}-v${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
-    const learned = await learnGood(model, [img], { id });
+    const learned = await learnGood(model, [img], { id, coverTo: LEARN_COVER_FRACTION * threshold });
     next = learned.model;
     const scoreAfter = (await next.infer(img)).score;
     ctx.progress({ stage: 'learn', done: 1, total: 1, message: `bank ${learned.report.bankSize} (+${learned.report.added})` });
