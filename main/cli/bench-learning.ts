@@ -6,7 +6,7 @@ import { median } from '../experiment/patchcore-experiment.js';
 
 /**
  * Learns `images` one after another (each on the bank the previous one made), as an operator marking false
- * rejects would; prints the median time per image (decoded image to a new model ready to inspect) and its stages.
+ * rejects would, down to the coreset radius (no coverTo: the most patches added, the slowest case); prints the median time per image (decoded image to a new model ready to inspect) and its stages.
  * Leaves `model` usable: the learned models' searches are released, the shared extractor is not.
  */
 export async function printLearningBench(model: PatchCoreModel, images: readonly string[]): Promise<void> {
