@@ -42,7 +42,9 @@ export async function validationItems(reg: ModelRegistry, parentId: string, prod
   const items: ValItem[] = [];
   const folder = reg.store.learning.getModelVersion(parentId)?.detail['validationFolder'];
   if (typeof folder === 'string' && existsSync(folder)) {
-    for (const it of await labelledImagesOf(folder, 60)) {
+    // A folder that is no longer a labelled set (moved, emptied) leaves the confirmed defects as the validation set.
+    const labelled = await labelledImagesOf(folder, 60).catch(() => []);
+    for (const it of labelled) {
       if (typeof it.source === 'string') items.push({ path: it.source, name: it.name, label: it.label, ...(it.defectType ? { defectType: it.defectType } : {}) });
     }
   }
