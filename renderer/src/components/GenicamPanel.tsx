@@ -5,6 +5,7 @@
  * every time the camera is opened.
  */
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { GENICAM_PIXEL_FORMATS, type GenicamFeature, type GenicamFeatureListing, type SourceSpec } from '../../../main/common/api.js';
 import { useStation } from '../connection.js';
 import { useCall, useLoad } from '../lib/hooks.js';
@@ -65,16 +66,17 @@ export function GenicamFields({ f }: { f: GenicamFieldsState }) {
   const status = useLoad('GenICam status', (a) => a.genicam.status());
   const [cameras, setCameras] = useState<{ id: string; label: string }[] | null>(null);
   const [browse, setBrowse] = useState(false);
+  const { t } = useTranslation();
   const st = status.value;
   if (st && !st.available) {
     return (
       <div className="banner error small" data-testid="genicam-unavailable">
-        GenICam cameras are unavailable: {st.reason}. Install: <code>{st.install}</code>
+        {t('camera.genicamUnavailable', { reason: st.reason })} <code>{st.install}</code>
       </div>
     );
   }
   const discover = () =>
-    void run('Find cameras', () => api.genicam.list()).then((list) => {
+    void run(t('camera.findCameras'), () => api.genicam.list()).then((list) => {
       if (!list) return;
       setCameras(list.map((c) => ({ id: c.id, label: `${c.vendor} ${c.model} · ${c.serial} · ${c.address}` })));
       if (!f.camera && list[0]) f.setCamera(list[0].id);
@@ -83,7 +85,7 @@ export function GenicamFields({ f }: { f: GenicamFieldsState }) {
     <div className="stack" data-testid="genicam-fields">
       <div className="row">
         <label className="field" style={{ flex: 1 }}>
-          <span>Camera</span>
+          <span>{t('camera.camera')}</span>
           {cameras && cameras.length ? (
             <select className="input" value={f.camera} data-testid="genicam-camera" onChange={(e) => f.setCamera(e.target.value)}>
               {cameras.some((c) => c.id === f.camera) ? null : <option value={f.camera}>{f.camera || '—'}</option>}
@@ -94,62 +96,62 @@ export function GenicamFields({ f }: { f: GenicamFieldsState }) {
               ))}
             </select>
           ) : (
-            <input className="input" value={f.camera} placeholder="camera id or IP address" data-testid="genicam-camera" onChange={(e) => f.setCamera(e.target.value)} />
+            <input className="input" value={f.camera} placeholder={t('camera.cameraPlaceholder')} data-testid="genicam-camera" onChange={(e) => f.setCamera(e.target.value)} />
           )}
         </label>
         <button className="btn small" disabled={busy} onClick={discover} data-testid="genicam-discover">
-          {busy ? 'Searching…' : 'Find'}
+          {busy ? t('camera.searching') : t('camera.find')}
         </button>
       </div>
-      {cameras && cameras.length === 0 ? <div className="small muted">No camera answered discovery.</div> : null}
+      {cameras && cameras.length === 0 ? <div className="small muted">{t('camera.noCamera')}</div> : null}
       <div className="row">
         <label className="field">
-          <span>Acquisition</span>
+          <span>{t('camera.acquisition')}</span>
           <select className="input" value={f.mode} data-testid="genicam-mode" onChange={(e) => f.setMode(e.target.value as 'continuous' | 'triggered')}>
-            <option value="continuous">continuous (setup, newest frame)</option>
-            <option value="triggered">triggered (every frame a part)</option>
+            <option value="continuous">{t('camera.continuous')}</option>
+            <option value="triggered">{t('camera.triggered')}</option>
           </select>
         </label>
         {f.mode === 'triggered' ? (
-          <label className="field" style={{ width: 110 }} title="Software: the station's or the PLC's trigger; Line0, Line1...: the camera's hardware input">
-            <span>Trigger</span>
+          <label className="field" style={{ width: 110 }} title={t('camera.triggerTitle')}>
+            <span>{t('camera.trigger')}</span>
             <input className="input" value={f.triggerSource} data-testid="genicam-trigger-source" onChange={(e) => f.setTriggerSource(e.target.value)} />
           </label>
         ) : null}
       </div>
       <div className="row">
         <label className="field">
-          <span>Pixel format</span>
+          <span>{t('camera.pixelFormat')}</span>
           <select className="input" value={f.pixelFormat} onChange={(e) => f.setPixelFormat(e.target.value)}>
-            <option value="">camera's</option>
+            <option value="">{t('camera.camerasOwn')}</option>
             {GENICAM_PIXEL_FORMATS.map((p) => (
               <option key={p}>{p}</option>
             ))}
           </select>
         </label>
         <label className="field" style={{ width: 80 }}>
-          <span>Width</span>
+          <span>{t('camera.width')}</span>
           <input className="input num" type="number" min={0} value={f.width || ''} placeholder="—" onChange={(e) => f.setWidth(Math.max(0, Math.round(Number(e.target.value) || 0)))} />
         </label>
         <label className="field" style={{ width: 80 }}>
-          <span>Height</span>
+          <span>{t('camera.height')}</span>
           <input className="input num" type="number" min={0} value={f.height || ''} placeholder="—" onChange={(e) => f.setHeight(Math.max(0, Math.round(Number(e.target.value) || 0)))} />
         </label>
         <label className="field" style={{ width: 100 }}>
-          <span>Exposure</span>
-          <input className="input num" type="number" min={0} value={f.exposureUs || ''} placeholder="µs" title="exposure time in microseconds" onChange={(e) => f.setExposureUs(Math.max(0, Number(e.target.value) || 0))} />
+          <span>{t('camera.exposure')}</span>
+          <input className="input num" type="number" min={0} value={f.exposureUs || ''} placeholder="µs" title={t('camera.exposureTitle')} onChange={(e) => f.setExposureUs(Math.max(0, Number(e.target.value) || 0))} />
         </label>
       </div>
       <div className="row small">
-        <span className="muted">{Object.keys(f.features).length ? `kept with the source: ${Object.entries(f.features).map(([k, v]) => `${k}=${String(v)}`).join(', ')}` : 'no extra features kept'}</span>
+        <span className="muted">{Object.keys(f.features).length ? t('camera.kept', { list: Object.entries(f.features).map(([k, v]) => `${k}=${String(v)}`).join(', ') }) : t('camera.noneKept')}</span>
         <span className="spacer" />
         {Object.keys(f.features).length ? (
           <button className="btn small" onClick={() => f.setFeatures({})}>
-            Clear
+            {t('camera.clear')}
           </button>
         ) : null}
         <button className="btn small" disabled={!f.camera.trim()} data-testid="genicam-browse" onClick={() => setBrowse((b) => !b)}>
-          {browse ? 'Hide features' : 'Features…'}
+          {browse ? t('camera.hideFeatures') : t('camera.features')}
         </button>
       </div>
       {browse && f.camera.trim() ? <FeatureBrowser camera={f.camera.trim()} kept={f.features} onKeep={(name, value) => f.setFeatures({ ...f.features, [name]: value })} /> : null}
@@ -161,6 +163,7 @@ export function GenicamFields({ f }: { f: GenicamFieldsState }) {
 function FeatureBrowser({ camera, kept, onKeep }: { camera: string; kept: Record<string, FeatureValue>; onKeep: (name: string, value: FeatureValue) => void }) {
   const { api } = useStation();
   const { run } = useCall();
+  const { t: tr } = useTranslation();
   const tree = useLoad<GenicamFeatureListing[]>('Camera features', (a) => a.genicam.features({ camera }), [camera]);
   const [filter, setFilter] = useState('');
   const [name, setName] = useState('');
@@ -200,20 +203,20 @@ function FeatureBrowser({ camera, kept, onKeep }: { camera: string; kept: Record
   return (
     <div className="panel stack" data-testid="genicam-features">
       <div className="row">
-        <input className="input" style={{ flex: 1 }} placeholder="feature name (any, also ones not in the tree)" value={filter} data-testid="genicam-feature-filter" onChange={(e) => setFilter(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && filter.trim() && open(filter.trim())} />
+        <input className="input" style={{ flex: 1 }} placeholder={tr('camera.featurePlaceholder')} value={filter} data-testid="genicam-feature-filter" onChange={(e) => setFilter(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && filter.trim() && open(filter.trim())} />
         <button className="btn small" disabled={!filter.trim()} onClick={() => open(filter.trim())}>
-          Read
+          {tr('camera.read')}
         </button>
       </div>
       <div className="feature-list small" style={{ maxHeight: 160, overflow: 'auto' }}>
-        {tree.loading ? <span className="muted">reading the camera's features…</span> : null}
+        {tree.loading ? <span className="muted">{tr('camera.reading')}</span> : null}
         {shown.map((t) => (
           <div key={t.name}>
             <button className={`btn link small ${t.name === name ? 'active' : ''}`} onClick={() => open(t.name)} title={t.category}>
               {t.name}
             </button>
             <span className="muted"> {t.type}</span>
-            {t.name in kept ? <span className="ok-text"> · kept</span> : null}
+            {t.name in kept ? <span className="ok-text">{tr('camera.keptTag')}</span> : null}
           </div>
         ))}
       </div>
@@ -223,10 +226,10 @@ function FeatureBrowser({ camera, kept, onKeep }: { camera: string; kept: Record
             <b>{feature.displayName || feature.name}</b> <span className="muted">({feature.name}, {feature.type}, {feature.access}{feature.unit ? `, ${feature.unit}` : ''})</span>
           </div>
           {feature.description ? <div className="muted">{feature.description}</div> : null}
-          {feature.min !== undefined ? <div className="muted">range {feature.min} … {feature.max}{feature.increment ? `, step ${feature.increment}` : ''}</div> : null}
+          {feature.min !== undefined ? <div className="muted">{tr('camera.range', { min: feature.min, max: feature.max })}{feature.increment ? tr('camera.step', { step: feature.increment }) : ''}</div> : null}
           {feature.type === 'Command' ? (
-            <button className="btn small" onClick={() => void run(`Execute ${feature.name}`, () => api.genicam.execute({ camera, name: feature.name }))}>
-              Execute
+            <button className="btn small" onClick={() => void run(tr('camera.executeName', { name: feature.name }), () => api.genicam.execute({ camera, name: feature.name }))}>
+              {tr('camera.execute')}
             </button>
           ) : feature.access === 'RW' || feature.access === 'WO' ? (
             <div className="row">
@@ -245,10 +248,10 @@ function FeatureBrowser({ camera, kept, onKeep }: { camera: string; kept: Record
                 <input className="input" value={draft} data-testid="genicam-feature-value" onChange={(e) => setDraft(e.target.value)} />
               )}
               <button className="btn small" data-testid="genicam-feature-write" onClick={() => void write(false)}>
-                Write
+                {tr('camera.write')}
               </button>
-              <button className="btn small" title="Write, and re-apply every time this source opens the camera" onClick={() => void write(true)}>
-                Write &amp; keep
+              <button className="btn small" title={tr('camera.writeKeepTitle')} onClick={() => void write(true)}>
+                {tr('camera.writeKeep')}
               </button>
             </div>
           ) : (

@@ -3,16 +3,18 @@
  * the floor settings an engineer changes: NG latch, NG-rate limits and disk budget of the product, shift starts.
  */
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { FloorSettings, ShiftReport, VerdictCounts } from '../../../main/common/floor.js';
 import { useStation } from '../connection.js';
 import { useCall } from '../lib/hooks.js';
 import { fmtBytes, useFloor } from '../lib/floor.js';
 
 function Counts({ id, c }: { id: string; c: VerdictCounts }) {
+  const { t } = useTranslation();
   const rate = c.total > 0 ? ((100 * c.ng) / c.total).toFixed(1) : '0.0';
   return (
     <span className="mono" data-testid={`${id}-counts`} data-total={c.total} data-ng={c.ng}>
-      <b data-testid={`${id}-total`}>{c.total}</b> parts · <span className="ok-text">{c.ok} OK</span> · <span className="ng-text" data-testid={`${id}-ng`}>{c.ng} NG</span>
+      <b data-testid={`${id}-total`}>{c.total}</b> {t('floor.parts')} · <span className="ok-text">{c.ok} OK</span> · <span className="ng-text" data-testid={`${id}-ng`}>{c.ng} NG</span>
       {c.error ? ` · ${c.error} ERROR` : ''} · {rate} % NG
     </span>
   );
@@ -24,39 +26,40 @@ export function ShiftPanel() {
   const { run, busy } = useCall();
   const [report, setReport] = useState<ShiftReport | null>(null);
   const [editing, setEditing] = useState(false);
+  const { t } = useTranslation();
   if (!floor) return null;
   return (
     <div className="panel shift-panel" data-testid="shift-panel">
       <div className="row small" style={{ justifyContent: 'space-between', flexWrap: 'wrap', gap: 6 }}>
         <span>
-          Shift <b data-testid="shift-name">{floor.shift.name}</b>: <Counts id="shift" c={floor.shift.counts} />
+          {t('floor.shift')} <b data-testid="shift-name">{floor.shift.name}</b>: <Counts id="shift" c={floor.shift.counts} />
         </span>
         {floor.lot ? (
           <span>
-            Lot <b data-testid="lot-name">{floor.lot.name}</b>: <Counts id="lot" c={floor.lot.counts} />
+            {t('floor.lot')} <b data-testid="lot-name">{floor.lot.name}</b>: <Counts id="lot" c={floor.lot.counts} />
           </span>
         ) : null}
       </div>
       <div className="row small" style={{ gap: 8, marginTop: 6, flexWrap: 'wrap' }}>
-        <button className="btn small" data-testid="shift-report" disabled={busy} onClick={() => void run('Shift report', () => api.floor.report({})).then((r) => r && setReport(r))}>
-          Shift report
+        <button className="btn small" data-testid="shift-report" disabled={busy} onClick={() => void run(t('floor.shiftReport'), () => api.floor.report({})).then((r) => r && setReport(r))}>
+          {t('floor.shiftReport')}
         </button>
         {report ? (
           <>
             <a className="btn small" data-testid="report-html" href={mediaUrl(report.html)} target="_blank" rel="noreferrer">
-              Open printable page
+              {t('floor.openPrintable')}
             </a>
             <a className="btn small" data-testid="report-csv" href={mediaUrl(report.csv)} download>
               CSV
             </a>
           </>
         ) : null}
-        <span className="muted" data-testid="retention-usage" title="Saved frames and heatmaps of this product against its disk budget">
-          images {fmtBytes(floor.retention.usedBytes)} / {fmtBytes(floor.retention.budgetBytes)}
-          {floor.retention.prunedRows ? ` · ${floor.retention.prunedRows} pruned` : ''} · disk free {fmtBytes(floor.disk.freeBytes)}
+        <span className="muted" data-testid="retention-usage" title={t('floor.retentionTitle')}>
+          {t('floor.images', { used: fmtBytes(floor.retention.usedBytes), budget: fmtBytes(floor.retention.budgetBytes) })}
+          {floor.retention.prunedRows ? ` · ${t('floor.prunedRows', { n: floor.retention.prunedRows })}` : ''} · {t('floor.diskFree', { free: fmtBytes(floor.disk.freeBytes) })}
         </span>
         <button className="btn small" data-testid="floor-settings-toggle" onClick={() => setEditing((e) => !e)}>
-          {editing ? 'Close settings' : 'Settings'}
+          {editing ? t('floor.closeSettings') : t('floor.settings')}
         </button>
       </div>
       {editing ? <FloorSettingsForm productId={floor.productId} onSaved={() => setEditing(false)} /> : null}
@@ -67,6 +70,7 @@ export function ShiftPanel() {
 function FloorSettingsForm({ productId, onSaved }: { productId: string; onSaved: () => void }) {
   const { api } = useStation();
   const { run, busy } = useCall();
+  const { t } = useTranslation();
   const [s, setS] = useState<FloorSettings | null>(null);
   const [latch, setLatch] = useState(true);
   const [n, setN] = useState(3);
@@ -86,7 +90,7 @@ function FloorSettingsForm({ productId, onSaved }: { productId: string; onSaved:
   }, [api, productId]);
   if (!s) return null;
   const save = () =>
-    run('Save floor settings', () =>
+    run(t('floor.saveSettings'), () =>
       api.floor.configure({
         productId,
         product: { ngLatch: latch, ngRate: { n, m } },
@@ -98,20 +102,20 @@ function FloorSettingsForm({ productId, onSaved }: { productId: string; onSaved:
   return (
     <div className="floor-settings small" data-testid="floor-settings">
       <label className="row">
-        <input type="checkbox" data-testid="set-latch" checked={latch} onChange={(e) => setLatch(e.target.checked)} /> Latch NG until acknowledged
+        <input type="checkbox" data-testid="set-latch" checked={latch} onChange={(e) => setLatch(e.target.checked)} /> {t('floor.latchSetting')}
       </label>
       <label className="row">
-        NG-rate alarm: <input className="num-input" type="number" min={0} max={1000} data-testid="set-ng-n" value={n} onChange={(e) => setN(Number(e.target.value))} /> NG in the last
-        <input className="num-input" type="number" min={1} max={1000} data-testid="set-ng-m" value={m} onChange={(e) => setM(Number(e.target.value))} /> parts (0 = off)
+        {t('floor.ngRateSetting')} <input className="num-input" type="number" min={0} max={1000} data-testid="set-ng-n" value={n} onChange={(e) => setN(Number(e.target.value))} /> {t('floor.ngInLast')}
+        <input className="num-input" type="number" min={1} max={1000} data-testid="set-ng-m" value={m} onChange={(e) => setM(Number(e.target.value))} /> {t('floor.partsOff')}
       </label>
       <label className="row">
-        Image budget <input className="num-input" type="number" min={0} step="any" data-testid="set-budget" value={budgetMb} onChange={(e) => setBudgetMb(Number(e.target.value))} /> MB
+        {t('floor.imageBudget')} <input className="num-input" type="number" min={0} step="any" data-testid="set-budget" value={budgetMb} onChange={(e) => setBudgetMb(Number(e.target.value))} /> MB
       </label>
       <label className="row">
-        Shift starts <input data-testid="set-shifts" value={shifts} onChange={(e) => setShifts(e.target.value)} style={{ width: 180 }} />
+        {t('floor.shiftStarts')} <input data-testid="set-shifts" value={shifts} onChange={(e) => setShifts(e.target.value)} style={{ width: 180 }} />
       </label>
       <button className="btn small primary" data-testid="floor-settings-save" disabled={busy} onClick={() => void save()}>
-        Save
+        {t('floor.save')}
       </button>
     </div>
   );

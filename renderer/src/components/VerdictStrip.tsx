@@ -1,5 +1,6 @@
 /** The last 20 verdicts with thumbnails, newest first; a click opens the part (frame, heatmap, score, time). */
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { InspectionRecord } from '../../../main/common/api.js';
 import type { FloorPart } from '../../../main/common/floor.js';
 import { useStation } from '../connection.js';
@@ -20,6 +21,7 @@ const partOf = (r: InspectionRecord): FloorPart => ({
 export function VerdictStrip() {
   const { api, mediaUrl, generation } = useStation();
   const { run } = useCall();
+  const { t } = useTranslation();
   const [parts, setParts] = useState<FloorPart[]>([]);
   const [open, setOpen] = useState<InspectionRecord | null>(null);
   useEffect(() => {
@@ -28,15 +30,15 @@ export function VerdictStrip() {
   useEvent(api.log.onAppended, (r) => setParts((p) => [partOf(r), ...p.filter((x) => x.inspectionId !== r.id)].slice(0, SHOWN)));
   return (
     <div className="panel verdict-strip" data-testid="verdict-strip">
-      {parts.length === 0 ? <span className="small muted">No recorded parts yet</span> : null}
+      {parts.length === 0 ? <span className="small muted">{t('floor.noParts')}</span> : null}
       {parts.map((p) => (
         <button
           key={p.inspectionId}
           className={`strip-part ${p.verdict.toLowerCase()}`}
           data-testid="strip-part"
           data-verdict={p.verdict}
-          title={`${p.partId} · ${p.verdict} · score ${fmtScore(p.score)}`}
-          onClick={() => void run('Open part', () => api.log.get({ id: p.inspectionId })).then((r) => r && setOpen(r))}
+          title={t('floor.partTitle', { part: p.partId, verdict: p.verdict, score: fmtScore(p.score) })}
+          onClick={() => void run(t('floor.openPart'), () => api.log.get({ id: p.inspectionId })).then((r) => r && setOpen(r))}
         >
           {p.thumbnail ? <img src={mediaUrl(p.thumbnail)} alt="" loading="lazy" /> : <span className="no-img">{p.verdict}</span>}
           <span className="strip-verdict">{p.verdict}</span>
@@ -49,34 +51,35 @@ export function VerdictStrip() {
 
 function PartDialog({ part, onClose }: { part: InspectionRecord; onClose: () => void }) {
   const { mediaUrl } = useStation();
+  const { t } = useTranslation();
   return (
     <div className="part-dialog-backdrop" onClick={onClose}>
-      <div className="panel part-dialog" role="dialog" aria-label={`Part ${part.id}`} data-testid="part-dialog" onClick={(e) => e.stopPropagation()}>
+      <div className="panel part-dialog" role="dialog" aria-label={t('floor.partLabel', { id: part.id })} data-testid="part-dialog" onClick={(e) => e.stopPropagation()}>
         <header>
           <h2>
-            Part #{part.id} {part.partId ? `· ${part.partId}` : ''}
+            {t('floor.partHeading', { id: part.id })} {part.partId ? `· ${part.partId}` : ''}
           </h2>
           <span className="spacer" />
           <button className="btn small" data-testid="part-close" onClick={onClose}>
-            Close
+            {t('floor.close')}
           </button>
         </header>
         <div className="part-image">
           {part.frame ? (
             <>
-              <img src={mediaUrl(part.frame)} alt={`frame of part ${part.id}`} />
+              <img src={mediaUrl(part.frame)} alt={t('floor.frameAlt', { id: part.id })} />
               {part.heatmap ? <img className="heat" src={mediaUrl(part.heatmap)} alt="" /> : null}
             </>
           ) : (
             <div className="muted" data-testid="part-pruned">
-              {part.mediaPrunedAt ? `Images deleted by retention on ${new Date(part.mediaPrunedAt).toLocaleString()}` : 'No image saved'}
+              {part.mediaPrunedAt ? t('floor.pruned', { at: new Date(part.mediaPrunedAt).toLocaleString() }) : t('floor.noImage')}
             </div>
           )}
         </div>
         <div className="mono small">
-          <span className={`tag ${part.verdict.toLowerCase()}`}>{part.verdict}</span> score {fmtScore(part.score)} / thr {fmtScore(part.threshold)} ·{' '}
+          <span className={`tag ${part.verdict.toLowerCase()}`}>{part.verdict}</span> {t('floor.partScore', { score: fmtScore(part.score), threshold: fmtScore(part.threshold) })} ·{' '}
           {new Date(part.at).toLocaleString()} · {part.source}
-          {part.lotName ? ` · lot ${part.lotName}` : ''}
+          {part.lotName ? ` · ${t('floor.lotOf', { name: part.lotName })}` : ''}
           {part.error ? ` · ${part.error}` : ''}
         </div>
       </div>

@@ -4,15 +4,18 @@
  * validation set) and the explicit, audited promotion; any version re-activated in one click.
  */
 import { useState } from 'react';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
 import type { ModelVersionDto, ShadowStatus, ValidationFigures } from '../../../main/common/learning.js';
 import { useStation } from '../connection.js';
 import { useCall, useEvent, useLoad } from '../lib/hooks.js';
 
-const val = (v: ValidationFigures | null) => (v ? `${v.falseRejects}/${v.good} false rejects · ${v.escapes}/${v.defects} escapes` : '—');
+const val = (t: TFunction, v: ValidationFigures | null) => (v ? t('learning.validation', { fr: v.falseRejects, good: v.good, esc: v.escapes, defects: v.defects }) : '—');
 
 export function VersionsPanel() {
   const { api, mediaUrl } = useStation();
   const { run, busy } = useCall();
+  const { t } = useTranslation();
   const versions = useLoad<ModelVersionDto[]>('Versions', (a) => a.learning.versions());
   const shadow = useLoad<ShadowStatus>('Shadow', (a) => a.learning.shadowStatus());
   const [open, setOpen] = useState(true);
@@ -29,29 +32,30 @@ export function VersionsPanel() {
   return (
     <div className="panel" data-testid="versions-panel">
       <header>
-        <h2>Model versions</h2>
+        <h2>{t('learning.versions')}</h2>
         <span className="spacer" />
         <button className="btn small" onClick={() => setOpen(!open)}>
-          {open ? 'Hide' : 'Show'}
+          {open ? t('learning.hide') : t('learning.show')}
         </button>
       </header>
       {s?.candidateId ? (
         <div data-testid="shadow-status" className="small" style={{ marginBottom: 8 }}>
           <div>
-            Shadow <span className="mono">{s.candidateId}</span>: agrees on <b data-testid="shadow-agreed">{s.agreed}</b> of <b data-testid="shadow-compared">{s.compared}</b> live parts
-            {s.skipped ? ` (${s.skipped} skipped while busy)` : ''}
+            {t('learning.shadowLead')} <span className="mono">{s.candidateId}</span>: {t('learning.agreesOn')} <b data-testid="shadow-agreed">{s.agreed}</b> {t('learning.of')}{' '}
+            <b data-testid="shadow-compared">{s.compared}</b> {t('learning.liveParts')}
+            {s.skipped ? t('learning.skippedBusy', { n: s.skipped }) : ''}
           </div>
           <div>
-            validation — active: {val(s.validation.active)}; candidate: <span data-testid="shadow-validation">{val(s.validation.candidate)}</span>
+            {t('learning.validationActive', { active: val(t, s.validation.active) })} <span data-testid="shadow-validation">{val(t, s.validation.candidate)}</span>
           </div>
           {s.differing.map((d) => (
             <div key={d.inspectionId} className="row" data-testid="shadow-diff" style={{ gap: 4 }}>
               <span className="mono">#{d.inspectionId}</span>
               <span>
-                active {d.activeVerdict} {d.activeScore.toFixed(2)} / candidate {d.candidateVerdict} {d.candidateScore.toFixed(2)}
+                {t('learning.diff', { activeVerdict: d.activeVerdict, activeScore: d.activeScore.toFixed(2), candidateVerdict: d.candidateVerdict, candidateScore: d.candidateScore.toFixed(2) })}
               </span>
-              {d.activeHeatmapPath ? <img alt="active heatmap" src={mediaUrl(d.activeHeatmapPath)} style={{ height: 40 }} /> : null}
-              {d.candidateHeatmapPath ? <img alt="candidate heatmap" src={mediaUrl(d.candidateHeatmapPath)} style={{ height: 40 }} /> : null}
+              {d.activeHeatmapPath ? <img alt={t('learning.activeHeatmap')} src={mediaUrl(d.activeHeatmapPath)} style={{ height: 40 }} /> : null}
+              {d.candidateHeatmapPath ? <img alt={t('learning.candidateHeatmap')} src={mediaUrl(d.candidateHeatmapPath)} style={{ height: 40 }} /> : null}
             </div>
           ))}
           <div className="row" style={{ gap: 6, marginTop: 4 }}>
@@ -59,12 +63,12 @@ export function VersionsPanel() {
               className="btn small primary"
               data-testid="shadow-promote"
               disabled={busy}
-              onClick={() => void act('Promote', () => api.learning.promote({ modelId: s.candidateId!, reason: 'promoted after shadow mode', acceptEscapes: false }))}
+              onClick={() => void act(t('learning.promote'), () => api.learning.promote({ modelId: s.candidateId!, reason: 'promoted after shadow mode', acceptEscapes: false }))}
             >
-              Promote
+              {t('learning.promote')}
             </button>
-            <button className="btn small" disabled={busy} onClick={() => void run('Stop shadow', () => api.learning.shadowStop()).then(reload)}>
-              Stop shadow
+            <button className="btn small" disabled={busy} onClick={() => void run(t('learning.stopShadow'), () => api.learning.shadowStop()).then(reload)}>
+              {t('learning.stopShadow')}
             </button>
           </div>
         </div>
@@ -76,7 +80,7 @@ export function VersionsPanel() {
               <tr key={v.modelId} data-testid="version-row" data-model={v.modelId} data-active={v.active ? '1' : '0'}>
                 <td className="mono">{v.modelId}</td>
                 <td>{v.change}</td>
-                <td className="muted">{v.parentId ? `from ${v.parentId}` : ''}</td>
+                <td className="muted">{v.parentId ? t('learning.from', { id: v.parentId }) : ''}</td>
                 <td>
                   {v.who}
                   {v.why ? `: ${v.why}` : ''}
@@ -84,16 +88,16 @@ export function VersionsPanel() {
                 <td className="muted">{v.createdAt.slice(0, 19).replace('T', ' ')}</td>
                 <td>
                   {v.active ? (
-                    <span className="tag ok">active</span>
+                    <span className="tag ok">{t('learning.active')}</span>
                   ) : v.shadow ? (
-                    <span className="tag">shadow</span>
+                    <span className="tag">{t('learning.shadow')}</span>
                   ) : (
                     <>
-                      <button className="btn small" data-testid="version-activate" disabled={busy} onClick={() => void act('Activate version', () => api.learning.activate({ modelId: v.modelId, reason: 're-activated' }))}>
-                        Activate
+                      <button className="btn small" data-testid="version-activate" disabled={busy} onClick={() => void act(t('learning.activateVersion'), () => api.learning.activate({ modelId: v.modelId, reason: 're-activated' }))}>
+                        {t('learning.activate')}
                       </button>{' '}
-                      <button className="btn small" data-testid="version-shadow" disabled={busy} onClick={() => void run('Shadow', () => api.learning.shadowStart({ modelId: v.modelId })).then(reload)}>
-                        Shadow
+                      <button className="btn small" data-testid="version-shadow" disabled={busy} onClick={() => void run(t('learning.shadowStart'), () => api.learning.shadowStart({ modelId: v.modelId })).then(reload)}>
+                        {t('learning.shadowStart')}
                       </button>
                     </>
                   )}

@@ -4,6 +4,7 @@
  * never builds a queue (the engine drops frames while busy anyway).
  */
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useStation } from '../connection.js';
 import { useErrors } from './Feedback.js';
 
@@ -36,16 +37,18 @@ export function WebcamPump({ active, gate, maxFps = 5 }: Props) {
   const { report } = useErrors();
   const videoRef = useRef<HTMLVideoElement>(null);
   const [stream, setStream] = useState<MediaStream | null>(null);
-  const [status, setStatus] = useState('camera off');
+  const { t } = useTranslation();
+  // A catalogue key and its values, so the line follows a language change.
+  const [status, setStatus] = useState<{ key: string; values?: Record<string, string> }>({ key: 'camera.off' });
 
   useEffect(() => {
     let cancelled = false;
     let s: MediaStream | null = null;
     if (!navigator.mediaDevices?.getUserMedia) {
-      setStatus('this browser cannot access cameras (needs a secure context: 127.0.0.1 or Electron)');
+      setStatus({ key: 'camera.noApi' });
       return;
     }
-    setStatus('asking for camera access…');
+    setStatus({ key: 'camera.asking' });
     navigator.mediaDevices
       .getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })
       .then((m) => {
@@ -55,11 +58,12 @@ export function WebcamPump({ active, gate, maxFps = 5 }: Props) {
         }
         s = m;
         setStream(m);
-        setStatus(`camera: ${m.getVideoTracks()[0]?.label ?? 'on'}`);
+        const label = m.getVideoTracks()[0]?.label;
+        setStatus(label ? { key: 'camera.on', values: { label } } : { key: 'camera.onUnnamed' });
       })
       .catch((e: unknown) => {
         const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-        setStatus(`camera unavailable (${msg})`);
+        setStatus({ key: 'camera.unavailable', values: { why: msg } });
         report('Webcam', { kind: 'source-lost', message: msg });
       });
     return () => {
@@ -111,7 +115,7 @@ export function WebcamPump({ active, gate, maxFps = 5 }: Props) {
   return (
     <div className="webcam">
       <video ref={videoRef} muted playsInline className="webcam-preview" />
-      <div className="muted small">{status}</div>
+      <div className="muted small">{t(status.key, status.values)}</div>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 /** German strings of the operator UI: the same keys as en.ts (checked by the type and by test/renderer/i18n.test.ts). */
 import type { Catalogue } from './en.js';
 import { accessDe } from './access.js';
+import { cameraDe, floorDe, learningDe } from './floor.js';
 
 export const de: Catalogue = {
   common: {
@@ -21,6 +22,9 @@ export const de: Catalogue = {
     internal: 'intern',
   },
   access: accessDe,
+  floor: floorDe,
+  learning: learningDe,
+  camera: cameraDe,
   app: {
     brand: 'Prüfstation',
     tab: { live: 'Live', threshold: 'Schwelle', annotate: 'Annotieren', training: 'Training', log: 'Protokoll', integration: 'Anbindung', products: 'Produkte', audit: 'Änderungen', users: 'Benutzer' },
@@ -149,6 +153,10 @@ export const de: Catalogue = {
     valueCol: 'Wert',
     who: 'Wer',
     reason: 'Grund',
+    dialogTitle: 'Schwelle ändern',
+    dialogHelp: 'Die Änderung wird mit Ihrem Namen und dem Grund aufgezeichnet und gilt ab dem nächsten geprüften Teil.',
+    reasonPlaceholder: 'z. B. Fehlausschleusungen bei neuer Charge',
+    confirm: 'Speichern',
   },
   integration: {
     opcua: 'OPC-UA-Server',
@@ -234,6 +242,34 @@ export const de: Catalogue = {
     model: 'Modell:',
     modelBeingTrained: 'wird trainiert — siehe Auftrag oben',
     noModel: 'keins aktiv — bitte zuerst trainieren',
+    idle: 'BEREIT',
+    score: 'Wert',
+    thr: 'Schwelle',
+    noPart: 'noch kein Teil geprüft',
+    opacityLabel: 'Deckkraft der Heatmap',
+    legendTitle: 'Feste Skala: Anomaliewert relativ zur Schwelle',
+    scaleMax: '{{max}}× Schwelle',
+    errorTitle: 'Teile, die nicht geprüft werden konnten (Bild unlesbar, ...): jedes hat eine ERROR-Zeile im Protokoll',
+    droppedTitle: 'Bilder, die die Quelle lieferte, während das Modell noch mit dem vorigen beschäftigt war',
+    cameraStatsTitle: 'Zähler des Kamerastroms (Aravis): vollständige Bilder, fehlerhafte (unvollständige), mangels freiem Puffer verlorene und fehlende Pakete',
+    cameraStats: 'Kamera: {{completed}} Bilder · {{failed}} fehlerhaft · {{underruns}} Pufferengpässe · {{missing}} fehlende Pakete',
+    cameraTriggers: ' · {{n}} Trigger',
+    sourceKind: 'Art der Quelle',
+    path: {
+      video: 'Videodatei oder Bildfolge',
+      hotfolder: 'Ordner, in den die Kamera schreibt',
+      trigger: 'Bildordner, ein Bild pro Trigger (leer: Demo-Teile)',
+      folder: 'Bildordner',
+    },
+    fpsLabel: 'Bilder/s',
+    loop: 'Wiederholen',
+    subfolders: 'Unterordner',
+    existing: 'Vorhandene Dateien prüfen',
+    queueTitle: 'Jedes Teil wird vor der Prüfung aufgezeichnet und bekommt genau eine Protokollzeile; nichts wird übersprungen',
+    partsWaiting: ' / {{capacity}} Teile warten · jedes Teil',
+    triggerOne: 'Ein Teil auslösen',
+    state: { idle: 'bereit', starting: 'startet', running: 'läuft', paused: 'pausiert', lost: 'verloren', ended: 'beendet', error: 'Fehler' },
+    retry: ' (Versuch {{attempt}} in {{s}} s)',
     firstModel: {
       title: 'Das erste Modell wird vorbereitet',
       bootstrap: 'Erster Start: Ein Modell wird mit den eingebauten Demo-Teilen trainiert. Die Demo startet von selbst, sobald es fertig ist.',

@@ -3,6 +3,7 @@
  * this object). Plurals: `key_one` / `key_other` (i18next), `{{name}}` is a value filled in.
  */
 import { accessEn } from './access.js';
+import { cameraEn, floorEn, learningEn } from './floor.js';
 
 export const en = {
   common: {
@@ -23,6 +24,9 @@ export const en = {
     internal: 'internal',
   },
   access: accessEn,
+  floor: floorEn,
+  learning: learningEn,
+  camera: cameraEn,
   app: {
     brand: 'Inspection Station',
     tab: { live: 'Live', threshold: 'Threshold', annotate: 'Annotate', training: 'Training', log: 'Log', integration: 'Integration', products: 'Products', audit: 'Audit', users: 'Users' },
@@ -151,6 +155,10 @@ export const en = {
     valueCol: 'Value',
     who: 'Who',
     reason: 'Reason',
+    dialogTitle: 'Change the threshold',
+    dialogHelp: 'The change is recorded with your name and reason, and applies to the next inspected part.',
+    reasonPlaceholder: 'e.g. false rejects on new batch',
+    confirm: 'Save',
   },
   integration: {
     opcua: 'OPC UA server',
@@ -236,6 +244,34 @@ export const en = {
     model: 'Model:',
     modelBeingTrained: 'being trained — see the job above',
     noModel: 'none active — train one first',
+    idle: 'IDLE',
+    score: 'score',
+    thr: 'thr',
+    noPart: 'no part inspected',
+    opacityLabel: 'Heatmap opacity',
+    legendTitle: 'Fixed scale: anomaly value relative to the threshold',
+    scaleMax: '{{max}}× thr',
+    errorTitle: 'Parts that could not be inspected (unreadable image, ...): each has an ERROR row in the log',
+    droppedTitle: 'Frames the source delivered while the model was still busy with the previous one',
+    cameraStatsTitle: "The camera stream's counters (Aravis): frames completed, failed (incomplete), lost for want of a free buffer, and missing packets",
+    cameraStats: 'camera: {{completed}} frames · {{failed}} failed · {{underruns}} underruns · {{missing}} missing packets',
+    cameraTriggers: ' · {{n}} triggers',
+    sourceKind: 'Source kind',
+    path: {
+      video: 'Video file or image sequence',
+      hotfolder: 'Folder the camera writes into',
+      trigger: 'Image folder, one image per trigger (empty: demo parts)',
+      folder: 'Image folder',
+    },
+    fpsLabel: 'fps',
+    loop: 'Loop',
+    subfolders: 'Sub-folders',
+    existing: 'Inspect files already there',
+    queueTitle: 'Every part is recorded before it is inspected and gets exactly one log row; nothing is skipped',
+    partsWaiting: ' / {{capacity}} parts waiting · every part',
+    triggerOne: 'Trigger one part',
+    state: { idle: 'idle', starting: 'starting', running: 'running', paused: 'paused', lost: 'lost', ended: 'ended', error: 'error' },
+    retry: ' (retry {{attempt}} in {{s}} s)',
     firstModel: {
       title: 'Preparing the first model',
       bootstrap: 'First start: a model is being trained on the built-in demo parts. The demo starts by itself when it is ready.',

@@ -161,14 +161,14 @@ export function LiveView() {
               value={opacity}
               style={{ flex: 1 }}
               data-testid="opacity"
-              aria-label="Heatmap opacity"
+              aria-label={t('live.opacityLabel')}
               onChange={(e) => setOpacity(Number(e.target.value))}
             />
           </label>
-          <div className="legend" style={{ flex: '1 1 240px' }} title="Fixed scale: anomaly value relative to the threshold">
+          <div className="legend" style={{ flex: '1 1 240px' }} title={t('live.legendTitle')}>
             <span className="mono">0</span>
             <div className="bar" style={{ background: heatGradientCss() }} />
-            <span className="mono">{HEATMAP_SCALE.max}× thr</span>
+            <span className="mono">{t('live.scaleMax', { max: HEATMAP_SCALE.max })}</span>
           </div>
         </div>
         <VerdictStrip />
@@ -177,7 +177,7 @@ export function LiveView() {
       <aside className="live-side">
         <ProductSwitcher />
         <div className={`verdict ${showError ? 'error' : verdict ? verdict.toLowerCase() : 'idle'}`} data-testid="verdict" aria-live="polite">
-          <div className="word">{showError ? 'ERROR' : (verdict ?? (running ? '…' : 'IDLE'))}</div>
+          <div className="word">{showError ? 'ERROR' : (verdict ?? (running ? '…' : t('live.idle')))}</div>
           <div className="score mono">
             {showError && lastError ? (
               <span data-testid="error-reason">
@@ -185,10 +185,10 @@ export function LiveView() {
               </span>
             ) : frame ? (
               <>
-                score <b>{fmtScore(frame.score)}</b> / thr {fmtScore(frame.threshold)}
+                {t('live.score')} <b>{fmtScore(frame.score)}</b> / {t('live.thr')} {fmtScore(frame.threshold)}
               </>
             ) : (
-              <span className="muted">no part inspected</span>
+              <span className="muted">{t('live.noPart')}</span>
             )}
           </div>
           {frame?.name ? <div className="small mono muted" data-testid="frame-name">{frame.name}</div> : null}
@@ -225,12 +225,12 @@ export function LiveView() {
             <div className="l small">NG</div>
           </div>
           {live?.line?.delivery === 'every-part' ? (
-            <div className="warn-text" title="Parts that could not be inspected (unreadable image, ...): each has an ERROR row in the log">
+            <div className="warn-text" title={t('live.errorTitle')}>
               <div className="v num" data-testid="count-error">{stats?.errors ?? 0}</div>
               <div className="l small">ERROR</div>
             </div>
           ) : (
-            <div title="Frames the source delivered while the model was still busy with the previous one">
+            <div title={t('live.droppedTitle')}>
               <div className="v num muted" data-testid="count-dropped">{stats?.dropped ?? 0}</div>
               <div className="l small muted">{t('live.skipped')}</div>
             </div>
@@ -240,9 +240,9 @@ export function LiveView() {
         <ShiftPanel />
         <VersionsPanel />
         {stats?.camera ? (
-          <div className="small muted" data-testid="camera-stats" title="The camera stream's counters (Aravis): frames completed, failed (incomplete), lost for want of a free buffer, and missing packets">
-            camera: {stats.camera.completed} frames · {stats.camera.failed} failed · {stats.camera.underruns} underruns · {stats.camera.missingPackets} missing packets
-            {stats.camera.triggers ? ` · ${stats.camera.triggers} triggers` : ''}
+          <div className="small muted" data-testid="camera-stats" title={t('live.cameraStatsTitle')}>
+            {t('live.cameraStats', { completed: stats.camera.completed, failed: stats.camera.failed, underruns: stats.camera.underruns, missing: stats.camera.missingPackets })}
+            {stats.camera.triggers ? t('live.cameraTriggers', { n: stats.camera.triggers }) : ''}
           </div>
         ) : null}
 
@@ -349,7 +349,7 @@ function SourcePanel({
         <span className="spacer" />
         <SourceState status={source} />
       </header>
-      <div className="source-kinds" role="radiogroup" aria-label="Source kind">
+      <div className="source-kinds" role="radiogroup" aria-label={t('live.sourceKind')}>
         {KINDS.map((k) => (
           <button
             key={k.kind}
@@ -368,15 +368,7 @@ function SourcePanel({
       </div>
       {needsPath || optionalPath ? (
         <FolderField
-          label={
-            kind === 'video'
-              ? 'Video file or image sequence'
-              : kind === 'hotfolder'
-                ? 'Folder the camera writes into'
-                : kind === 'trigger'
-                  ? 'Image folder, one image per trigger (empty: demo parts)'
-                  : 'Image folder'
-          }
+          label={t(kind === 'video' || kind === 'hotfolder' || kind === 'trigger' ? `live.path.${kind}` : 'live.path.folder')}
           value={path}
           onChange={(p) => {
             setPath(p);
@@ -389,23 +381,23 @@ function SourcePanel({
       <div className="row">
         {kind === 'folder' || kind === 'video' || kind === 'demo' ? (
           <label className="field" style={{ width: 90 }}>
-            <span>fps</span>
+            <span>{t('live.fpsLabel')}</span>
             <input className="input num" type="number" min={0.5} max={60} step={0.5} value={fps} data-testid="source-fps" onChange={(e) => setFps(Number(e.target.value) || 1)} />
           </label>
         ) : null}
         {kind === 'folder' || kind === 'video' ? (
           <label className="row small">
-            <input type="checkbox" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> Loop
+            <input type="checkbox" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> {t('live.loop')}
           </label>
         ) : null}
         {kind === 'folder' ? (
           <label className="row small">
-            <input type="checkbox" checked={recursive} onChange={(e) => setRecursive(e.target.checked)} /> Sub-folders
+            <input type="checkbox" checked={recursive} onChange={(e) => setRecursive(e.target.checked)} /> {t('live.subfolders')}
           </label>
         ) : null}
         {kind === 'hotfolder' ? (
           <label className="row small">
-            <input type="checkbox" checked={includeExisting} onChange={(e) => setIncludeExisting(e.target.checked)} /> Inspect files already there
+            <input type="checkbox" checked={includeExisting} onChange={(e) => setIncludeExisting(e.target.checked)} /> {t('live.existing')}
           </label>
         ) : null}
       </div>
@@ -442,16 +434,17 @@ function SourcePanel({
 function LinePanel({ live, trigger }: { live: LiveState; trigger: boolean }) {
   const { api } = useStation();
   const { run } = useCall();
+  const { t } = useTranslation();
   const line = live.line!;
   const [reply, setReply] = useState<string | null>(null);
   return (
     <div className="panel stack line-panel" data-testid="line-panel">
       <div className="row">
-        <div title="Every part is recorded before it is inspected and gets exactly one log row; nothing is skipped">
+        <div title={t('live.queueTitle')}>
           <span className="queue num" data-testid="queue-depth">
             {line.queueDepth}
           </span>
-          <span className="small muted"> / {line.queueCapacity} parts waiting · every part</span>
+          <span className="small muted">{t('live.partsWaiting', { capacity: line.queueCapacity })}</span>
         </div>
         <span className="spacer" />
         {trigger ? (
@@ -466,7 +459,7 @@ function LinePanel({ live, trigger }: { live: LiveState; trigger: boolean }) {
               })
             }
           >
-            Trigger one part
+            {t('live.triggerOne')}
           </button>
         ) : null}
       </div>
@@ -481,14 +474,15 @@ function LinePanel({ live, trigger }: { live: LiveState; trigger: boolean }) {
 }
 
 function SourceState({ status }: { status: SourceStatus | null }) {
+  const { t } = useTranslation();
   if (!status) return null;
   const cls = status.state === 'running' ? 'ok' : status.state === 'lost' || status.state === 'error' ? 'bad' : status.state === 'paused' ? 'warn' : '';
   return (
     <span className="small" data-testid="source-state" title={status.message}>
       <span className={`dot ${cls}`} />
       {status.name ? `${status.name}: ` : ''}
-      {status.state}
-      {status.retry ? ` (retry ${status.retry.attempt} in ${Math.ceil(status.retry.inMs / 1000)} s)` : ''}
+      {t(`live.state.${status.state}`)}
+      {status.retry ? t('live.retry', { attempt: status.retry.attempt, s: Math.ceil(status.retry.inMs / 1000) }) : ''}
       {status.message && (status.state === 'lost' || status.state === 'error') ? <div className="banner error small">{status.message}</div> : null}
     </span>
   );

@@ -283,6 +283,7 @@ function SaveDialog({
   onClose: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const { t } = useTranslation();
   const [typedWho, setWho] = usePersistent('tuning.who', '');
   // Logged in: the station records the user (the engine ignores a typed name); open mode: who is typed.
   const user = useAuth().state?.user?.name ?? null;
@@ -303,26 +304,26 @@ function SaveDialog({
           void onSave(who.trim(), reason.trim()).finally(() => setPending(false));
         }}
       >
-        <h3>Change the threshold</h3>
+        <h3>{t('threshold.dialogTitle')}</h3>
         <div className="mono">
           {fmtScore(previous)} → <b className="warn-text">{fmtScore(value)}</b>
         </div>
-        <p className="small muted">The change is recorded with your name and reason, and applies to the next inspected part.</p>
+        <p className="small muted">{t('threshold.dialogHelp')}</p>
         <label className="field">
-          <span>Who</span>
+          <span>{t('threshold.who')}</span>
           <input className="input" value={who} required readOnly={user !== null} data-testid="save-who" onChange={(e) => setWho(e.target.value)} autoFocus />
         </label>
         <label className="field">
-          <span>Reason</span>
-          <input className="input" value={reason} required data-testid="save-reason" placeholder="e.g. false rejects on new batch" onChange={(e) => setReason(e.target.value)} />
+          <span>{t('threshold.reason')}</span>
+          <input className="input" value={reason} required data-testid="save-reason" placeholder={t('threshold.reasonPlaceholder')} onChange={(e) => setReason(e.target.value)} />
         </label>
         <div className="row">
           <span style={{ flex: 1 }} />
           <button type="button" className="btn" onClick={() => ref.current?.close()}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" className="btn primary" disabled={!valid || pending} data-testid="save-confirm">
-            Save
+            {t('threshold.confirm')}
           </button>
         </div>
       </form>
