@@ -169,7 +169,8 @@ export class FloorService {
     const alarm = n > 0 && ng >= n;
     if (alarm !== this.alarm) {
       this.alarm = alarm;
-      if (alarm) this.deps.notice('error', `NG rate alarm: ${ng} NG in the last ${Math.min(m, this.window.length)} parts (limit ${n} in ${m})`, 'floor:ng-rate');
+      // The banner stays up while the count moves: it names the limit, the Live panel shows the live count.
+      if (alarm) this.deps.notice('error', `NG rate alarm: ${n} or more NG in the last ${m} parts`, 'floor:ng-rate');
       else this.deps.notice('info', 'NG rate back below the alarm limit', 'floor:ng-rate');
     }
     this.pushSignals();
