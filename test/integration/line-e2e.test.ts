@@ -116,7 +116,10 @@ test('real station, MQTT store and forward: broker killed mid-run and restarted,
 
   await broker.restart();
   await trigger(10, 'c');
-  assert.ok(await until(() => new Set(seen).size >= 60, 240_000), `${new Set(seen).size} of 60 delivered`);
+  const arrived = await until(() => new Set(seen).size >= 60, 240_000);
+  const missing = made.filter((r) => !seen.includes(r.sequence)).map((r) => `${r.partId}#${r.sequence}`);
+  const mqttState = service.state().adapters[2]!;
+  assert.ok(arrived, `${new Set(seen).size} of 60 delivered; missing ${missing.join(' ')}; adapter delivered ${mqttState.delivered}, pending ${mqttState.pending}, cursor ${st.store.getDeliveryCursor('mqtt')}`);
   const firstSeen = seen.filter((s, i) => seen.indexOf(s) === i);
   assert.deepEqual(firstSeen, made.map((r) => r.sequence), 'every result, in order, none lost');
   assert.equal(st.store.countInspections(), 60);
