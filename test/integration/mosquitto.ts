@@ -3,7 +3,7 @@
  * In CI (CI=true) a missing broker fails the test; elsewhere the test is skipped and says why.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,9 @@ export class Broker {
   async restart(): Promise<void> {
     if (this.proc) throw new Error('broker already running');
     const conf = join(this.dir, 'mosquitto.conf');
+    // Run as root, mosquitto drops to its own user, which cannot write into our 0700 temp folder: persistence
+    // then fails (only in its log) and a "persistent" session silently does not survive the crash.
+    if (this.persistent) chmodSync(this.dir, 0o777);
     const persistence = this.persistent ? `persistence true\npersistence_location ${this.dir}/\nautosave_interval 1\n` : 'persistence false\n';
     writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\n${persistence}log_dest stderr\nlog_type error\n`);
     const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -90,6 +93,7 @@ export class Broker {
     const gone = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await gone;
+    if (this.persistent && /Error saving/.test(this.log)) throw new Error(`mosquitto could not save its sessions: ${this.log.trim()}`);
   }
 
   async stop(): Promise<void> {
