@@ -39,21 +39,53 @@ test('good parts score below scratched ones (image AUROC on held-out real images
   assert.ok(a >= 0.8, `AUROC ${a.toFixed(3)} on 6 good + 6 scratch_neck, scores ${scores.map((s) => s.toFixed(2)).join(' ')}`);
 });
 
-test('the pruned two-stage search gives exactly the image score of a full search', async () => {
+test('the pruned two-stage search (no position window) gives exactly the image score of a full search', async () => {
   assert.ok(model.bank.count > 2048, `bank of ${model.bank.count} should be large enough to be pruned`);
-  const full = new PatchCoreModel(model.info, model.config, model.extractor, model.bank, model.nn, null);
+  // Models without a position window (trained before it) are searched with the coarse cover's pruning.
+  const config0 = { ...model.config, positionWindow: 0 };
+  const pruning = await PatchCoreModel.create(model.info, config0, model.extractor, model.bank);
+  const full = new PatchCoreModel(model.info, config0, model.extractor, model.bank, pruning.nn, null);
   const tau = 0.75 * model.info.defaultThreshold;
-  for (const f of [screwImages('test', 'good')[2]!, screwImages('test', 'scratch_head')[3]!]) {
-    const ps = await model.extractor.extract(await decodeImage(f));
-    const pruned = await model.scorePatches(ps);
-    const exact = await full.scorePatches(ps);
-    assert.equal(pruned.score, exact.score);
-    assert.equal(pruned.maxDistance, exact.maxDistance);
-    for (let i = 0; i < exact.patchScores.length; i++) {
-      // Pruned patches keep an upper bound below tau; the others are exact.
-      if (pruned.patchScores[i]! >= tau) assert.equal(pruned.patchScores[i], exact.patchScores[i]);
-      else assert.ok(exact.patchScores[i]! <= pruned.patchScores[i]! + 1e-4);
+  try {
+    for (const f of [screwImages('test', 'good')[2]!, screwImages('test', 'scratch_head')[3]!]) {
+      const ps = await model.extractor.extract(await decodeImage(f));
+      const pruned = await pruning.scorePatches(ps);
+      const exact = await full.scorePatches(ps);
+      assert.equal(pruned.score, exact.score);
+      assert.equal(pruned.maxDistance, exact.maxDistance);
+      let prunedCount = 0;
+      for (let i = 0; i < exact.patchScores.length; i++) {
+        // Pruned patches keep an upper bound below tau; the others are exact.
+        if (pruned.patchScores[i]! >= tau) assert.equal(pruned.patchScores[i], exact.patchScores[i]);
+        else {
+          assert.ok(exact.patchScores[i]! <= pruned.patchScores[i]! + 1e-4);
+          if (exact.patchScores[i]! < pruned.patchScores[i]!) prunedCount++;
+        }
+      }
+      assert.ok(prunedCount > 0, 'some patches were pruned');
     }
+  } finally {
+    await pruning.disposeSearch();
+  }
+});
+
+test('with a position window, every patch gets its exact nearest bank patch inside the window (column search = K-NN search)', async () => {
+  assert.ok(model.config.positionWindow > 0, 'the default has a position window');
+  // Without the column search the model falls back to the K-nearest search with an exact scan where needed.
+  const knn = new PatchCoreModel(model.info, model.config, model.extractor, model.bank, model.nn, null);
+  for (const f of [screwImages('test', 'good')[2]!, screwImages('test', 'thread_side')[1]!]) {
+    const ps = await model.extractor.extract(await decodeImage(f));
+    const a = await model.scorePatches(ps);
+    const b = await knn.scorePatches(ps);
+    // Sums accumulate in another order in the smaller matrix products: float32 rounding, no more.
+    assert.ok(Math.abs(a.score - b.score) <= 1e-5 * b.score, `${a.score} vs ${b.score}`);
+    assert.ok(Math.abs(a.maxDistance - b.maxDistance) <= 1e-5 * b.maxDistance);
+    let n = 0;
+    for (let i = 0; i < b.patchScores.length; i++) {
+      assert.ok(Math.abs(a.patchScores[i]! - b.patchScores[i]!) <= 1e-4 * Math.max(1, b.patchScores[i]!), `patch ${i}: ${a.patchScores[i]} vs ${b.patchScores[i]}`);
+      if (b.patchScores[i]! > 0) n++;
+    }
+    assert.ok(n > 100, `${n} part patches compared`);
   }
 });
 

@@ -12,6 +12,7 @@ import { reweightedScore } from './scoring.js';
 import { anomalyMap, boxesFromMap } from './anomaly-map.js';
 import { WindowedSearch } from './position-window.js';
 import { columnWeight } from './patch-extractor.js';
+import { ColumnWindowSearch } from './column-search.js';
 
 export interface MemoryBank {
   /** [count, dim] row-major. */
@@ -47,8 +48,10 @@ export class PatchCoreModel implements InspectionModel {
     readonly extractor: PatchExtractor,
     readonly bank: MemoryBank,
     readonly nn: NearestNeighbourSearch,
-    /** Search over the first rows of the bank; null for small banks, searched exactly. */
+    /** Search over the first rows of the bank; null for small banks, searched exactly, and with a position window. */
     private readonly coarse: NearestNeighbourSearch | null,
+    /** Exact search inside the position window, one run per image (config.positionWindow > 0); null = K-NN + fallback. */
+    private readonly column: ColumnWindowSearch | null = null,
   ) {
     if (config.positionWindow > 0) {
       const w = columnWeight(config);
@@ -63,7 +66,25 @@ export class PatchCoreModel implements InspectionModel {
 
   /** Exact nearest bank patch of each row, inside its position window when there is one (no pruning). */
   nearestInBank(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
-    return this.find('full', rows, n);
+    return this.column ? this.inWindow(rows, n) : this.find('full', rows, n);
+  }
+
+  /**
+   * The column search; a row whose window holds no bank patch (the part reaches columns no training part did) gets
+   * what the K-nearest search gives it (its K-th neighbour anywhere, a lower bound).
+   */
+  private async inWindow(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
+    const r = await this.column!.search(rows, n);
+    const missing: number[] = [];
+    for (let i = 0; i < n; i++) if (r.idx[i]! < 0) missing.push(i);
+    if (missing.length > 0) {
+      const dim = this.bank.dim;
+      const q = new Float32Array(missing.length * dim);
+      missing.forEach((i, j) => q.set(rows.subarray(i * dim, (i + 1) * dim), j * dim));
+      const out = await this.find('full', q, missing.length);
+      missing.forEach((i, j) => { r.dist[i] = out.dist[j]!; r.idx[i] = out.idx[j]!; });
+    }
+    return r;
   }
 
   /** Nearest bank patch of each row (inside its position window when there is one). */
@@ -76,6 +97,11 @@ export class PatchCoreModel implements InspectionModel {
   static async create(info: ModelInfo, config: PatchCoreConfig, extractor: PatchExtractor, bank: MemoryBank): Promise<PatchCoreModel> {
     const ep = extractor.executionProvider;
     const nn = await NearestNeighbourSearch.create(bank.features, bank.count, bank.dim, ep);
+    if (config.positionWindow > 0) {
+      // The window is a twelfth of the bank: searching it exactly costs less than pruning with a coarse cover.
+      const column = await ColumnWindowSearch.create(bank.features, bank.count, bank.dim, config.positionWindow, columnWeight(config), ep);
+      return new PatchCoreModel(info, config, extractor, bank, nn, null, column);
+    }
     const k = coarseSize(bank.count);
     const coarse = k ? await NearestNeighbourSearch.create(bank.features.subarray(0, k * bank.dim), k, bank.dim, ep) : null;
     return new PatchCoreModel(info, config, extractor, bank, nn, coarse);
@@ -90,7 +116,7 @@ export class PatchCoreModel implements InspectionModel {
    * @returns dist [n] and idx [n] (idx is -1 for pruned patches)
    */
   private async nearest(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
-    if (!this.coarse) return this.find('full', rows, n);
+    if (!this.coarse) return this.nearestInBank(rows, n);
     const dim = this.bank.dim;
     const { dist } = await this.find('coarse', rows, n);
     const idx = new Int32Array(n).fill(-1);
@@ -169,10 +195,10 @@ export class PatchCoreModel implements InspectionModel {
 
   /** Releases the searches only: a model made from this one by an incremental bank update shares the extractor. */
   async disposeSearch(): Promise<void> {
-    await Promise.all([this.nn.dispose(), this.coarse?.dispose()]);
+    await Promise.all([this.nn.dispose(), this.coarse?.dispose(), this.column?.dispose()]);
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.extractor.dispose(), this.nn.dispose(), this.coarse?.dispose()]);
+    await Promise.all([this.extractor.dispose(), this.nn.dispose(), this.coarse?.dispose(), this.column?.dispose()]);
   }
 }
