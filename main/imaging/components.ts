@@ -65,16 +65,27 @@ export function largestComponent(binary: ArrayLike<number>, width: number, heigh
   return out;
 }
 
-/** Fills holes: background pixels not connected to the image border become foreground. */
+/**
+ * Fills holes: background pixels not connected (4-connectivity) to the image border become foreground. One flood
+ * fill of the background from the border pixels, rather than labelling every background region.
+ */
 export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const inverse = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) inverse[i] = mask[i] ? 0 : 1;
-  const { labels, components } = connectedComponents(inverse, width, height);
-  const touchesBorder = new Uint8Array(components.length + 1);
-  for (const c of components) {
-    if (c.x === 0 || c.y === 0 || c.x + c.w === width || c.y + c.h === height) touchesBorder[c.label] = 1;
+  // out starts all foreground; the flood clears the background it reaches from the border.
+  const out = new Uint8Array(mask.length).fill(1);
+  const stack = new Int32Array(mask.length);
+  let top = 0;
+  const seed = (p: number) => {
+    if (!mask[p] && out[p]) { out[p] = 0; stack[top++] = p; }
+  };
+  for (let x = 0; x < width; x++) { seed(x); seed((height - 1) * width + x); }
+  for (let y = 0; y < height; y++) { seed(y * width); seed(y * width + width - 1); }
+  while (top > 0) {
+    const p = stack[--top]!;
+    const x = p % width;
+    if (x > 0 && !mask[p - 1] && out[p - 1]) { out[p - 1] = 0; stack[top++] = p - 1; }
+    if (x < width - 1 && !mask[p + 1] && out[p + 1]) { out[p + 1] = 0; stack[top++] = p + 1; }
+    if (p >= width && !mask[p - width] && out[p - width]) { out[p - width] = 0; stack[top++] = p - width; }
+    if (p + width < mask.length && !mask[p + width] && out[p + width]) { out[p + width] = 0; stack[top++] = p + width; }
   }
-  const out = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) out[i] = mask[i] || !touchesBorder[labels[i]!] ? 1 : 0;
   return out;
 }

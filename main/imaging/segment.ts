@@ -25,7 +25,11 @@ export interface ForegroundMask {
 /** Otsu's threshold on values in [0, 255] (256-bin histogram). */
 export function otsuThreshold(values: ArrayLike<number>): number {
   const hist = new Float64Array(256);
-  for (let i = 0; i < values.length; i++) hist[Math.max(0, Math.min(255, Math.round(values[i]!)))]!++;
+  for (let i = 0; i < values.length; i++) {
+    // Math.round clamped to [0, 255]; for v >= 0, floor(v + 0.5) is Math.round(v) and cheaper.
+    const v = values[i]!;
+    hist[v <= 0 ? 0 : v >= 255 ? 255 : Math.floor(v + 0.5)]!++;
+  }
   const total = values.length;
   let sumAll = 0;
   for (let t = 0; t < 256; t++) sumAll += t * hist[t]!;

@@ -50,11 +50,19 @@ export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImag
   const fg = foregroundMask(gray);
   const { width: mw, height: mh, mask, scale } = fg;
 
-  // Background level, to fill canvas pixels that fall outside the image.
+  // One pass over the mask: the background level (to fill canvas pixels that fall outside the image), and the
+  // part's pixels listed for the moments below, which then visit only those (a part covers a few % of the image).
   let bgSum = 0, bgN = 0;
+  let n = 0, mx = 0, my = 0;
+  const xs = new Int32Array(mw * mh), ys = new Int32Array(mw * mh);
   for (let y = 0; y < mh; y++) {
+    const row = y * mw;
     for (let x = 0; x < mw; x++) {
-      if (mask[y * mw + x]) continue;
+      if (mask[row + x]) {
+        xs[n] = x; ys[n] = y; n++;
+        mx += x; my += y;
+        continue;
+      }
       bgSum += gray.data[(y * scale) * gray.width + x * scale]!;
       bgN++;
     }
@@ -69,30 +77,27 @@ export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImag
     toOriginal = { a: sx, b: 0, c: (sx - 1) / 2, d: 0, e: sy, f: (sy - 1) / 2 };
   } else {
     // Principal axis of the mask (coordinates in mask pixels).
-    let n = 0, mx = 0, my = 0;
-    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (mask[y * mw + x]) { n++; mx += x; my += y; }
     mx /= n; my /= n;
     let cxx = 0, cyy = 0, cxy = 0;
-    for (let y = 0; y < mh; y++) {
-      for (let x = 0; x < mw; x++) {
-        if (!mask[y * mw + x]) continue;
-        const dx = x - mx, dy = y - my;
-        cxx += dx * dx; cyy += dy * dy; cxy += dx * dy;
-      }
+    for (let i = 0; i < n; i++) {
+      const dx = xs[i]! - mx, dy = ys[i]! - my;
+      cxx += dx * dx; cyy += dy * dy; cxy += dx * dy;
     }
     let theta = 0.5 * Math.atan2(2 * cxy, cxx - cyy);
     let cos = Math.cos(theta), sin = Math.sin(theta);
     // Extent along the axis, and the part's area near each end: the head is the wider end.
     let umin = Infinity, umax = -Infinity;
-    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (mask[y * mw + x]) {
-      const u = (x - mx) * cos + (y - my) * sin;
+    const us = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = (xs[i]! - mx) * cos + (ys[i]! - my) * sin;
+      us[i] = u;
       if (u < umin) umin = u;
       if (u > umax) umax = u;
     }
     const end = 0.2 * (umax - umin);
     let nearMin = 0, nearMax = 0;
-    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (mask[y * mw + x]) {
-      const u = (x - mx) * cos + (y - my) * sin;
+    for (let i = 0; i < n; i++) {
+      const u = us[i]!;
       if (u < umin + end) nearMin++;
       else if (u > umax - end) nearMax++;
     }
