@@ -7,7 +7,6 @@
  * Validation set: the parent's latest evaluation (image names resolved against the folder it came from when that
  * is known) plus every part confirmed as a defect on the line (feedback), which is how confirmed defects join it.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { LearnResult } from '../common/learning.js';
 import { StationFault } from '../common/result.js';
@@ -15,7 +14,7 @@ import { decodeImage } from '../node/image-io.js';
 import { loadPatchCore, savePatchCore } from '../inference/patchcore/artifact.js';
 import { LEARN_COVER_FRACTION, learnGood } from '../inference/patchcore/incremental.js';
 import type { InspectionModel } from '../inference/model.js';
-import type { ModelRegistry } from './model-registry.js';
+import { versionId, type ModelRegistry } from './model-registry.js';
 import type { JobContext } from './jobs.js';
 import { labelledImagesOf } from './training.js';
 
@@ -81,7 +80,7 @@ export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: Job
     const img = await decodeImage(task.imagePath, { channels: 1 });
     const threshold = reg.thresholdOf(parent);
     const scoreBefore = (await model.infer(img)).score;
-    const id = `${parent.id.replace(/(-v\d+)?(-[0-9a-f]{6})?$/, '')}-v${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+    const id = versionId(parent.id, 'v');
     const learned = await learnGood(model, [img], { id, coverTo: LEARN_COVER_FRACTION * threshold });
     next = learned.model;
     const scoreAfter = (await next.infer(img)).score;
@@ -96,7 +95,8 @@ export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: Job
 
     const parentVersion = reg.store.learning.getModelVersion(parent.id);
     const learnedModel = next;
-    const summary = await reg.register(learnedModel, (dir) => savePatchCore(learnedModel, dir), {
+    // Only the rows the part added are written: the rest refers to the parent's bank chunks.
+    const summary = await reg.register(learnedModel, (dir) => savePatchCore(learnedModel, dir, { chunkDir: reg.chunkDir, base: parent.artifactPath }), {
       name: `${parent.name || parent.id} + learned part ${task.inspectionId}`,
       trainImages: learnedModel.info.trainImages,
       activate: false,

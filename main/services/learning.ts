@@ -2,23 +2,21 @@
  * Learning on the line (issue 12), engine side: feedback on inspected parts, the guard rails of "learn as good"
  * (which itself runs as a job in a job worker: learn-job.ts), the product's model versions, and shadow mode.
  *
- * Shadow mode: the candidate version scores a live part only after the active version's verdict is recorded, one
- * part at a time, and only when no part is waiting; otherwise the part is skipped and counted. Its verdicts are
- * kept beside the log rows (shadow_results), never sent to the line.
+ * Shadow mode: the candidate version scores a live part only after the active version's verdict is recorded, in
+ * a worker thread of its own (shadow-scorer.ts), one part at a time; a part that comes while it is still busy, or
+ * while parts wait for the active version, is skipped and counted. Its verdicts are kept beside the log rows
+ * (shadow_results), never sent to the line.
  */
-import { existsSync } from 'node:fs';
 import type { FeedbackDto, LearnResult, ModelVersionDto, ShadowStatus, ValidationFigures } from '../common/learning.js';
 import { FAR_ABOVE_THRESHOLD } from '../common/learning.js';
 import type { FeedbackRequestSchema, LearnGoodRequestSchema } from '../common/learning.js';
 import type { z } from 'zod';
 import { StationFault } from '../common/result.js';
 import type { InspectionRecord, StationStore } from '../store/interface.js';
-import type { InspectionModel } from '../inference/model.js';
-import { decodeImage } from '../node/image-io.js';
-import { downsampleMax, heatmapPng, quantise } from '../pipeline/heatmap.js';
 import type { MediaStore } from '../pipeline/media-store.js';
 import type { JobContext, JobManager } from './jobs.js';
-import { loadInspectionModel, type ModelRegistry } from './model-registry.js';
+import type { ModelRegistry } from './model-registry.js';
+import { ShadowScorer } from './shadow-scorer.js';
 import type { LearnTask } from './learn-job.js';
 
 /** The audit trail as this service uses it (main/services/audit.ts: AuditTrail.record). */
@@ -55,7 +53,7 @@ function figures(perImage: readonly { score: number; label?: string | null }[], 
 }
 
 export class LearningService {
-  private shadow: { candidateId: string; model: InspectionModel | null; loading: Promise<void> | null; skipped: number; running: boolean } | null = null;
+  private shadow: { candidateId: string; scorer: ShadowScorer | null; loading: Promise<void> | null; skipped: number } | null = null;
 
   constructor(private readonly d: LearningDeps) {}
 
@@ -213,19 +211,21 @@ export class LearningService {
     const rec = this.d.reg.get(modelId);
     if (modelId === this.d.reg.activeId()) throw new StationFault('invalid-input', `version ${modelId} is the active one: shadow a different version`);
     await this.shadowStop();
-    const sh: NonNullable<LearningService['shadow']> = { candidateId: modelId, model: null, loading: null, skipped: 0, running: false };
+    const sh: NonNullable<LearningService['shadow']> = { candidateId: modelId, scorer: null, loading: null, skipped: 0 };
     this.shadow = sh;
-    sh.loading = loadInspectionModel(rec.kind, rec.artifactPath).then(
-      async (m) => {
-        if (this.shadow === sh) sh.model = m;
-        else await m.dispose().catch(() => {});
+    let failure = '';
+    sh.loading = ShadowScorer.start(rec.artifactPath).then(
+      async (s) => {
+        if (this.shadow === sh) sh.scorer = s;
+        else await s.dispose();
       },
-      () => {
+      (e: Error) => {
+        failure = e.message;
         if (this.shadow === sh) this.shadow = null;
       },
     );
     await sh.loading;
-    if (this.shadow !== sh) throw new StationFault('bad-model', `version ${modelId} could not be loaded for shadow mode`);
+    if (this.shadow !== sh) throw new StationFault('bad-model', `version ${modelId} could not be loaded for shadow mode${failure ? `: ${failure}` : ''}`);
     this.d.audit.record({ action: 'model.shadow', target: `model:${modelId}`, new: modelId, productId: rec.productId });
     return this.shadowStatus();
   }
@@ -235,7 +235,7 @@ export class LearningService {
     this.shadow = null;
     if (sh) {
       await sh.loading?.catch(() => {});
-      await sh.model?.dispose().catch(() => {});
+      await sh.scorer?.dispose().catch(() => {});
     }
     return this.shadowStatus();
   }
@@ -260,41 +260,32 @@ export class LearningService {
     };
   }
 
-  /** After the active version's verdict of a part is recorded: the candidate scores it when the station is idle. */
+  /**
+   * After the active version's verdict of a part is recorded: the part goes to the candidate's worker thread when
+   * that is idle and no part waits; else it is skipped and counted. Nothing here waits for the candidate.
+   */
   recorded(rec: InspectionRecord): void {
     const sh = this.shadow;
     if (!sh || rec.verdict === 'ERROR' || !rec.framePath || rec.modelId === sh.candidateId) return;
-    if (!sh.model || sh.running || this.d.busy()) {
+    const scorer = sh.scorer;
+    if (!scorer || scorer.busy || this.d.busy()) {
       sh.skipped++;
       return;
     }
-    sh.running = true;
-    // Next turn of the event loop: the live path finishes what it does with this part first.
-    setImmediate(() => {
-      void this.scoreShadow(sh, rec).finally(() => (sh.running = false));
+    const threshold = this.d.reg.thresholdOf(this.d.reg.get(sh.candidateId));
+    void scorer.score(this.d.media.pathOf(rec.framePath), threshold).then(
+      async (out) => {
+        const heatmap = out.heatmapPng ? await this.d.media.saveHeatmap(out.heatmapPng, `shadow/${sh.candidateId}/${rec.id}`) : null;
+        if (this.shadow !== sh) return;
+        this.learning.addShadowResult({ candidateId: sh.candidateId, inspectionId: rec.id, score: out.score, threshold, verdict: out.score >= threshold ? 'NG' : 'OK', heatmapPath: heatmap });
+      },
+      () => {
+        // A part the candidate could not score (image gone, worker stopped) counts as skipped.
+        if (this.shadow === sh) sh.skipped++;
+      },
+    ).catch(() => {
+      if (this.shadow === sh) sh.skipped++;
     });
-  }
-
-  private async scoreShadow(sh: NonNullable<LearningService['shadow']>, rec: InspectionRecord): Promise<void> {
-    try {
-      if (this.shadow !== sh || !sh.model || this.d.busy()) {
-        sh.skipped++;
-        return;
-      }
-      const path = this.d.media.pathOf(rec.framePath!);
-      if (!existsSync(path)) return;
-      const threshold = this.d.reg.thresholdOf(this.d.reg.get(sh.candidateId));
-      const out = await sh.model.infer(await decodeImage(path, { channels: sh.model.inputChannels ?? 3 }), { threshold });
-      let heatmap: string | null = null;
-      if (out.map) {
-        const small = downsampleMax(out.map, 256);
-        heatmap = await this.d.media.saveHeatmap(await heatmapPng(quantise(small, threshold), small.width, small.height), `shadow/${sh.candidateId}/${rec.id}`);
-      }
-      if (this.shadow !== sh) return;
-      this.learning.addShadowResult({ candidateId: sh.candidateId, inspectionId: rec.id, score: out.score, threshold, verdict: out.score >= threshold ? 'NG' : 'OK', heatmapPath: heatmap });
-    } catch {
-      sh.skipped++;
-    }
   }
 
   async dispose(): Promise<void> {

@@ -14,6 +14,7 @@ import { StationFault } from '../common/result.js';
 import type { ModelKind } from '../common/types.js';
 import type { InspectionModel, ModelInfo } from '../inference/model.js';
 import { loadModel } from '../inference/load-model.js';
+import { CHUNK_DIR_NAME, collectBankChunks } from '../inference/patchcore/bank-chunks.js';
 import type { ModelRecord, StationStore, ThresholdHistoryEntry } from '../store/interface.js';
 import { auroc } from '../evaluation/metrics.js';
 import { expectedFalseRejectRate as frrAt, recallAt } from '../evaluation/threshold-rule.js';
@@ -28,12 +29,25 @@ export async function loadInspectionModel(_kind: ModelKind, dir: string): Promis
   return loadModel(dir);
 }
 
+/** A new version's id: the parent's without an earlier version suffix, then kind letter, time and a random tail. */
+export function versionId(parentId: string, kind: 't' | 'v'): string {
+  const base = parentId.replace(/-[tv][0-9a-z]{6,12}-[0-9a-f]{6}$/, '').slice(0, 160);
+  return `${base}-${kind}${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+}
+
+/** "3.79": two decimals unless that hides the difference from `other` or the value is tiny or huge. */
+function fmtThreshold(v: number, other: number): string {
+  const fixed = v.toFixed(2);
+  if (Math.abs(v) >= 0.01 && Math.abs(v) < 1e5 && fixed !== other.toFixed(2)) return fixed;
+  return String(Number(v.toPrecision(6)));
+}
+
 function toRecord(e: ThresholdHistoryEntry, modelId: string): ThresholdRecord {
   return { modelId, value: e.newValue, previous: e.oldValue, reason: e.why, who: e.who, at: e.changedAt };
 }
 
 export class ModelRegistry {
-  private loaded: { id: string; model: InspectionModel; productId: string } | null = null;
+  private loaded: { id: string; model: InspectionModel; productId: string; artifactPath: string } | null = null;
   private loading: Promise<void> | null = null;
   private threshold: number | null = null;
   private readonly changed = new Emitter<ModelSummary[]>();
@@ -75,7 +89,7 @@ export class ModelRegistry {
     const rec = p.activeModelId ? this.get(p.activeModelId) : null;
     const model = rec ? await loadInspectionModel(rec.kind, rec.artifactPath) : null;
     const old = this.loaded;
-    this.loaded = rec && model ? { id: rec.id, model, productId } : null;
+    this.loaded = rec && model ? { id: rec.id, model, productId, artifactPath: rec.artifactPath } : null;
     this.threshold = rec ? this.thresholdOf(rec) : null;
     this.store.setSetting(CURRENT_PRODUCT_KEY, productId);
     if (old && old.model !== model) await old.model.dispose().catch(() => {});
@@ -138,12 +152,19 @@ export class ModelRegistry {
     return id ? this.summary(this.get(id), id) : null;
   }
 
-  /** Loads the model first (so a broken artifact never becomes active), then makes it active. */
+  /**
+   * Loads the model first (so a broken artifact never becomes active), then makes it active. A version that shares
+   * the loaded model's artifact (a threshold version) reuses the loaded model: only the id and threshold change.
+   */
   async activate(id: string): Promise<ModelSummary> {
     const rec = this.get(id);
+    if (this.loaded && this.loaded.artifactPath === rec.artifactPath) {
+      if (rec.productId !== this.productId()) this.store.setSetting(CURRENT_PRODUCT_KEY, rec.productId);
+      return this.switchActive(rec);
+    }
     const model = await loadInspectionModel(rec.kind, rec.artifactPath);
     const old = this.loaded;
-    this.loaded = { id, model, productId: rec.productId };
+    this.loaded = { id, model, productId: rec.productId, artifactPath: rec.artifactPath };
     this.threshold = this.thresholdOf(rec);
     this.store.updateProduct(rec.productId, { activeModelId: id });
     // A model of another product (a line index mapped to it) brings its product along.
@@ -153,6 +174,18 @@ export class ModelRegistry {
     return this.summary(rec, id);
   }
 
+  /** Makes `rec` active; the loaded model is kept when it is `rec`'s artifact (else it loads on the next ensureLoaded). */
+  private switchActive(rec: ModelRecord): ModelSummary {
+    this.store.updateProduct(rec.productId, { activeModelId: rec.id });
+    if (this.loaded && this.loaded.artifactPath === rec.artifactPath) {
+      this.loaded = { ...this.loaded, id: rec.id, productId: rec.productId };
+      this.threshold = this.thresholdOf(rec);
+      this.thresholdChanged.fire({ modelId: rec.id, value: this.threshold, previous: null, reason: 'version activated', who: 'system', at: new Date().toISOString() });
+    }
+    this.changed.fire(this.list());
+    return this.summary(rec, rec.id);
+  }
+
   /** Loads the active model if it is not loaded yet. */
   async ensureLoaded(): Promise<void> {
     const id = this.activeId();
@@ -160,7 +193,7 @@ export class ModelRegistry {
     this.loading ??= (async () => {
       const rec = this.get(id);
       const model = await loadInspectionModel(rec.kind, rec.artifactPath);
-      this.loaded = { id, model, productId: rec.productId };
+      this.loaded = { id, model, productId: rec.productId, artifactPath: rec.artifactPath };
       this.threshold = this.thresholdOf(rec);
     })().finally(() => (this.loading = null));
     await this.loading;
@@ -186,7 +219,9 @@ export class ModelRegistry {
       }
     }
     this.store.deleteModel(id); // refuses while inspections reference it
-    await rm(rec.artifactPath, { recursive: true, force: true }).catch(() => {});
+    // Threshold versions share their parent's artifact folder: it goes with the last model row using it.
+    if (this.store.learning.modelsWithArtifact(rec.artifactPath).length === 0) await rm(rec.artifactPath, { recursive: true, force: true }).catch(() => {});
+    await collectBankChunks(this.modelsDir).catch(() => {});
     this.changed.fire(this.list());
   }
 
@@ -259,20 +294,55 @@ export class ModelRegistry {
     return { modelId: rec.id, value: this.thresholdOf(rec), defaultValue: this.defaultThresholdOf(rec), last: changed };
   }
 
+  /**
+   * A threshold change makes a new immutable version of the model (issue 12): a model row that shares the parent's
+   * artifact (nothing new on disk), with the parent, "threshold a -> b", who and why. When the parent was its
+   * product's active version the new one becomes active (the loaded model is reused: the next frame is decided by
+   * the new version with the new threshold); re-activating the parent restores its threshold.
+   */
   setThreshold(req: { modelId?: string; value: number; reason: string; who: string }): ThresholdRecord {
-    const rec = this.get(this.resolveId(req.modelId));
-    const entry = this.store.setThreshold({ modelId: rec.id, value: req.value, who: req.who, why: req.reason });
-    if (this.loaded?.id === rec.id) this.threshold = req.value;
-    const out = toRecord(entry, rec.id);
+    const parent = this.get(this.resolveId(req.modelId));
+    const from = this.thresholdOf(parent);
+    const id = versionId(parent.id, 't');
+    const parentDetail = this.store.learning.getModelVersion(parent.id)?.detail ?? {};
+    const { history } = this.store.learning.addThresholdVersion({
+      modelId: id,
+      parentId: parent.id,
+      name: `${(parent.name || parent.id).replace(/ · threshold \S+$/, '')} · threshold ${fmtThreshold(req.value, from)}`,
+      value: req.value,
+      detail: {
+        text: `threshold ${fmtThreshold(from, req.value)} -> ${fmtThreshold(req.value, from)}`,
+        from,
+        to: req.value,
+        // The learn job finds the validation set through the version it learns from.
+        ...(typeof parentDetail['validationFolder'] === 'string' ? { validationFolder: parentDetail['validationFolder'] } : {}),
+      },
+      who: req.who,
+      why: req.reason,
+    });
+    if (this.store.getProduct(parent.productId)?.activeModelId === parent.id) this.switchActive(this.get(id));
+    const out = toRecord(history, id);
     this.thresholdChanged.fire(out);
     this.changed.fire(this.list());
     return out;
   }
 
+  /**
+   * Threshold changes of the version and of the versions it was made from (the parent chain), newest first:
+   * the Threshold screen shows how the threshold in force came to be.
+   */
   thresholdHistory(modelId: string | undefined, limit: number): ThresholdRecord[] {
     const id = this.resolveId(modelId);
     this.get(id);
-    return this.store.thresholdHistory({ modelId: id }, limit).map((e) => toRecord(e, id));
+    const rows: ThresholdRecord[] = [];
+    const seen = new Set<string>();
+    for (let cur: string | null = id; cur && !seen.has(cur) && seen.size < 10_000; cur = this.store.learning.getModelVersion(cur)?.parentId ?? null) {
+      seen.add(cur);
+      if (!this.store.getModel(cur)) break;
+      const mine = cur;
+      rows.push(...this.store.thresholdHistory({ modelId: mine }, limit).map((e) => toRecord(e, mine)));
+    }
+    return rows.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
   }
 
   validationScores(modelId?: string): ValidationScores {
@@ -308,6 +378,11 @@ export class ModelRegistry {
 
   modelDir(id: string): string {
     return join(this.modelsDir, id);
+  }
+
+  /** The content-addressed store of memory-bank chunks the models of this folder share (bank-chunks.ts). */
+  get chunkDir(): string {
+    return join(resolve(this.modelsDir), CHUNK_DIR_NAME);
   }
 }
 

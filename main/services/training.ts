@@ -90,7 +90,7 @@ export async function runTraining(reg: ModelRegistry, req: TrainReq, ctx: JobCon
     onProgress: ctx.progress,
     signal: ctx.signal,
   });
-  const s = await reg.register(model, (dir) => savePatchCore(model, dir), { name: req.name, trainImages: images.length, activate: req.activate });
+  const s = await reg.register(model, (dir) => savePatchCore(model, dir, { chunkDir: reg.chunkDir }), { name: req.name, trainImages: images.length, activate: req.activate });
   return { modelId: s.id };
 }
 

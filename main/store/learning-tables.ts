@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { StationFault } from '../common/result.js';
 import { toStoreFault } from './faults.js';
 import { parse, toJson } from './schemas.js';
+import type { ThresholdHistoryEntry } from './interface.js';
 
 export type FeedbackLabel = 'good' | 'defect' | 'unsure';
 export type VersionChange = 'train' | 'learn-good' | 'threshold' | 'import';
@@ -110,7 +111,26 @@ export interface LearningStore {
   /** Newest first; `differing` keeps only parts where the verdicts differ. */
   listShadowResults(candidateId: string, opts?: { differing?: boolean; limit?: number }): ShadowComparison[];
   shadowCounts(candidateId: string): { compared: number; agreed: number };
+  /**
+   * A threshold change as a new immutable version, in one transaction: a model row like the parent's (same
+   * artifact: only the threshold differs), its threshold history row (parent's value -> new value), the version row
+   * (parent, change 'threshold', detail, who, why) and a copy of the parent's latest evaluation (same scores).
+   */
+  addThresholdVersion(input: NewThresholdVersion): { version: ModelVersionRecord; history: ThresholdHistoryEntry };
+  /** Ids of the model rows whose artifact is `path` (threshold versions share their parent's). */
+  modelsWithArtifact(path: string): string[];
 }
+
+const newThresholdVersionSchema = z.object({
+  modelId: idText,
+  parentId: idText,
+  name: z.string().max(400),
+  value: z.number().finite().min(0),
+  detail: z.record(z.string(), z.unknown()).default({}),
+  who: z.string().min(1).max(200),
+  why: z.string().max(2000).default(''),
+});
+export type NewThresholdVersion = z.input<typeof newThresholdVersionSchema>;
 
 interface FeedbackRow {
   id: number; at: string; who: string; product_id: string; inspection_id: number | null; image_path: string; model_id: string | null;
@@ -242,5 +262,43 @@ export class LearningTables implements LearningStore {
         .get(candidateId) as { compared: number; agreed: number };
       return { compared: r.compared, agreed: r.agreed };
     });
+  }
+
+  addThresholdVersion(input: NewThresholdVersion): { version: ModelVersionRecord; history: ThresholdHistoryEntry } {
+    const v = parse(newThresholdVersionSchema, input, 'threshold version');
+    return this.guard('record threshold version', () =>
+      this.db
+        .transaction(() => {
+          const parent = this.db.prepare('SELECT * FROM models WHERE id = ?').get(v.parentId) as Record<string, unknown> | undefined;
+          if (!parent) throw new StationFault('not-found', `no model "${v.parentId}"`);
+          const at = now();
+          this.db
+            .prepare(`INSERT INTO models (id, kind, product_id, name, artifact_path, backbone, created_at, train_info, metrics, threshold)
+                      SELECT ?, kind, product_id, ?, artifact_path, backbone, ?, train_info, metrics, ? FROM models WHERE id = ?`)
+            .run(v.modelId, v.name, at, v.value, v.parentId);
+          const h = this.db
+            .prepare(`INSERT INTO threshold_history (product_id, model_id, old_value, new_value, changed_at, who, why) VALUES (NULL, ?, ?, ?, ?, ?, ?) RETURNING *`)
+            .get(v.modelId, parent['threshold'] as number | null, v.value, at, v.who, v.why) as Record<string, unknown>;
+          this.db
+            .prepare(`INSERT INTO evaluations (model_id, dataset_id, metrics, per_image, image_count, created_at)
+                      SELECT ?, dataset_id, metrics, per_image, image_count, created_at FROM evaluations WHERE model_id = ? ORDER BY id DESC LIMIT 1`)
+            .run(v.modelId, v.parentId);
+          this.db
+            .prepare(`INSERT INTO model_versions (model_id, product_id, parent_id, change, detail, who, why, created_at) VALUES (?, ?, ?, 'threshold', ?, ?, ?, ?)`)
+            .run(v.modelId, parent['product_id'] as string, v.parentId, toJson(v.detail, 'version detail'), v.who, v.why, at);
+          const history: ThresholdHistoryEntry = {
+            id: h['id'] as number, productId: null, modelId: v.modelId, oldValue: (h['old_value'] as number | null) ?? null, newValue: h['new_value'] as number,
+            changedAt: h['changed_at'] as string, who: h['who'] as string, why: h['why'] as string,
+          };
+          return { version: this.getModelVersion(v.modelId)!, history };
+        })
+        .immediate(),
+    );
+  }
+
+  modelsWithArtifact(path: string): string[] {
+    return this.guard('find models by artifact', () =>
+      (this.db.prepare('SELECT id FROM models WHERE artifact_path = ? ORDER BY id').all(path) as { id: string }[]).map((r) => r.id),
+    );
   }
 }
