@@ -12,6 +12,7 @@ import './run-adapters.js'; // registers --opcua / --modbus / --mqtt on `run` be
 import { logCommand } from './commands-log.js';
 import { genicamCommand } from './commands-genicam.js';
 import { productCommand } from './commands-product.js';
+import { thresholdCommand } from './commands-threshold.js';
 
 const program = new Command('station')
   .description('Visual inspection station: train on normal images, inspect parts, evaluate')
@@ -24,6 +25,7 @@ program.addCommand(runCommand());
 program.addCommand(logCommand());
 program.addCommand(genicamCommand());
 program.addCommand(productCommand());
+program.addCommand(thresholdCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -45,12 +45,13 @@ export function ThresholdTuning() {
           {t('threshold.rule1')} <b className="ng-text">NG</b> {t('threshold.rule2')}
         </div>
       </div>
-      <ModelTuning key={model.id} model={model} />
+      <ModelTuning key={model.id} model={model} onSaved={(id) => (setPicked(id), models.reload())} />
     </div>
   );
 }
 
-function ModelTuning({ model }: { model: ModelSummary }) {
+/** `onSaved`: a saved threshold is a new version of the model (its id): the screen follows it. */
+function ModelTuning({ model, onSaved }: { model: ModelSummary; onSaved: (modelId: string) => void }) {
   const { api } = useStation();
   const { run, busy } = useCall();
   const { t: tr } = useTranslation();
@@ -220,8 +221,7 @@ function ModelTuning({ model }: { model: ModelSummary }) {
             if (r) {
               touched.current = false;
               setSaving(false);
-              stateQ.reload();
-              historyQ.reload();
+              onSaved(r.modelId);
             }
           }}
         />
