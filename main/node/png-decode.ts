@@ -1,14 +1,14 @@
 /**
  * Fast path for the PNGs cameras and datasets write most: 8-bit gray, gray+alpha, RGB or RGBA, not interlaced,
- * without colour profile, palette, transparency key or EXIF. Node's zlib inflates the image data on the libuv pool
- * (so a decode-ahead overlaps inference) and the rows are unfiltered here. Measured on a 1024 x 1024 gray screw
- * (408 KB): sharp 20–22 ms, this path ~7 ms (inflate 2.5, unfilter 3.5).
+ * without colour profile, palette, transparency key or EXIF: Node's zlib inflates the image data and the rows are
+ * unfiltered here, on the decode thread for files (decode-worker.ts). Measured on a 1024 x 1024 gray screw (408 KB,
+ * CPU time at load ~10): sharp 20–22 ms, this path ~8 ms (inflate 2.9, unfilter 4.9).
  *
  * Anything else, and anything odd about a file (bad CRC, truncated or oversized data, unknown chunk), returns
  * null: the caller then decodes with sharp, which gives the same pixels for the files this path takes (tested on
  * the shared images) and its own error for broken ones.
  */
-import { crc32, inflate } from 'node:zlib';
+import { crc32, inflate, inflateSync } from 'node:zlib';
 
 export interface PngRaster {
   readonly width: number;
@@ -79,29 +79,57 @@ export function parsePng(buf: Uint8Array, maxPixels: number): PngLayout | null {
   return { width, height, samples, zdata };
 }
 
+/**
+ * One output chunk one byte larger than the image: no growing and joining of 16 KB chunks (that cost ~8 ms per
+ * megapixel), and the extra byte shows data beyond the image. maxOutputLength bounds a decompression bomb.
+ */
+const inflateOptions = (size: number) => ({ chunkSize: size + 1, maxOutputLength: size + 1 });
+
 function inflateExact(zdata: Uint8Array, size: number): Promise<Uint8Array | null> {
   return new Promise((resolve) => {
-    // One output chunk one byte larger than the image: no growing and joining of 16 KB chunks (that cost ~8 ms
-    // per megapixel), and the extra byte shows data beyond the image. maxOutputLength bounds a decompression bomb.
-    inflate(zdata, { chunkSize: size + 1, maxOutputLength: size + 1 }, (err, out) => {
+    inflate(zdata, inflateOptions(size), (err, out) => {
       resolve(err || out.length !== size ? null : new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
     });
   });
 }
 
+function inflateExactSync(zdata: Uint8Array, size: number): Uint8Array | null {
+  try {
+    const out = inflateSync(zdata, inflateOptions(size));
+    return out.length === size ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Decodes a PNG this path takes to `channels` interleaved 8-bit samples (alpha dropped, gray replicated to RGB);
  * null when the file needs sharp (an RGB file asked for gray is one: sharp's colour conversion decides those).
+ * Inflates on the libuv pool.
  */
 export async function decodePngFast(buf: Uint8Array, channels: 1 | 3, maxPixels: number): Promise<PngRaster | null> {
-  const png = parsePng(buf, maxPixels);
+  const png = eligible(buf, channels, maxPixels);
   if (!png) return null;
-  const { width, height, samples } = png;
-  const colour = samples >= 3;
-  if (channels === 1 && colour) return null;
-  const stride = width * samples;
-  const filtered = await inflateExact(png.zdata, (stride + 1) * height);
+  return finish(png, await inflateExact(png.zdata, filteredSize(png)), channels);
+}
+
+/** decodePngFast inflating on the calling thread (the decode worker's). */
+export function decodePngFastSync(buf: Uint8Array, channels: 1 | 3, maxPixels: number): PngRaster | null {
+  const png = eligible(buf, channels, maxPixels);
+  if (!png) return null;
+  return finish(png, inflateExactSync(png.zdata, filteredSize(png)), channels);
+}
+
+function eligible(buf: Uint8Array, channels: 1 | 3, maxPixels: number): PngLayout | null {
+  const png = parsePng(buf, maxPixels);
+  return png && !(channels === 1 && png.samples >= 3) ? png : null;
+}
+
+const filteredSize = (png: PngLayout) => (png.width * png.samples + 1) * png.height;
+
+function finish(png: PngLayout, filtered: Uint8Array | null, channels: 1 | 3): PngRaster | null {
   if (!filtered) return null;
+  const { width, height, samples } = png;
   const pixels = unfilter(filtered, width, height, samples);
   if (!pixels) return null;
   return { width, height, channels, data: toChannels(pixels, width * height, samples, channels) };

@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
-import { decodeImage, decodeWithSharp, MAX_IMAGE_PIXELS } from '../../main/node/image-io.js';
+import { decodedOnThread, decodeImage, decodeWithSharp, MAX_IMAGE_PIXELS } from '../../main/node/image-io.js';
 import { decodePngFast } from '../../main/node/png-decode.js';
 import { SCREW } from '../helpers.js';
 
@@ -188,4 +189,20 @@ test('broken PNGs keep sharp faults: a flipped bit, a bad CRC, truncated, data b
     await assertSameAsSharp(file, 1, name);
   }
   await assert.rejects(decodeImage(join(dir, 'missing.png')), { kind: 'not-found', message: /image not found: .*missing\.png/ });
+});
+
+test('PNG files are decoded on the decode thread, which never keeps a process alive or lets it exit early', async () => {
+  const file = join(SCREW, 'test', 'good', '000.png');
+  const before = decodedOnThread();
+  const img = await decodeImage(file, { channels: 1 });
+  assert.equal(decodedOnThread(), before + 1);
+  assert.deepEqual(Buffer.from(img.data), Buffer.from((await decodeWithSharp(file, { channels: 1 })).data));
+  // A script whose only pending work is a decode on that thread: it must print the size and exit by itself.
+  const script = `import { decodeImage } from ${JSON.stringify(new URL('../../main/node/image-io.ts', import.meta.url).href)};
+const img = await decodeImage(${JSON.stringify(file)}, { channels: 1 });
+console.log(img.width + 'x' + img.height);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.signal, null, 'exited by itself');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '1024x1024');
 });
