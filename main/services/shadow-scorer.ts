@@ -30,6 +30,8 @@ export class ShadowScorer {
       if (m.type === 'scored') p.resolve({ score: m.score, heatmapPng: m.heatmapPng });
       else p.reject(new StationFault(m.error.kind as ErrorKind, m.error.message));
     });
+    // A failure inside the worker ends it ('exit' below); without a listener it would be thrown on the engine thread.
+    worker.on('error', () => {});
     worker.on('exit', () => {
       this.closed = true;
       this.pending?.reject(new StationFault('internal', 'the shadow worker stopped'));
