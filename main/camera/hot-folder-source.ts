@@ -211,7 +211,7 @@ export class HotFolderSource implements FrameSource {
         capturedAt: Date.now(),
         path,
         partKey: f.key,
-        read: () => decodeImage(path, { channels: 3 }),
+        read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray }),
       }) !== false
     );
   }

@@ -7,6 +7,11 @@ import type { SourceKind, SourceState } from '../common/api.js';
 import type { Event } from '../common/event.js';
 import type { RawImage } from '../common/types.js';
 
+export interface FrameReadOptions {
+  /** A gray frame may stay one channel (decodeImage's keepGray): the caller takes 1 or 3 channels. */
+  readonly keepGray?: boolean;
+}
+
 export interface SourceFrame {
   /** Source display name ("demo", folder basename, ...). */
   readonly source: string;
@@ -16,8 +21,11 @@ export interface SourceFrame {
   readonly capturedAt: number;
   /** Ground truth when the source knows it (demo: synthesised defect). Not used for the verdict. */
   readonly truth?: { readonly defect: boolean; readonly kind?: string };
-  /** Decodes the frame to RGB pixels; throws StationFault('corrupt-image' | 'not-found'). */
-  read(): Promise<RawImage>;
+  /**
+   * Decodes the frame to RGB pixels (gray ones as one channel with `keepGray`, for a model that reads gray);
+   * throws StationFault('corrupt-image' | 'not-found').
+   */
+  read(opts?: FrameReadOptions): Promise<RawImage>;
   /** The file the frame is read from (file sources): what the durable every-part queue records. */
   readonly path?: string;
   /** Identifies the part within its source across restarts (a file's name + size + mtime, a trigger id). */

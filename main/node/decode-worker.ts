@@ -12,6 +12,7 @@ export interface DecodeRequest {
   readonly path: string;
   readonly channels: 1 | 3;
   readonly maxPixels: number;
+  readonly keepGray: boolean;
 }
 
 /** image null: the file is not one the fast path takes (or could not be read): the caller decodes it with sharp. */
@@ -25,7 +26,7 @@ if (!port) throw new Error('decode-worker must run in a worker thread');
 port.on('message', (m: DecodeRequest) => {
   let image: PngRaster | null = null;
   try {
-    image = decodePngFastSync(readFileSync(m.path), m.channels, m.maxPixels);
+    image = decodePngFastSync(readFileSync(m.path), m.channels, m.maxPixels, m.keepGray);
   } catch {
     image = null;
   }

@@ -15,6 +15,12 @@ sharp.concurrency(1);
 export interface DecodeOptions {
   /** 1 = grayscale, 3 = RGB. Default 3. */
   readonly channels?: 1 | 3;
+  /**
+   * With channels 3: a gray file may come back with its one channel instead of three equal ones (for callers that
+   * take either, like the live pipeline feeding a gray model: no RGB copy to make and convert back). Plain PNGs only;
+   * other files come back as asked.
+   */
+  readonly keepGray?: boolean;
 }
 
 /**
@@ -47,7 +53,7 @@ function checkSize(label: string, width: number, height: number): void {
 export async function decodeImage(input: string | Uint8Array, opts: DecodeOptions = {}): Promise<RawImage> {
   const channels = opts.channels ?? 3;
   const label = typeof input === 'string' ? input : `<${input.byteLength} bytes>`;
-  const fast = await decodePlainPng(input, channels);
+  const fast = await decodePlainPng(input, channels, opts.keepGray ?? false);
   if (fast) {
     checkSize(label, fast.width, fast.height);
     return fast;
@@ -93,11 +99,11 @@ export async function decodeWithSharp(input: string | Uint8Array, opts: DecodeOp
  * the decode thread and bytes here. null for every other file, and for any file the fast path finds odd (a read
  * error included), so sharp decodes it and reports its faults as before.
  */
-async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3): Promise<RawImage | null> {
-  if (typeof input !== 'string') return decodePngFast(input, channels, MAX_IMAGE_PIXELS);
+async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3, keepGray: boolean): Promise<RawImage | null> {
+  if (typeof input !== 'string') return decodePngFast(input, channels, MAX_IMAGE_PIXELS, keepGray);
   if (!/\.png$/i.test(input)) return null;
   if (decodeThread.usable()) {
-    const r = await decodeThread.decode(input, channels);
+    const r = await decodeThread.decode(input, channels, keepGray);
     if (r !== 'unavailable') return r;
   }
   let bytes: Uint8Array;
@@ -106,7 +112,7 @@ async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3): Prom
   } catch {
     return null;
   }
-  return decodePngFast(bytes, channels, MAX_IMAGE_PIXELS);
+  return decodePngFast(bytes, channels, MAX_IMAGE_PIXELS, keepGray);
 }
 
 /**
@@ -127,13 +133,13 @@ class DecodeThread {
     return this.failures < 2 && process.env.STATION_DECODE_THREAD !== '0';
   }
 
-  decode(path: string, channels: 1 | 3): Promise<RawImage | null | 'unavailable'> {
+  decode(path: string, channels: 1 | 3, keepGray: boolean): Promise<RawImage | null | 'unavailable'> {
     const w = this.start();
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, path, channels, maxPixels: MAX_IMAGE_PIXELS } satisfies DecodeRequest);
+      w.postMessage({ id, path, channels, maxPixels: MAX_IMAGE_PIXELS, keepGray } satisfies DecodeRequest);
     });
   }
 

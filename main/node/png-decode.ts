@@ -107,18 +107,21 @@ function inflateExactSync(zdata: Uint8Array, size: number): Uint8Array | null {
  * null when the file needs sharp (an RGB file asked for gray is one: sharp's colour conversion decides those).
  * Inflates on the libuv pool.
  */
-export async function decodePngFast(buf: Uint8Array, channels: 1 | 3, maxPixels: number): Promise<PngRaster | null> {
+export async function decodePngFast(buf: Uint8Array, channels: 1 | 3, maxPixels: number, keepGray = false): Promise<PngRaster | null> {
   const png = eligible(buf, channels, maxPixels);
   if (!png) return null;
-  return finish(png, await inflateExact(png.zdata, filteredSize(png)), channels);
+  return finish(png, await inflateExact(png.zdata, filteredSize(png)), outChannels(png, channels, keepGray));
 }
 
 /** decodePngFast inflating on the calling thread (the decode worker's). */
-export function decodePngFastSync(buf: Uint8Array, channels: 1 | 3, maxPixels: number): PngRaster | null {
+export function decodePngFastSync(buf: Uint8Array, channels: 1 | 3, maxPixels: number, keepGray = false): PngRaster | null {
   const png = eligible(buf, channels, maxPixels);
   if (!png) return null;
-  return finish(png, inflateExactSync(png.zdata, filteredSize(png)), channels);
+  return finish(png, inflateExactSync(png.zdata, filteredSize(png)), outChannels(png, channels, keepGray));
 }
+
+/** keepGray: a gray file stays one channel even when RGB is asked for (the caller takes either). */
+const outChannels = (png: PngLayout, channels: 1 | 3, keepGray: boolean): 1 | 3 => (keepGray && png.samples <= 2 ? 1 : channels);
 
 function eligible(buf: Uint8Array, channels: 1 | 3, maxPixels: number): PngLayout | null {
   const png = parsePng(buf, maxPixels);

@@ -9,7 +9,7 @@ import type { FrameEvent, LiveStats } from '../common/api.js';
 import { toStationError, type StationError } from '../common/result.js';
 import type { ModelOutput, RawImage, Verdict } from '../common/types.js';
 import type { InspectionModel } from '../inference/model.js';
-import type { FrameSource, SourceFrame } from '../camera/source.js';
+import type { FrameReadOptions, FrameSource, SourceFrame } from '../camera/source.js';
 import { LatestSlot } from './latest-slot.js';
 import type { FrameQueue } from './durable-queue.js';
 import { LINE_ERROR_CODES } from '../common/line-io.js';
@@ -161,6 +161,14 @@ export class LivePipeline {
     }
   }
 
+  /**
+   * A model that reads gray (PatchCore) gets gray files as one channel: no RGB copy to decode and convert back, and
+   * a third of the pixels to store (the frame JPEG).
+   */
+  private readOptions(): FrameReadOptions {
+    return { keepGray: this.deps.current()?.model.inputChannels === 1 };
+  }
+
   /** The next frame, with its pixels already being read when `read` is set (a failed read is reported by inspect). */
   private async takeFrame(read: boolean): Promise<{ frame: SourceFrame; image?: Promise<RawImage> } | undefined> {
     const frame = await this.queue.take();
@@ -171,7 +179,7 @@ export class LivePipeline {
     if (!read) return { frame };
     let image: Promise<RawImage>;
     try {
-      image = frame.read();
+      image = frame.read(this.readOptions());
     } catch (e) {
       image = Promise.reject(e);
     }
@@ -196,11 +204,13 @@ export class LivePipeline {
     }
     let image: RawImage;
     try {
-      image = await (reading ?? frame.read());
+      image = await (reading ?? frame.read(this.readOptions()));
     } catch (e) {
       await this.failed(frame, toStationError(e), LINE_ERROR_CODES.unreadableImage);
       return;
     }
+    // Read gray for a gray model, and the model changed since: give the new one the RGB it expects.
+    if (image.channels === 1 && cur.model.inputChannels !== 1) image = grayToRgb(image);
     try {
       const t0 = performance.now();
       // Boxes are cut at the threshold in force (it can change live), not the model's default.
@@ -256,4 +266,11 @@ export class LivePipeline {
       this.deps.onError(toStationError(e), frame);
     }
   }
+}
+
+function grayToRgb(img: RawImage): RawImage {
+  const n = img.width * img.height;
+  const data = new Uint8Array(3 * n);
+  for (let i = 0, o = 0; i < n; i++, o += 3) data[o] = data[o + 1] = data[o + 2] = img.data[i]!;
+  return { width: img.width, height: img.height, channels: 3, data };
 }
