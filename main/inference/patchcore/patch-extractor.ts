@@ -73,11 +73,13 @@ export class PatchExtractor {
     if (!this.config.foregroundOnly) fg.fill(1);
     else {
       // A patch is on the part when any canvas pixel of its cell is (the mask is already dilated).
+      const cellOf = new Int32Array(canvas.width);
+      for (let x = 0; x < canvas.width; x++) cellOf[x] = Math.min(w! - 1, Math.floor(x / stride));
+      const mask = registered.mask;
       for (let y = 0; y < canvas.height; y++) {
-        const gy = Math.min(h! - 1, Math.floor(y / stride));
-        for (let x = 0; x < canvas.width; x++) {
-          if (registered.mask[y * canvas.width + x]) fg[gy * w! + Math.min(w! - 1, Math.floor(x / stride))] = 1;
-        }
+        const cells = Math.min(h! - 1, Math.floor(y / stride)) * w!;
+        const row = y * canvas.width;
+        for (let x = 0; x < canvas.width; x++) if (mask[row + x]) fg[cells + cellOf[x]!] = 1;
       }
     }
     return {
