@@ -36,6 +36,7 @@ export interface ModelFlags {
   positionWeight?: number;
   positionWindow?: number;
   mirrorBank?: boolean;
+  gridStride?: number;
 }
 
 /** Adds the PatchCore flags shared by train and experiment. */
@@ -52,7 +53,8 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--projection <d>', 'random projection of patch features to d dimensions (0 = none)', intOption('projection'))
     .option('--position-weight <w>', 'position-conditioned matching: feature units per patch column along the part (0 = off)', floatOption('position-weight'))
     .option('--position-window <n>', 'match each patch only with bank patches at most n grid columns away along the part (0 = off; default 2)', intOption('position-window'))
-    .option('--mirror-bank', 'also put every training part mirrored across its axis into the bank');
+    .option('--mirror-bank', 'also put every training part mirrored across its axis into the bank')
+    .option('--grid-stride <px>', 'patch grid stride in canvas pixels when coarser than the first layer (0 = that layer\'s grid)', intOption('grid-stride'));
 }
 
 export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
@@ -76,6 +78,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   if (f.positionWeight !== undefined) c.positionWeight = f.positionWeight;
   if (f.positionWindow !== undefined) c.positionWindow = f.positionWindow;
   if (f.mirrorBank !== undefined) c.mirrorBank = f.mirrorBank;
+  if (f.gridStride !== undefined) c.gridStride = f.gridStride;
   if (f.coresetRatio !== undefined || f.coresetMax !== undefined) {
     c.coreset = { ...(f.coresetRatio !== undefined ? { ratio: f.coresetRatio } : {}), ...(f.coresetMax !== undefined ? { max: f.coresetMax } : {}) };
   }

@@ -4,6 +4,8 @@
  * an MVTec-layout folder: train/good = `train` images starting at `offset`; of the remaining images, every other one
  * goes to test/good and the rest to test/synthetic_scratch with a painted scratch (a thin bright or dark line,
  * 25-75 px long, painted on part pixels only) and its ground_truth mask. A proxy for real defects, coarse but independent of them.
+ * With `notches`, each of those images also goes to test/synthetic_notch with a notch or bump at the part's outline
+ * instead (a stand-in for damaged threads and tips).
  */
 import { mkdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { decodeImage, encodePng } from '../node/image-io.js';
 import { listMvtec } from './mvtec.js';
 
 export const SYNTHETIC_DEFECT = 'synthetic_scratch';
+export const SYNTHETIC_NOTCH = 'synthetic_notch';
 
 export interface SelectionSetOptions {
   /** MVTec folder whose train/good is used (its test/ is never read). */
@@ -22,12 +25,15 @@ export interface SelectionSetOptions {
   /** First training image (index in name order); the training window wraps around. */
   readonly offset?: number;
   readonly seed?: number;
+  /** Also write test/synthetic_notch (same images as the scratches, a notch or bump at the outline instead). */
+  readonly notches?: boolean;
 }
 
 export interface SelectionSet {
   readonly train: number;
   readonly good: number;
   readonly defects: number;
+  readonly notches: number;
 }
 
 export async function writeSelectionSet(o: SelectionSetOptions): Promise<SelectionSet> {
@@ -39,10 +45,12 @@ export async function writeSelectionSet(o: SelectionSetOptions): Promise<Selecti
   const rest = order.slice(o.train);
   await rm(o.out, { recursive: true, force: true });
   const dirs = ['train/good', 'test/good', `test/${SYNTHETIC_DEFECT}`, `ground_truth/${SYNTHETIC_DEFECT}`];
+  if (o.notches) dirs.push(`test/${SYNTHETIC_NOTCH}`, `ground_truth/${SYNTHETIC_NOTCH}`);
   for (const d of dirs) await mkdir(join(o.out, d), { recursive: true });
   for (const img of train) await copyFile(img.path, join(o.out, 'train/good', img.name));
   let good = 0;
   let defects = 0;
+  let notches = 0;
   for (let k = 0; k < rest.length; k++) {
     const img = rest[k]!;
     if (k % 2 === 0) {
@@ -57,8 +65,15 @@ export async function writeSelectionSet(o: SelectionSetOptions): Promise<Selecti
     await writeFile(join(o.out, `test/${SYNTHETIC_DEFECT}`, `${stem}.png`), await encodePng(raw));
     await writeFile(join(o.out, `ground_truth/${SYNTHETIC_DEFECT}`, `${stem}_mask.png`), await encodePng({ width: raw.width, height: raw.height, channels: 1, data: mask }));
     defects++;
+    if (!o.notches) continue;
+    const fresh = await decodeImage(img.path);
+    const nrng = createRng(hashSeed('synthetic-notch', o.seed ?? 0, img.name));
+    const nmask = paintNotch(fresh.data, fresh.width, fresh.height, () => nrng.next());
+    await writeFile(join(o.out, `test/${SYNTHETIC_NOTCH}`, `${stem}.png`), await encodePng(fresh));
+    await writeFile(join(o.out, `ground_truth/${SYNTHETIC_NOTCH}`, `${stem}_mask.png`), await encodePng({ width: fresh.width, height: fresh.height, channels: 1, data: nmask }));
+    notches++;
   }
-  return { train: train.length, good, defects };
+  return { train: train.length, good, defects, notches };
 }
 
 /**
@@ -122,6 +137,48 @@ export function paintScratch(rgb: Uint8Array, width: number, height: number, ran
           rgb[i + c] = Math.round(bright ? v + (255 - v) * strength : v * (1 - strength));
         }
       }
+    }
+  }
+  return mask;
+}
+
+/**
+ * Paints a notch (part pixels turned background, 60 %) or a bump (background pixels turned part colour) in place: a
+ * disc of radius 4-10 px centred on a pixel of the part's outline. Returns its mask (the pixels changed).
+ */
+export function paintNotch(rgb: Uint8Array, width: number, height: number, rand: () => number): Uint8Array {
+  const gray = (x: number, y: number): number => {
+    const i = 3 * (y * width + x);
+    return (rgb[i]! + rgb[i + 1]! + rgb[i + 2]!) / 3;
+  };
+  // Part/background split halfway between the darkest 2 % and the median (the background is most of the image).
+  const vals: number[] = [];
+  for (let y = 0; y < height; y += 8) for (let x = 0; x < width; x += 8) vals.push(gray(x, y));
+  vals.sort((a, b) => a - b);
+  const dark = vals[Math.floor(vals.length * 0.02)]!;
+  const bright = vals[Math.floor(vals.length * 0.5)]!;
+  const level = (dark + bright) / 2;
+  let cx = -1;
+  let cy = -1;
+  for (let t = 0; t < 50000 && cx < 0; t++) {
+    const x = 20 + Math.floor(rand() * (width - 40));
+    const y = 20 + Math.floor(rand() * (height - 40));
+    if (gray(x, y) > level) continue;
+    if ([[4, 0], [-4, 0], [0, 4], [0, -4]].some(([dx, dy]) => gray(x + dx!, y + dy!) > level)) [cx, cy] = [x, y];
+  }
+  if (cx < 0) throw new Error('no part outline found to paint a notch on');
+  const r = 4 + rand() * 6;
+  const notch = rand() < 0.6;
+  const mask = new Uint8Array(width * height);
+  const part = Math.round(dark + 20);
+  for (let y = Math.floor(cy - r); y <= cy + r; y++) {
+    for (let x = Math.floor(cx - r); x <= cx + r; x++) {
+      if ((x - cx) ** 2 + (y - cy) ** 2 > r * r) continue;
+      const onPart = gray(x, y) <= level;
+      if (notch !== onPart) continue;
+      const i = 3 * (y * width + x);
+      rgb[i] = rgb[i + 1] = rgb[i + 2] = notch ? Math.round(bright) : part;
+      mask[y * width + x] = 255;
     }
   }
   return mask;

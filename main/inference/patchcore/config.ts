@@ -20,6 +20,13 @@ export const PatchCoreConfigSchema = z.object({
   }).refine((r) => r.width * r.height <= MAX_CANVAS_PIXELS, {
     message: `the registration canvas may hold at most ${MAX_CANVAS_PIXELS} pixels (e.g. 1024 x 1024; 512 x 224 is the default): larger canvases take gigabytes`,
   }),
+  /**
+   * Patch grid stride in canvas pixels when coarser than the first layer's own (0 or at most that stride: the first
+   * layer's grid). E.g. `feat_s4` on the 8 px grid: each patch the 2 x 2 mean of the finer pooled map, the search
+   * has the stride-8 patch count and the backbone is cut after its third block. Off by default: it led the
+   * selection set but lost on the real defects (README, Results).
+   */
+  gridStride: z.number().int().min(0).max(64).default(0),
   /** Only patches on the part enter the memory bank and the score (needs a part on a plain background). */
   foregroundOnly: z.boolean(),
   /**
@@ -84,6 +91,7 @@ export function resolveBackboneId(id: string | undefined): string {
 export const DEFAULT_PATCHCORE_CONFIG: Omit<PatchCoreConfig, 'layers'> & { layers?: string[] } = {
   backbone: DEFAULT_BACKBONE,
   registration: { enabled: true, width: 512, height: 224, boxLength: 1.15, maskDilation: 8, cleanBackground: true },
+  gridStride: 0,
   foregroundOnly: true,
   projectionDim: 192,
   positionWeight: 0,

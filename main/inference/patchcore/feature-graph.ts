@@ -5,6 +5,7 @@
  *   image [1,3,H,W] -> backbone levels φ_j [1,C_j,H/s_j,W/s_j]
  *   -> 3x3 average pooling (p = 3, stride 1, zero padding excluded from the mean)   (paper eq. 2)
  *   -> deeper levels bilinearly upsampled to the finest level's grid [h, w] = [H/s_0, W/s_0]
+ *      (or, with gridFactor r > 1, every level resized to [h/r, w/r]: halving is then the 2 x 2 mean)
  *   -> concatenated over channels, D = Σ C_j, laid out as patches [1, h, w, D]
  *   -> optional random projection D -> d (Johnson-Lindenstrauss), output `patches` [1, h, w, d]
  */
@@ -17,6 +18,8 @@ export function buildFeatureGraph(
   backbone: ModelProto,
   layers: readonly string[],
   projection?: { matrix: Float32Array; inDim: number; outDim: number },
+  /** The patch grid is this many times coarser than the first layer's (1 = the first layer's grid). */
+  gridFactor = 1,
 ): Uint8Array {
   const g = new GraphBuilder('patch_features', 13);
   const pooled = layers.map((name) =>
@@ -29,13 +32,14 @@ export function buildFeatureGraph(
   );
   const first = pooled[0]!;
   let levels = pooled;
-  if (pooled.length > 1) {
+  if (pooled.length > 1 || gridFactor > 1) {
     const starts2 = g.initializer(int64Tensor('pc_s2', [1], [2]));
     const ends4 = g.initializer(int64Tensor('pc_e4', [1], [4]));
     const starts0 = g.initializer(int64Tensor('pc_s0', [1], [0]));
-    const hw = g.op('Slice', [g.op('Shape', [first]), starts2, ends4]);
-    levels = [first];
-    for (const p of pooled.slice(1)) {
+    let hw = g.op('Slice', [g.op('Shape', [first]), starts2, ends4]);
+    if (gridFactor > 1) hw = g.op('Div', [hw, g.initializer(int64Tensor('pc_grid', [1], [gridFactor]))]);
+    levels = gridFactor > 1 ? [] : [first];
+    for (const p of gridFactor > 1 ? pooled : pooled.slice(1)) {
       const nc = g.op('Slice', [g.op('Shape', [p]), starts0, starts2]);
       const sizes = g.op('Concat', [nc, hw], { axis: attr.int(0) });
       levels.push(

@@ -49,7 +49,12 @@ export class PatchExtractor {
     if (config.projectionDim > 0 && config.projectionDim < fullDim) {
       projection = { matrix: gaussianMatrix(fullDim, config.projectionDim, config.coreset.seed + 7), inDim: fullDim, outDim: config.projectionDim };
     }
-    const { session, provider: used } = await createSession(buildFeatureGraph(graph, config.layers, projection), provider);
+    const firstStride = files.manifest.features.find((f) => f.name === config.layers[0])!.stride;
+    const gridFactor = config.gridStride > firstStride ? config.gridStride / firstStride : 1;
+    if (!Number.isInteger(gridFactor) || width % (firstStride * gridFactor) || height % (firstStride * gridFactor)) {
+      throw new StationFault('invalid-input', `grid stride ${config.gridStride} must be a multiple of layer '${config.layers[0]}' stride ${firstStride} and divide the canvas ${width}x${height}`);
+    }
+    const { session, provider: used } = await createSession(buildFeatureGraph(graph, config.layers, projection, gridFactor), provider);
     const dim = (projection ? projection.outDim : fullDim) + (columnWeight(config) > 0 ? 1 : 0);
     return new PatchExtractor(config, files, session, used, dim);
   }
