@@ -4,11 +4,12 @@
  * STATION_SCREENSHOTS names a folder (the README's screenshots are refreshed with
  * `STATION_SCREENSHOTS=docs/screenshots node scripts/run-tests.mjs e2e`).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot, sharedDir } from '../../main/node/paths.js';
+import { startStation, type RunningStation } from './station-process.js';
 
 /** STATION_CHROMIUM, else the first chromium on PATH or in the usual places (Debian, Ubuntu, snap). */
 function findChromium(): string {
@@ -24,6 +25,15 @@ export const SCREW = sharedDir('datasets', 'mvtec-screw');
 /** CI=true (or 1): a missing browser or dataset must fail the run, never skip it. */
 export function inCi(): boolean {
   return /^(true|1)$/i.test(process.env.CI ?? '');
+}
+
+/**
+ * The `skip` of a browser test: why it cannot run here (no Chromium, no dataset), outside CI only. In CI this is
+ * false, and openStationPage fails with the reason instead.
+ */
+export function e2eSkip(): string | false {
+  const missing = missingPrerequisite();
+  return missing && !inCi() ? missing : false;
 }
 
 /** Why the e2e test cannot run here, or null. */
@@ -180,4 +190,138 @@ export async function canvasInk(page: Page, testId: string): Promise<{ width: nu
     }
     return { width: c.width, height: c.height, opaque, lit };
   });
+}
+
+export interface OpenOptions {
+  /** Window size; default 1600 x 1000. */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** Sizes of the image folders prepared from the shared screws; default SIZES.test. */
+  readonly sizes?: FolderSizes;
+  /** Default timeout of page actions and waits, ms. Default 20 s. */
+  readonly timeout?: number;
+  /** Runs before the station starts, on its (empty) data dir: seed models, settings, accounts. */
+  readonly prepare?: (s: { readonly root: string; readonly dataDir: string; readonly folders: Folders }) => Promise<void>;
+  /** Logs in as this account once the page is connected. */
+  readonly login?: { readonly name: string; readonly secret: string };
+}
+
+/** A real station (engine + host on a temp data dir) and a Chromium page connected to it. */
+export interface StationPage {
+  readonly root: string;
+  readonly dataDir: string;
+  readonly folders: Folders;
+  /** Where screenshots go unless STATION_SCREENSHOTS names a folder. */
+  readonly shots: string;
+  readonly station: RunningStation;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Closes browser and station and removes the temp folder; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The common start of a browser test: temp folder `tag`, image folders, the renderer built, the station started
+ * (after `prepare`), Chromium open at `viewport` on the station's page, connected (and logged in). A missing
+ * browser or dataset throws (the test's `skip` is e2eSkip(), so this only runs where it must not be missing).
+ */
+export async function openStationPage(tag: string, opts: OpenOptions = {}): Promise<StationPage> {
+  const missing = missingPrerequisite();
+  if (missing) throw new Error(`${missing}; CI=true: the browser end-to-end test must run, not skip`);
+  const root = tempDir(tag);
+  const dataDir = join(root, 'data');
+  let station: RunningStation | null = null;
+  let browser: Browser | null = null;
+  let closed: Promise<void> | null = null;
+  const close = () =>
+    (closed ??= (async () => {
+      await browser?.close().catch(() => undefined);
+      await station?.close().catch(() => undefined);
+      rmSync(root, { recursive: true, force: true });
+    })());
+  try {
+    const folders = prepareFolders(root, opts.sizes ?? SIZES.test);
+    await opts.prepare?.({ root, dataDir, folders });
+    const staticDir = await buildRenderer(join(root, 'renderer-dist'));
+    station = await startStation({ dataDir, staticDir });
+    browser = await launchBrowser(join(root, 'profile'));
+    const page = browser.page;
+    page.setDefaultTimeout(opts.timeout ?? 20_000);
+    if (opts.viewport) await page.setViewportSize(opts.viewport);
+    await page.goto(station.openUrl);
+    await page.getByTestId('link-state').getByText('connected').waitFor();
+    if (opts.login) await login(page, opts.login.name, opts.login.secret);
+    return { root, dataDir, folders, shots: join(root, 'shots'), station, browser, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Logs in (logging out whoever is logged in first) and waits until the page knows the account. */
+export async function login(p: Page, name: string, secret: string): Promise<void> {
+  if (await p.getByTestId('logout').isVisible()) await p.getByTestId('logout').click();
+  await p.getByTestId('login-form').waitFor();
+  await p.getByTestId('login-name').fill(name);
+  await p.getByTestId('login-secret').fill(secret);
+  await p.getByTestId('login-submit').click();
+  await p.waitForFunction((n) => document.querySelector('[data-testid=account]')?.getAttribute('data-actor') === n, name);
+}
+
+export interface ReplayCounts {
+  readonly ok: number;
+  readonly ng: number;
+  /** A folder replay delivers every part: none skipped, unreadable ones counted as ERROR. */
+  readonly errors: number;
+}
+
+/**
+ * Replays `folder` once on Live (folder source, not looping) and waits until the source has ended and `total` parts
+ * are accounted for (OK + NG + ERROR); returns the counters of that run.
+ */
+export async function replayFolder(p: Page, folder: string, total: number, opts: { fps?: number; timeout?: number } = {}): Promise<ReplayCounts> {
+  await p.getByTestId('tab-live').click();
+  await p.getByTestId('source-folder').click();
+  await p.getByTestId('source-path').fill(folder);
+  await p.getByTestId('source-fps').fill(String(opts.fps ?? 3));
+  const before = Number(await p.getByTestId('live-view').getAttribute('data-runs'));
+  await p.getByTestId('start').click();
+  // This run's start reply first, so the counters and 'ended' of the previous run do not count.
+  await p.waitForFunction((n) => Number(document.querySelector('[data-testid=live-view]')?.getAttribute('data-runs')) > n, before);
+  await p.waitForFunction(
+    // No helper functions inside page callbacks: tsx's keepNames would reference a missing `__name`.
+    (n) =>
+      /ended/.test(document.querySelector('[data-testid=source-state]')?.textContent ?? '') &&
+      ['count-ok', 'count-ng', 'count-error'].reduce((sum, id) => sum + Number(document.querySelector(`[data-testid=${id}]`)?.textContent ?? 0), 0) >= n,
+    total,
+    { timeout: opts.timeout ?? 90_000 },
+  );
+  const num = async (id: string) => Number(await p.getByTestId(id).textContent());
+  return { ok: await num('count-ok'), ng: await num('count-ng'), errors: await num('count-error') };
+}
+
+/** Starts the hot-folder source on Live watching `dir` (created if missing) and waits until it runs. */
+export async function startHotFolder(p: Page, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await p.getByTestId('tab-live').click();
+  await p.getByTestId('source-hotfolder').click();
+  await p.getByTestId('source-path').fill(dir);
+  await p.getByTestId('start').click();
+  await p.waitForFunction(() => /running/.test(document.querySelector('[data-testid=source-state]')?.textContent ?? ''));
+}
+
+/** Audit rows on the Audit screen as "actor action", newest first, filtered by an action prefix. */
+export async function auditRows(p: Page, action = ''): Promise<string[]> {
+  await p.getByTestId('tab-audit').click();
+  await p.getByTestId('audit-action').fill(action);
+  const loads = Number(await p.getByTestId('audit-table').getAttribute('data-loads'));
+  await p.getByTestId('audit-refresh').click();
+  // The refresh's reply is applied (the table counts loads and names the filter of the last one).
+  await p.waitForFunction(
+    ([n, a]) => {
+      const t = document.querySelector('[data-testid=audit-table]');
+      return Number(t?.getAttribute('data-loads')) > Number(n) && t?.getAttribute('data-action-filter') === a;
+    },
+    [loads, action.trim()] as const,
+  );
+  return p.$$eval('[data-testid=audit-row]', (rows) => rows.map((r) => `${r.getAttribute('data-actor')} ${r.getAttribute('data-action')}`));
 }

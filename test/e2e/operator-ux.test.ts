@@ -13,43 +13,27 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildRenderer, copyImages, inCi, launchBrowser, missingPrerequisite, prepareFolders, screenshot, SCREW, SIZES, tempDir, type Browser, type Folders } from './harness.js';
-import { startStation, type RunningStation } from './station-process.js';
+import { copyImages, e2eSkip, openStationPage, screenshot, SCREW, startHotFolder, type StationPage } from './harness.js';
 
-const missing = missingPrerequisite();
-const skip = missing && !inCi() ? missing : null;
+const skip = e2eSkip();
 const T = { train: 240_000, live: 90_000, ui: 20_000 };
 const SMALL = { width: 1366, height: 768 };
 const LARGE = { width: 1920, height: 1080 };
 
-let root = '';
-let folders: Folders;
-let station: RunningStation | null = null;
-let browser: Browser | null = null;
+let st: StationPage;
 let page: Page;
 
 before(async () => {
   if (skip) return;
-  if (missing) throw new Error(`${missing}; CI=true: the browser end-to-end test must run, not skip`);
-  root = tempDir('ux');
-  folders = prepareFolders(root, SIZES.test);
-  const staticDir = await buildRenderer(join(root, 'renderer-dist'));
-  station = await startStation({ dataDir: join(root, 'data'), staticDir });
-  browser = await launchBrowser(join(root, 'profile'));
-  page = browser.page;
-  page.setDefaultTimeout(T.ui);
-  await page.setViewportSize(SMALL);
-  await page.goto(station.openUrl);
-  await page.getByTestId('link-state').getByText('connected').waitFor();
+  st = await openStationPage('ux', { viewport: SMALL, timeout: T.ui });
+  page = st.page;
 });
 
 after(async () => {
-  await browser?.close().catch(() => undefined);
-  await station?.close().catch(() => undefined);
-  if (root) rmSync(root, { recursive: true, force: true });
+  await st?.close();
 });
 
-const shotDir = () => join(root, 'shots');
+const shotDir = () => st.shots;
 
 /** Screenshots of the current screen at both sizes (back at 1366 x 768 after). */
 async function shots(p: Page, name: string): Promise<void> {
@@ -84,12 +68,12 @@ async function smallTargets(p: Page): Promise<string[]> {
   });
 }
 
-test('operator rough edges: layout, first model, folders, hot folder errors, second tab, banners, keys, touch, German', { skip: skip ?? false, timeout: 600_000 }, async (t) => {
+test('operator rough edges: layout, first model, folders, hot folder errors, second tab, banners, keys, touch, German', { skip, timeout: 600_000 }, async (t) => {
   await t.test('Training at 1366 x 768: Train and Evaluate without scrolling; folder browser with path entry and recent folders', async () => {
     await page.getByTestId('tab-training').click();
-    await page.getByTestId('train-folder').fill(folders.train);
-    await page.getByTestId('train-validation').fill(folders.validation);
-    await page.getByTestId('eval-folder').fill(folders.validation);
+    await page.getByTestId('train-folder').fill(st.folders.train);
+    await page.getByTestId('train-validation').fill(st.folders.validation);
+    await page.getByTestId('eval-folder').fill(st.folders.validation);
     await page.getByTestId('train-name').fill('UX screws');
     await page.getByTestId('train-name').click(); // leaves the folder fields (they remember the folder on blur)
     await visibleWithoutScrolling(page, 'train-start');
@@ -98,21 +82,21 @@ test('operator rough edges: layout, first model, folders, hot folder errors, sec
     // The browser opens at the field's folder, lists the recent folders, and takes a typed path.
     await page.getByTestId('eval-folder-browse').click();
     const path = page.getByTestId('folder-browser-path');
-    await page.waitForFunction((v) => (document.querySelector('[data-testid=folder-browser-path]') as HTMLInputElement | null)?.value === v, folders.validation);
-    await page.getByTestId('folder-recent').getByText(folders.train).waitFor();
-    await path.fill(join(folders.validation, 'good'));
+    await page.waitForFunction((v) => (document.querySelector('[data-testid=folder-browser-path]') as HTMLInputElement | null)?.value === v, st.folders.validation);
+    await page.getByTestId('folder-recent').getByText(st.folders.train).waitFor();
+    await path.fill(join(st.folders.validation, 'good'));
     await page.getByTestId('folder-browser-go').click();
     await page.getByTestId('folder-browser-count').getByText(/6 images here/).waitFor();
     await page.getByTestId('folder-browser-use').click();
-    assert.equal(await page.getByTestId('eval-folder').inputValue(), join(folders.validation, 'good'));
+    assert.equal(await page.getByTestId('eval-folder').inputValue(), join(st.folders.validation, 'good'));
     // An empty field's browser opens at the last folder used.
     await page.getByTestId('train-annotated').waitFor({ state: 'detached' }).catch(() => undefined);
     await page.getByTestId('eval-folder').fill('');
     await page.getByTestId('eval-folder-browse').click();
-    await page.waitForFunction((v) => (document.querySelector('[data-testid=folder-browser-path]') as HTMLInputElement | null)?.value === v, join(folders.validation, 'good'));
+    await page.waitForFunction((v) => (document.querySelector('[data-testid=folder-browser-path]') as HTMLInputElement | null)?.value === v, join(st.folders.validation, 'good'));
     await page.keyboard.press('Escape');
     await page.getByTestId('folder-browser').waitFor({ state: 'detached' });
-    await page.getByTestId('eval-folder').fill(folders.validation);
+    await page.getByTestId('eval-folder').fill(st.folders.validation);
   });
 
   await t.test('while the first model trains, Live shows the job and Start waits; no stale error afterwards', async () => {
@@ -137,16 +121,11 @@ test('operator rough edges: layout, first model, folders, hot folder errors, sec
     await shots(page, 'training');
   });
 
-  const hot = () => join(root, 'hot');
+  const hot = () => join(st.root, 'hot');
   await t.test('hot folder: an unreadable image is an ERROR row with its reason in the Log', async () => {
-    mkdirSync(hot(), { recursive: true });
-    await page.getByTestId('tab-live').click();
-    await page.getByTestId('source-hotfolder').click();
-    await page.getByTestId('source-path').fill(hot());
-    await page.getByTestId('start').click();
-    await page.waitForFunction(() => /running/.test(document.querySelector('[data-testid=source-state]')?.textContent ?? ''));
+    await startHotFolder(page, hot());
     writeFileSync(join(hot(), 'broken.png'), 'this is not a PNG');
-    copyFileSync(join(folders.live, 'b_defect_000.png'), join(hot(), 'part-1.png'));
+    copyFileSync(join(st.folders.live, 'b_defect_000.png'), join(hot(), 'part-1.png'));
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid=count-error]')?.textContent) === 1 && Number(document.querySelector('[data-testid=count-ok]')?.textContent) + Number(document.querySelector('[data-testid=count-ng]')?.textContent) === 1,
       undefined,
@@ -163,12 +142,12 @@ test('operator rough edges: layout, first model, folders, hot folder errors, sec
   });
 
   await t.test('a second tab shows the running hot folder and its last part, and offers no switch to the demo', async () => {
-    const second = await browser!.context.newPage();
+    const second = await st.browser.context.newPage();
     try {
       await second.setViewportSize(SMALL);
       // This browser last chose the demo: the running source must win over that memory.
       await second.addInitScript(() => localStorage.setItem('station.ui.live.kind', '"demo"'));
-      await second.goto(station!.openUrl);
+      await second.goto(st.station.openUrl);
       await second.getByTestId('tab-live').click();
       await second.getByTestId('frame-name').getByText('part-1.png').waitFor();
       await second.waitForFunction(() => document.querySelector('[data-testid=source-hotfolder]')?.getAttribute('aria-checked') === 'true');
@@ -202,7 +181,7 @@ test('operator rough edges: layout, first model, folders, hot folder errors, sec
   });
 
   await t.test('Annotate: after drawing a box, → and G act on the images, not in the folder field', async () => {
-    const cat = join(root, 'annotate');
+    const cat = join(st.root, 'annotate');
     copyImages(join(SCREW, 'test', 'scratch_neck'), cat, 3);
     await page.getByTestId('tab-annotate').click();
     await page.getByTestId('annotate-folder').fill(cat);
@@ -254,6 +233,6 @@ test('operator rough edges: layout, first model, folders, hot folder errors, sec
     await shots(page, 'training-de');
     await page.getByTestId('language').selectOption('en');
     await page.getByTestId('train-start').getByText('Train model').waitFor();
-    assert.deepEqual(browser!.errors, []);
+    assert.deepEqual(st.browser.errors, []);
   });
 });

@@ -7,62 +7,32 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildRenderer, inCi, launchBrowser, missingPrerequisite, prepareFolders, screenshot, SIZES, tempDir, type Browser, type Folders } from './harness.js';
-import { startStation, type RunningStation } from './station-process.js';
+import { auditRows, e2eSkip, login, openStationPage, replayFolder, screenshot, type StationPage } from './harness.js';
 
-const missing = missingPrerequisite();
-const skip = missing && !inCi() ? missing : null;
+const skip = e2eSkip();
 const T = { train: 240_000, live: 90_000, ui: 20_000 };
 
-let root = '';
-let folders: Folders;
-let station: RunningStation | null = null;
-let browser: Browser | null = null;
+let st: StationPage;
 let page: Page;
 
 before(async () => {
   if (skip) return;
-  if (missing) throw new Error(`${missing}; CI=true: the browser end-to-end test must run, not skip`);
-  root = tempDir('products');
-  folders = prepareFolders(root, SIZES.test);
-  const staticDir = await buildRenderer(join(root, 'renderer-dist'));
-  station = await startStation({ dataDir: join(root, 'data'), staticDir });
-  browser = await launchBrowser(join(root, 'profile'));
-  page = browser.page;
-  page.setDefaultTimeout(T.ui);
-  await page.setViewportSize({ width: 1920, height: 1080 });
-  await page.goto(station.openUrl);
-  await page.getByTestId('link-state').getByText('connected').waitFor();
+  st = await openStationPage('products', { viewport: { width: 1920, height: 1080 }, timeout: T.ui });
+  page = st.page;
 });
 
 after(async () => {
-  await browser?.close().catch(() => undefined);
-  await station?.close().catch(() => undefined);
-  if (root) rmSync(root, { recursive: true, force: true });
+  await st?.close();
 });
 
-const shots = () => join(root, 'shots');
+const shots = () => st.shots;
 
 /** Replays the live folder once and waits until every image is accounted for. */
 async function inspectLiveFolder(p: Page): Promise<void> {
-  const total = folders.liveGood + folders.liveDefect;
-  await p.getByTestId('tab-live').click();
-  await p.getByTestId('source-folder').click();
-  await p.getByTestId('source-path').fill(folders.live);
-  await p.getByTestId('source-fps').fill('4');
-  const before = Number(await p.getByTestId('live-view').getAttribute('data-runs'));
-  await p.getByTestId('start').click();
-  await p.waitForFunction((n) => Number(document.querySelector('[data-testid=live-view]')?.getAttribute('data-runs')) > n, before);
-  await p.waitForFunction(
-    (n) =>
-      /ended/.test(document.querySelector('[data-testid=source-state]')?.textContent ?? '') &&
-      ['count-ok', 'count-ng', 'count-error'].reduce((sum, id) => sum + Number(document.querySelector(`[data-testid=${id}]`)?.textContent ?? 0), 0) >= n,
-    total,
-    { timeout: T.live },
-  );
+  await replayFolder(p, st.folders.live, st.folders.liveGood + st.folders.liveDefect, { fps: 4, timeout: T.live });
 }
 
 async function setLot(p: Page, lot: string): Promise<void> {
@@ -72,31 +42,18 @@ async function setLot(p: Page, lot: string): Promise<void> {
   await p.waitForFunction((l) => (document.querySelector('[data-testid=lot-save]') as HTMLButtonElement | null)?.disabled === true && (document.querySelector('[data-testid=lot-input]') as HTMLInputElement).value === l, lot);
 }
 
-async function login(p: Page, name: string, secret: string): Promise<void> {
-  if (await p.getByTestId('logout').isVisible()) await p.getByTestId('logout').click();
-  await p.getByTestId('login-form').waitFor();
-  await p.getByTestId('login-name').fill(name);
-  await p.getByTestId('login-secret').fill(secret);
-  await p.getByTestId('login-submit').click();
-  await p.waitForFunction((n) => document.querySelector('[data-testid=account]')?.getAttribute('data-actor') === n, name);
+/** Waits until the threshold save dialog names `name` as who (read-only: the logged-in user). */
+async function whoIs(p: Page, name: string): Promise<void> {
+  await p.waitForFunction((n) => (document.querySelector('[data-testid=save-who]') as HTMLInputElement | null)?.value === n, name);
+  assert.equal(await p.getByTestId('save-who').getAttribute('readonly'), '', 'who cannot be typed over');
 }
 
-/** Audit rows on the Audit screen as "actor action". */
-async function auditRows(p: Page, action = ''): Promise<string[]> {
-  await p.getByTestId('tab-audit').click();
-  await p.getByTestId('audit-action').fill(action);
-  await p.getByTestId('audit-refresh').click();
-  await p.getByTestId('audit-table').waitFor();
-  await p.waitForTimeout(300); // the refreshed page replaces the rows
-  return p.$$eval('[data-testid=audit-row]', (rows) => rows.map((r) => `${r.getAttribute('data-actor')} ${r.getAttribute('data-action')}`));
-}
-
-test('products and roles end to end', { skip: skip ?? false, timeout: 600_000 }, async (t) => {
+test('products and roles end to end', { skip, timeout: 600_000 }, async (t) => {
   await t.test('a model for the default product (open mode: no login)', async () => {
     assert.equal(await page.getByTestId('account').getAttribute('data-mode'), 'open');
     await page.getByTestId('tab-training').click();
-    await page.getByTestId('train-folder').fill(folders.train);
-    await page.getByTestId('train-validation').fill(folders.validation);
+    await page.getByTestId('train-folder').fill(st.folders.train);
+    await page.getByTestId('train-validation').fill(st.folders.validation);
     await page.getByTestId('train-name').fill('Screw A model');
     await page.getByTestId('train-name').click();
     await page.getByTestId('train-start').click();
@@ -137,7 +94,7 @@ test('products and roles end to end', { skip: skip ?? false, timeout: 600_000 },
     await screenshot(page, 'live-product', shots());
 
     await page.getByTestId('tab-log').click();
-    const n = folders.liveGood + folders.liveDefect;
+    const n = st.folders.liveGood + st.folders.liveDefect;
     await page.waitForFunction((want) => document.querySelectorAll('[data-testid=row-product]').length >= want, Math.min(2 * n, 50));
     const cells = await page.$$eval('[data-testid=row-product]', (els) => els.map((e) => `${e.getAttribute('data-product')}/${e.getAttribute('data-lot')}`));
     assert.ok(cells.includes('screw-b/LOT-B'), `rows of Screw B: ${cells.join(' ')}`);
@@ -183,7 +140,8 @@ test('products and roles end to end', { skip: skip ?? false, timeout: 600_000 },
     await page.getByTestId('tab-threshold').click();
     await page.getByTestId('threshold-input').fill('0.4321');
     await page.getByTestId('save-threshold').click();
-    assert.equal(await page.getByTestId('save-who').inputValue(), 'olga', 'who is the logged-in user');
+    // Who is the logged-in user (the dialog asks the station for the login state when it opens).
+    await whoIs(page, 'olga');
     await page.getByTestId('save-reason').fill('operator tries');
     await page.getByTestId('save-confirm').click();
     await page.getByText(/olga \(operator\) may not change thresholds: it needs the engineer role/).first().waitFor();
@@ -193,7 +151,7 @@ test('products and roles end to end', { skip: skip ?? false, timeout: 600_000 },
     await page.getByTestId('tab-threshold').click();
     await page.getByTestId('threshold-input').fill('0.4321');
     await page.getByTestId('save-threshold').click();
-    assert.equal(await page.getByTestId('save-who').inputValue(), 'eng');
+    await whoIs(page, 'eng');
     await page.getByTestId('save-reason').fill('engineer tunes');
     await page.getByTestId('save-confirm').click();
     await page.getByTestId('save-dialog').waitFor({ state: 'detached' });
@@ -214,7 +172,7 @@ test('products and roles end to end', { skip: skip ?? false, timeout: 600_000 },
     const csv = await page.evaluate(async (u) => (await fetch(u!)).text(), href);
     assert.match(csv.split('\r\n')[0]!, /^id,at,actor,action,target,old,new,reason,productId$/);
     assert.match(csv, /eng,threshold\.set,model:[^,]+,[^,]*,0\.4321,engineer tunes/);
-    assert.ok(readFileSync(join(station!.dataDir, 'media', 'exports', href!.split('/exports/')[1]!.split('?')[0]!), 'utf8').includes('product.switch'));
+    assert.ok(readFileSync(join(st.dataDir, 'media', 'exports', href!.split('/exports/')[1]!.split('?')[0]!), 'utf8').includes('product.switch'));
     await screenshot(page, 'audit', shots());
   });
 });

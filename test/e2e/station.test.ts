@@ -9,40 +9,26 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildRenderer, canvasInk, copyImages, inCi, launchBrowser, missingPrerequisite, prepareFolders, screenshot, SCREW, SIZES, tempDir, type Browser, type Folders } from './harness.js';
-import { startStation, type RunningStation } from './station-process.js';
+import { canvasInk, copyImages, e2eSkip, openStationPage, replayFolder, screenshot, SCREW, SIZES, type ReplayCounts, type StationPage } from './harness.js';
 
-const missing = missingPrerequisite();
 // Outside CI a machine without Chromium skips (and says why); in CI (CI=true) the same gap fails the run.
-const skip = missing && !inCi() ? missing : null;
+const skip = e2eSkip();
 // Refreshing the docs' screenshots trains on more images, so the pictures show a model worth showing.
 const sizes = process.env.STATION_SCREENSHOTS ? SIZES.showcase : SIZES.test;
 const T = { train: 150_000, live: 60_000, ui: 15_000 };
 
-let root: string;
-let folders: Folders;
-let station: RunningStation | null = null;
-let browser: Browser | null = null;
+let s: StationPage;
 let page: Page;
-const runs: RunCounts[] = [];
+const runs: ReplayCounts[] = [];
 
 before(async () => {
   if (skip) return;
-  if (missing) throw new Error(`${missing}; CI=true: the browser end-to-end test must run, not skip`);
-  root = tempDir('root');
-  folders = prepareFolders(root, sizes);
-  const staticDir = await buildRenderer(join(root, 'renderer-dist'));
-  station = await startStation({ dataDir: join(root, 'data'), staticDir });
-  browser = await launchBrowser(join(root, 'profile'));
-  page = browser.page;
-  page.setDefaultTimeout(T.ui);
-  await page.goto(station.openUrl);
-  await page.getByTestId('link-state').getByText('connected').waitFor();
+  s = await openStationPage('root', { sizes, timeout: T.ui });
+  page = s.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await station?.close();
+  await s?.close();
 });
 
 /** Reads the live counters (inspected frames by verdict). */
@@ -53,42 +39,15 @@ async function counts(p: Page): Promise<{ ok: number; ng: number }> {
   };
 }
 
-interface RunCounts {
-  readonly ok: number;
-  readonly ng: number;
-  /** A folder replay delivers every part: none skipped, unreadable ones counted as ERROR. */
-  readonly errors: number;
-}
-
-/**
- * Runs the live folder source over the live folder once (not looping) and waits until the source has ended
- * and every frame it delivered is accounted for (inspected or skipped while the model was busy).
- */
-async function inspectLiveFolder(p: Page, total: number): Promise<RunCounts> {
-  await p.getByTestId('tab-live').click();
-  await p.getByTestId('source-folder').click();
-  await p.getByTestId('source-path').fill(folders.live);
-  await p.getByTestId('source-fps').fill('3');
-  const before = Number(await p.getByTestId('live-view').getAttribute('data-runs'));
-  await p.getByTestId('start').click();
+/** Replays the live folder once; every frame it delivered is accounted for (says what the page shows if not). */
+async function inspectLiveFolder(p: Page, total: number): Promise<ReplayCounts> {
   try {
-    // Wait for this run's start reply first, so the counters and 'ended' of the previous run do not count.
-    await p.waitForFunction((n) => Number(document.querySelector('[data-testid=live-view]')?.getAttribute('data-runs')) > n, before);
-    await p.waitForFunction(
-      // No helper functions inside page callbacks: tsx's keepNames would reference a missing `__name`.
-      (n) =>
-        /ended/.test(document.querySelector('[data-testid=source-state]')?.textContent ?? '') &&
-        ['count-ok', 'count-ng', 'count-error'].reduce((sum, id) => sum + Number(document.querySelector(`[data-testid=${id}]`)?.textContent ?? 0), 0) >= n,
-      total,
-      { timeout: T.live },
-    );
+    const r = await replayFolder(p, s.folders.live, total, { fps: 3, timeout: T.live });
+    runs.push(r);
+    return r;
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${await diagnose(p)}`);
   }
-  const c = await counts(p);
-  const r = { ...c, errors: Number(await p.getByTestId('count-error').textContent()) };
-  runs.push(r);
-  return r;
 }
 
 /** Sets and saves a threshold on the Threshold screen, answering the who/why dialog. */
@@ -108,20 +67,20 @@ async function diagnose(p: Page): Promise<string> {
   const banners = await p.locator('.banner').allTextContents();
   const source = await p.getByTestId('source-state').textContent().catch(() => null);
   const c = await counts(p).catch(() => null);
-  await screenshot(p, 'failure', join(root, 'shots')).catch(() => null);
-  return `banners: ${JSON.stringify(banners)}\nsource: ${source}\ncounts: ${JSON.stringify(c)}\nbrowser errors: ${JSON.stringify(browser?.errors ?? [])}`;
+  await screenshot(p, 'failure', s.shots).catch(() => null);
+  return `banners: ${JSON.stringify(banners)}\nsource: ${source}\ncounts: ${JSON.stringify(c)}\nbrowser errors: ${JSON.stringify(s.browser.errors)}`;
 }
 
-test('station UI end to end: train, inspect live, tune threshold, log, export', { skip: skip ?? false, timeout: 240_000 }, async (t) => {
-  const shots = join(root, 'shots');
-  const total = folders.liveGood + folders.liveDefect;
+test('station UI end to end: train, inspect live, tune threshold, log, export', { skip, timeout: 240_000 }, async (t) => {
+  const shots = s.shots;
+  const total = s.folders.liveGood + s.folders.liveDefect;
   let inspected = 0;
 
   await t.test('train a model from the Training screen', async () => {
     await page.getByTestId('tab-training').click();
-    await page.getByTestId('train-folder').fill(folders.train);
+    await page.getByTestId('train-folder').fill(s.folders.train);
     await page.getByTestId('dataset-summary').getByText(String(sizes.train), { exact: true }).waitFor();
-    await page.getByTestId('train-validation').fill(folders.validation);
+    await page.getByTestId('train-validation').fill(s.folders.validation);
     await page.getByTestId('train-name').fill('Screw M4, line 2');
     await page.getByTestId('train-max').fill(String(sizes.train));
     await page.getByTestId('train-start').click();
@@ -137,7 +96,7 @@ test('station UI end to end: train, inspect live, tune threshold, log, export', 
     await page.getByTestId('models').getByText('Screw M4, line 2').waitFor();
     // The validation images appear as the good / defect grid.
     await page.getByTestId('evaluation').waitFor();
-    const cells = Math.min(12, folders.validationGood) + Math.min(12, folders.validationDefect);
+    const cells = Math.min(12, s.folders.validationGood) + Math.min(12, s.folders.validationDefect);
     assert.equal(await page.getByTestId('grid-cell').count(), cells);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=grid-cell] img').length >= n, cells);
     // Heatmaps for the grid, rendered through the live pipeline (without logging).
@@ -255,7 +214,7 @@ test('station UI end to end: train, inspect live, tune threshold, log, export', 
     assert.ok(lines.slice(1).some((l) => l.includes('NG')) && lines.slice(1).some((l) => l.includes('OK')));
     await screenshot(page, 'log', shots);
     // No uncaught errors and no CSP violations (they surface as console errors) in all the screens so far.
-    assert.deepEqual(browser!.errors, []);
+    assert.deepEqual(s.browser.errors, []);
   });
 
   await t.test('webcam source: frames captured in the browser are inspected by the engine', async () => {
@@ -278,7 +237,7 @@ test('station UI end to end: train, inspect live, tune threshold, log, export', 
   await t.test('API errors are shown as banners, never a blank screen', async () => {
     await page.getByTestId('tab-live').click();
     await page.getByTestId('source-folder').click();
-    await page.getByTestId('source-path').fill(join(root, 'no-such-folder'));
+    await page.getByTestId('source-path').fill(join(s.root, 'no-such-folder'));
     await page.getByTestId('start').click();
     const banner = page.locator('.banner.error', { hasText: 'no-such-folder' }).first();
     await banner.waitFor();
@@ -291,7 +250,7 @@ test('station UI end to end: train, inspect live, tune threshold, log, export', 
 
   await t.test('annotate: draw a box, it is saved; import masks; export COCO', async () => {
     // A small MVTec category: three scratch_neck images with their ground-truth masks.
-    const cat = join(root, 'annotate');
+    const cat = join(s.root, 'annotate');
     copyImages(join(SCREW, 'test', 'scratch_neck'), join(cat, 'test', 'scratch_neck'), 3);
     copyImages(join(SCREW, 'ground_truth', 'scratch_neck'), join(cat, 'ground_truth', 'scratch_neck'), 3);
     await page.getByTestId('tab-annotate').click();
@@ -348,11 +307,11 @@ test('station UI end to end: train, inspect live, tune threshold, log, export', 
     // The drawn box: from 30% to 50% of the image, in image pixels.
     const drawn = coco.annotations.find((a) => a.image_id === coco.images[0]!.id)!;
     assert.ok(Math.abs(drawn.bbox[0]! - 307) < 12 && Math.abs(drawn.bbox[2]! - 205) < 12, `drawn box ${drawn.bbox}`);
-    assert.deepEqual(browser!.errors, []);
+    assert.deepEqual(s.browser.errors, []);
   });
 
   await t.test('a lost connection shows a banner', async () => {
-    await station!.closeHost();
+    await s.station.closeHost();
     await page.getByTestId('connection-lost').waitFor();
     assert.match((await page.getByTestId('link-state').textContent()) ?? '', /lost/);
   });

@@ -105,7 +105,7 @@ export const de: Catalogue = {
     newer: 'Neuere',
     older: 'Ältere',
     oldest: 'Älteste',
-    col: { time: 'Zeit', score: 'Wert', threshold: 'Schwelle', boxes: 'Rahmen', latency: 'Latenz' },
+    col: { time: 'Zeit', score: 'Wert', threshold: 'Schwelle', boxes: 'Rahmen', latency: 'Latenz', version: 'Modellversion' },
     exported_one: '{{count}} Zeile exportiert nach',
     exported_other: '{{count}} Zeilen exportiert nach',
     download: 'Herunterladen',

@@ -107,7 +107,7 @@ export const en = {
     newer: 'Newer',
     older: 'Older',
     oldest: 'Oldest',
-    col: { time: 'Time', score: 'Score', threshold: 'Threshold', boxes: 'Boxes', latency: 'Latency' },
+    col: { time: 'Time', score: 'Score', threshold: 'Threshold', boxes: 'Boxes', latency: 'Latency', version: 'Model version' },
     exported_one: 'Exported {{count}} row to',
     exported_other: 'Exported {{count}} rows to',
     download: 'Download',

@@ -1,5 +1,5 @@
 /** The audit trail: who changed what, when, old -> new, why. Read-only (the store refuses changes); CSV export. */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditEntryDto } from '../../../main/common/accounts.js';
 import { useStation } from '../connection.js';
@@ -17,12 +17,18 @@ export function AuditTrail() {
   const [items, setItems] = useState<AuditEntryDto[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [exported, setExported] = useState<{ media: string; rows: number } | null>(null);
+  // Loads applied, and the action filter of the last: a reply to an older filter (typing is faster) is dropped.
+  const [loaded, setLoaded] = useState({ n: 0, action: '' });
+  const seq = useRef(0);
   const filter = { ...(actor.trim() ? { actor: actor.trim() } : {}), ...(action.trim() ? { action: action.trim() } : {}) };
   const load = async (beforeId?: number) => {
+    const mine = ++seq.current;
+    const asked = filter.action ?? '';
     const page = await run('Audit trail', () => api.audit.list({ limit: 100, ...filter, ...(beforeId ? { beforeId } : {}) }));
-    if (!page) return;
+    if (!page || mine !== seq.current) return;
     setItems((prev) => (beforeId ? [...prev, ...page.items] : [...page.items]));
     setNext(page.next);
+    setLoaded((l) => ({ n: l.n + 1, action: asked }));
   };
   useEffect(() => {
     void load();
@@ -47,7 +53,7 @@ export function AuditTrail() {
           </a>
         ) : null}
       </header>
-      <table className="list" data-testid="audit-table">
+      <table className="list" data-testid="audit-table" data-loads={loaded.n} data-action-filter={loaded.action}>
         <thead>
           <tr>
             <th>{t('access.when')}</th>

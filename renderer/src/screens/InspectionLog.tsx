@@ -10,7 +10,7 @@ import type { ExportResult, InspectionRecord, JobInfo, LogFilter } from '../../.
 import { useErrors } from '../components/Feedback.js';
 import { FeedbackActions } from '../components/FeedbackActions.js';
 import { useStation } from '../connection.js';
-import { useCall, useLoad } from '../lib/hooks.js';
+import { useCall, useEvent, useLoad } from '../lib/hooks.js';
 import { useJobOutcome, useJobs } from '../lib/jobs.js';
 import { ExportPanel } from './log/ExportPanel.js';
 import { LogFilters } from './log/LogFilters.js';
@@ -24,6 +24,8 @@ export function InspectionLog() {
   const { run } = useCall();
   const { report } = useErrors();
   const models = useLoad('Models', (a) => a.models.list());
+  // Versions learned meanwhile get their names in the table.
+  useEvent(api.models.onChanged, models.reload);
   const [filter, setFilter] = useState<LogFilter>({});
   const { view, summary, move, loaded } = useLogView(filter);
   const [selected, setSelected] = useState<InspectionRecord | null>(null);
@@ -82,7 +84,7 @@ export function InspectionLog() {
           ) : null}
           {loaded && view.items.length === 0 ? <div className="empty">{t('log.noMatch')}</div> : null}
           {view.items.length > 0 ? (
-            <LogTable items={view.items} total={total} selectedId={selected?.id ?? null} onSelect={setSelected} mediaUrl={mediaUrl} />
+            <LogTable items={view.items} total={total} selectedId={selected?.id ?? null} onSelect={setSelected} mediaUrl={mediaUrl} modelName={(id) => models.value?.find((m) => m.id === id)?.name} />
           ) : null}
           <LogPager view={view} total={total} onMove={move} />
         </div>

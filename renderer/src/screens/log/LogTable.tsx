@@ -1,4 +1,4 @@
-/** The Log screen's table of inspections (thumbnail, time, verdict, score, source, boxes, latency). */
+/** The Log screen's table of inspections (thumbnail, time, verdict, score, model version, source, boxes, latency). */
 import { useTranslation } from 'react-i18next';
 import type { InspectionRecord } from '../../../../main/common/api.js';
 import type { MediaRef } from '../../../../main/common/api.js';
@@ -13,12 +13,15 @@ export function LogTable({
   selectedId,
   onSelect,
   mediaUrl,
+  modelName,
 }: {
   items: readonly InspectionRecord[];
   total: number;
   selectedId: number | null;
   onSelect: (r: InspectionRecord) => void;
   mediaUrl: (ref: MediaRef) => string;
+  /** The name of the model version that decided a part (undefined: not known here, the id is shown). */
+  modelName?: (modelId: string) => string | undefined;
 }) {
   const { t } = useTranslation();
   return (
@@ -30,6 +33,7 @@ export function LogTable({
           <th>{t('log.verdict')}</th>
           <th>{t('log.col.score')}</th>
           <th>{t('log.col.threshold')}</th>
+          <th>{t('log.col.version')}</th>
           <th>{t('log.source')}</th>
           <th>
             {t('access.product')} / {t('access.lot')}
@@ -60,6 +64,10 @@ export function LogTable({
             </td>
             <td className="mono">{fmtScore(r.score)}</td>
             <td className="mono muted">{fmtScore(r.threshold)}</td>
+            <td className="small" data-testid="row-model" data-model={r.modelId} title={r.modelId}>
+              {modelName?.(r.modelId) ?? r.modelId}
+              <div className="mono muted small">{r.modelId.slice(-6)}</div>
+            </td>
             <td className="small">
               {r.source}
               {r.name || r.partId ? <div className="mono muted small">{r.name ?? r.partId}</div> : null}
