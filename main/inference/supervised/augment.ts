@@ -19,19 +19,19 @@ export function dihedralSet(kind: 'none' | 'rot4' | 'dihedral8'): Dihedral[] {
   return [...rots, ...rots.map((r) => ({ ...r, flip: true }))];
 }
 
-/** Applies the transform to interleaved pixels with `channels` per pixel. */
-export function transformPixels(
-  data: Uint8Array,
+/** Applies the transform to interleaved pixels (or grid cells) with `channels` values each. */
+export function transformPixels<T extends Uint8Array | Float32Array>(
+  data: T,
   width: number,
   height: number,
   channels: number,
   t: Dihedral,
-): { data: Uint8Array; width: number; height: number } {
+): { data: T; width: number; height: number } {
   if (t.turns === 0 && !t.flip) return { data, width, height };
   const odd = t.turns % 2 === 1;
   const ow = odd ? height : width;
   const oh = odd ? width : height;
-  const out = new Uint8Array(data.length);
+  const out = (data instanceof Float32Array ? new Float32Array(data.length) : new Uint8Array(data.length)) as T;
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       const fx = t.flip ? ow - 1 - x : x;

@@ -11,9 +11,10 @@ import type { ProgressFn, RawImage } from '../../common/types.js';
 import type { ModelInfo, ValidationScore } from '../model.js';
 import type { ProviderName } from '../execution-provider.js';
 import { dihedralSet, transformImage, transformPixels } from './augment.js';
-import { computeStandardisation, predict, trainClassifier, type ClassifierParams } from './classifier.js';
+import { computeStandardisation, predictMany, trainClassifier, type ClassifierParams } from './classifier.js';
+import { MlpSessions } from './mlp-graph.js';
 import { mulberry32 } from '../../common/random.js';
-import { createFeatureExtractor, type FeatureExtractor } from './features.js';
+import { createFeatureExtractor, resizeImage, type FeatureExtractor } from './features.js';
 import { boxesToMask, cellCoverage, LABEL_DEFECT, LABEL_GOOD, patchLabels, type RectLike } from './labels.js';
 import { SUPERVISED_FORMAT_VERSION, SupervisedModel, type SupervisedParams } from './model.js';
 
@@ -122,8 +123,11 @@ export class QuantRows {
       if (v > mx) mx = v;
     }
     const step = mx > mn ? (mx - mn) / 255 : 1;
+    const inv = 1 / step;
     const base = this.n * d;
-    for (let k = 0; k < d; k++) this.q[base + k] = Math.round((src[offset + k]! - mn) / step);
+    const q = this.q;
+    // Rounds half up, as Math.round does for these non-negative values; values reach 255 at most.
+    for (let k = 0; k < d; k++) q[base + k] = ((src[offset + k]! - mn) * inv + 0.5) | 0;
     this.lo[this.n] = mn;
     this.step[this.n] = step;
     return this.n++;
@@ -143,6 +147,10 @@ export class QuantRows {
   }
 }
 
+function isDefect(s: SupervisedSample): boolean {
+  return !!s.mask || (s.boxes?.length ?? 0) > 0;
+}
+
 /** Features and labels of every training cell of every (augmented) image. */
 export async function collectTrainingCells(
   extractor: FeatureExtractor,
@@ -151,36 +159,43 @@ export async function collectTrainingCells(
 ): Promise<{ rows: QuantRows; labels: Uint8Array }> {
   const rows = new QuantRows(extractor.dims, 1 << 16);
   const lab: number[] = [];
-  const jobs: { s: SupervisedSample; t: ReturnType<typeof dihedralSet>[number] }[] = [];
-  for (const s of samples) {
-    const defect = !!s.mask || (s.boxes?.length ?? 0) > 0;
-    for (const t of dihedralSet(defect ? opts.augmentDefects : opts.augmentGood)) jobs.push({ s, t });
-  }
+  const total = samples.reduce((n, s) => n + dihedralSet(isDefect(s) ? opts.augmentDefects : opts.augmentGood).length, 0);
   let done = 0;
-  for (const { s, t } of jobs) {
-    checkAbort(opts.signal);
+  for (const s of samples) {
     const { image } = s;
     let mask: Uint8Array | undefined = s.mask;
     if (!mask && s.boxes && s.boxes.length > 0) mask = boxesToMask(s.boxes, image.width, image.height);
     if (mask && mask.length !== image.width * image.height) {
       throw new StationFault('invalid-input', `${s.name}: mask is ${mask.length} pixels, image ${image.width}x${image.height}`);
     }
-    const img = transformImage(image, t);
-    const grid = await extractor.extract(img);
-    const n = grid.width * grid.height;
-    let labels: Int8Array;
-    if (mask) {
-      const m = transformPixels(mask, image.width, image.height, 1, t);
-      labels = patchLabels(cellCoverage(m.data, m.width, m.height, grid.width, grid.height), grid.width, grid.height, opts.positiveFraction);
-    } else {
-      labels = new Int8Array(n); // all good
+    // Resized once: right-angle turns and flips commute with the resize, so each pose costs a turn of the small
+    // input, and the mask's cell coverage turns with it (cells are whole blocks of the input).
+    const [h, w] = extractor.inputShape(image.width, image.height);
+    const small = await resizeImage(image, w, h);
+    let coverage: Float32Array | undefined;
+    for (const t of dihedralSet(isDefect(s) ? opts.augmentDefects : opts.augmentGood)) {
+      checkAbort(opts.signal);
+      const grid = await extractor.extract(transformImage(small, t));
+      const n = grid.width * grid.height;
+      let labels: Int8Array;
+      if (mask) {
+        const gw = w / grid.stride, gh = h / grid.stride;
+        coverage ??= cellCoverage(mask, image.width, image.height, gw, gh);
+        const c = transformPixels(coverage, gw, gh, 1, t);
+        if (c.width !== grid.width || c.height !== grid.height) {
+          throw new StationFault('bad-model', `${s.name}: a ${grid.width}x${grid.height} feature grid for a ${c.width}x${c.height} label grid`);
+        }
+        labels = patchLabels(c.data, grid.width, grid.height, opts.positiveFraction);
+      } else {
+        labels = new Int8Array(n); // all good
+      }
+      for (let i = 0; i < n; i++) {
+        if (labels[i] !== LABEL_GOOD && labels[i] !== LABEL_DEFECT) continue;
+        rows.push(grid.data, i * grid.dims);
+        lab.push(labels[i]);
+      }
+      opts.onProgress?.({ stage: 'features', done: ++done, total, message: s.name });
     }
-    for (let i = 0; i < n; i++) {
-      if (labels[i] !== LABEL_GOOD && labels[i] !== LABEL_DEFECT) continue;
-      rows.push(grid.data, i * grid.dims);
-      lab.push(labels[i]);
-    }
-    opts.onProgress?.({ stage: 'features', done: ++done, total: jobs.length, message: s.name });
   }
   return { rows, labels: Uint8Array.from(lab) };
 }
@@ -196,14 +211,32 @@ function balancedWeights(index: Int32Array, y: Uint8Array, total: number): Float
 }
 
 /**
+ * Indices of the k largest values, largest first (ties: lower index first). A native sort of the values finds the
+ * k-th largest; only the indices above it are then ordered (hundreds of thousands of cells, thousands wanted).
+ */
+export function topIndices(values: Float32Array, k: number): number[] {
+  if (k <= 0 || values.length === 0) return [];
+  k = Math.min(k, values.length);
+  const kth = Float32Array.from(values).sort()[values.length - k]!;
+  const above: number[] = [];
+  const tied: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! > kth) above.push(i);
+    else if (values[i] === kth) tied.push(i);
+  }
+  above.sort((a, b) => values[b]! - values[a]! || a - b);
+  return [...above, ...tied.slice(0, k - above.length)];
+}
+
+/**
  * Fits the patch classifier on collected cells: all defect cells + random good cells, then rounds of
  * hard-negative mining over every good cell.
  */
-export function fitPatchClassifier(
+export async function fitPatchClassifier(
   rows: QuantRows,
   labels: Uint8Array,
   opts: SupervisedTrainOptions,
-): { params: ClassifierParams; counts: { defect: number; good: number; used: number } } {
+): Promise<{ params: ClassifierParams; counts: { defect: number; good: number; used: number } }> {
   const d = rows.d;
   const pos: number[] = [];
   const neg: number[] = [];
@@ -227,36 +260,40 @@ export function fitPatchClassifier(
   const norm = computeStandardisation(x, chosen.length, d);
   const base = { hidden: opts.hidden, batchSize: 256, learningRate: opts.learningRate, l2: opts.l2, seed: opts.seed };
   opts.onProgress?.({ stage: 'train', done: 0, total: opts.miningRounds + 1 });
-  let params: ClassifierParams = trainClassifier(x, d, all(chosen.length), y, balancedWeights(all(chosen.length), y, chosen.length), norm, {
-    ...base,
-    epochs: opts.epochs,
-  });
-  checkAbort(opts.signal);
-  for (let round = 0; round < opts.miningRounds && opts.hardNegativeEpochs > 0 && opts.hardNegatives > 0; round++) {
-    checkAbort(opts.signal);
-    // Hard-negative mining over every good cell: the image score is a maximum, so the good cells the
-    // first model likes least are the ones that decide false alarms.
-    const p = new Float32Array(neg.length);
-    const chunk = 8192;
-    for (let s0 = 0; s0 < neg.length; s0 += chunk) {
-      const part = neg.slice(s0, s0 + chunk);
-      p.set(predict(params, rows.gather(part), part.length), s0);
-    }
-    const order = Array.from(neg.keys()).sort((a, b) => p[b]! - p[a]!);
-    const set = new Set<number>(chosen);
-    for (const i of order.slice(0, opts.hardNegatives)) set.add(neg[i]!);
-    chosen = [...set];
-    x = rows.gather(chosen);
-    y = Uint8Array.from(chosen, (r) => labels[r]!);
-    opts.onProgress?.({ stage: 'train', done: round + 1, total: opts.miningRounds + 1 });
-    params = trainClassifier(x, d, all(chosen.length), y, balancedWeights(all(chosen.length), y, chosen.length), norm, {
+  const sessions = await MlpSessions.create(d, opts.hidden, opts.provider);
+  try {
+    let params: ClassifierParams = await trainClassifier(x, d, all(chosen.length), y, balancedWeights(all(chosen.length), y, chosen.length), norm, {
       ...base,
-      epochs: opts.hardNegativeEpochs,
-      learningRate: opts.learningRate / 2,
-      seed: opts.seed + 1 + round,
-    }, params);
+      epochs: opts.epochs,
+    }, undefined, sessions);
+    checkAbort(opts.signal);
+    for (let round = 0; round < opts.miningRounds && opts.hardNegativeEpochs > 0 && opts.hardNegatives > 0; round++) {
+      checkAbort(opts.signal);
+      // Hard-negative mining over every good cell: the image score is a maximum, so the good cells the
+      // first model likes least are the ones that decide false alarms.
+      const p = new Float32Array(neg.length);
+      const chunk = 8192;
+      for (let s0 = 0; s0 < neg.length; s0 += chunk) {
+        const part = neg.slice(s0, s0 + chunk);
+        p.set(await predictMany(sessions, params, rows.gather(part), part.length), s0);
+      }
+      const set = new Set<number>(chosen);
+      for (const i of topIndices(p, opts.hardNegatives)) set.add(neg[i]!);
+      chosen = [...set];
+      x = rows.gather(chosen);
+      y = Uint8Array.from(chosen, (r) => labels[r]!);
+      opts.onProgress?.({ stage: 'train', done: round + 1, total: opts.miningRounds + 1 });
+      params = await trainClassifier(x, d, all(chosen.length), y, balancedWeights(all(chosen.length), y, chosen.length), norm, {
+        ...base,
+        epochs: opts.hardNegativeEpochs,
+        learningRate: opts.learningRate / 2,
+        seed: opts.seed + 1 + round,
+      }, params, sessions);
+    }
+    return { params, counts: { defect: pos.length, good: neg.length, used: chosen.length } };
+  } finally {
+    await sessions.dispose();
   }
-  return { params, counts: { defect: pos.length, good: neg.length, used: chosen.length } };
 }
 
 export async function trainSupervised(
@@ -270,7 +307,7 @@ export async function trainSupervised(
   const extractor = await createFeatureExtractor({ backbone: opts.backbone, layers: opts.layers, inputSize: opts.inputSize, provider: opts.provider });
   try {
     const { rows, labels } = await collectTrainingCells(extractor, samples, opts);
-    const { params, counts } = fitPatchClassifier(rows, labels, opts);
+    const { params, counts } = await fitPatchClassifier(rows, labels, opts);
     const d = rows.d;
     opts.onProgress?.({ stage: 'train', done: opts.miningRounds + 1, total: opts.miningRounds + 1 });
     const modelParams: SupervisedParams = {
