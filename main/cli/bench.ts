@@ -25,6 +25,7 @@ import { runLineBench } from './bench-line.js';
 import './bench-line-protocols.js'; // registers the OPC UA / Modbus / MQTT latency part of --line
 import { runGenicamBench } from './bench-genicam.js';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { benchFirstStart } from './bench-first-start.js';
 import { benchSupervisedTraining } from './bench-supervised.js';
 import { writeJson } from './output.js';
 
@@ -113,6 +114,7 @@ const program = new Command('bench')
   .option('--backbones <list>', "compare backbones ('all' = every installed one): AUROC (full protocol) beside speed", listOption)
   .option('--defect <type>', 'defect type for the backbone comparison', 'all')
   .option('--no-supervised', 'skip timing the supervised model training')
+  .option('--no-first-start', 'skip timing a fresh install\'s first start to its first verdict')
   .option('--supervised-defect <type>', 'defect type the supervised model is trained on (10 annotated images + 20 good)', 'scratch_neck')
   .option('--log', 'benchmark the inspection log instead (main/cli/bench-log.ts): WAL, Log screen queries, export')
   .option('--rows <n>', '--log: rows in the benchmark log', intOption('rows', 1000), 5_000_000)
@@ -125,7 +127,7 @@ const program = new Command('bench')
   .option('--parts <n>', '--genicam: software-triggered parts', intOption('parts', 1), 100)
   .option('--rate <n>', '--genicam: triggers per second', (v) => Number(v), 15);
 patchCoreFlags(program);
-program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: number; json?: string; line?: boolean; feed: number; seconds: number; genicam?: boolean; parts: number; rate: number }) => {
+program.action(async (f: BenchFlags & { firstStart: boolean; log?: boolean; rows: number; live: number; json?: string; line?: boolean; feed: number; seconds: number; genicam?: boolean; parts: number; rate: number }) => {
   if (f.log) return runLogBench({ rows: f.rows, live: f.live, json: f.json });
   if (f.genicam) return runGenicamBench({ data: f.data, parts: f.parts, rate: f.rate, seconds: f.line ? f.seconds : 10, json: f.json });
   if (f.line) return runLineBench({ data: f.data, feed: f.feed, seconds: f.seconds, json: f.json });
@@ -142,6 +144,11 @@ program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: numbe
   const supervised = f.supervised ? await benchSupervisedTraining(f.data, { defect: f.supervisedDefect, defects: 10, good: 20 }) : null;
   if (supervised) {
     console.log(`supervised training: ${supervised.trainSeconds.toFixed(1)} s (${supervised.defectImages} annotated ${f.supervisedDefect} + ${supervised.goodImages} good images, default options)`);
+  }
+  const firstStart = f.firstStart ? await benchFirstStart() : null;
+  if (firstStart) {
+    const stages = Object.entries(firstStart.stages).map(([k, v]) => `${k} at ${v} s`).join(', ');
+    console.log(`first start to first verdict: ${firstStart.seconds.toFixed(1)} s (empty data folder: ${stages}; first verdict ${firstStart.verdict})`);
   }
   if (f.backbones) {
     const work = join(tmpdir(), 'station-experiment-seed0');
@@ -167,6 +174,7 @@ program.action(async (f: BenchFlags & { log?: boolean; rows: number; live: numbe
       stages: r.stages,
       throughput: { partsPerSecond: r.partsPerSecond, parts: f.images, decodeAhead: true },
       train: { seconds: r.trainSeconds, images: f.train },
+      firstStart: firstStart ? { seconds: firstStart.seconds, stages: firstStart.stages } : null,
       supervised: supervised ? { trainSeconds: supervised.trainSeconds, defect: f.supervisedDefect, defectImages: supervised.defectImages, goodImages: supervised.goodImages } : null,
       peakRssMiB: Math.round(peakMiB),
       loadAverage: load,
