@@ -139,7 +139,7 @@ export class LivePipeline {
   }
 
   private async run(): Promise<void> {
-    // Every-part queues decode ahead: the next part's read() (sharp, on a libuv thread) runs while this part is
+    // Every-part queues decode ahead: the next part's read() (the decode thread, or sharp's) runs while this part is
     // inspected on the main thread, which is what makes parts/s exceed 1 / (decode + inspect). The newest-wins
     // slot does not: a frame taken early would be inspected instead of a newer one arriving meanwhile.
     const ahead = !(this.queue instanceof NewestWins);
