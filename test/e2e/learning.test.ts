@@ -199,4 +199,19 @@ test('learning on the line: false reject -> Good -> learn -> shadow -> promote -
     for (const a of ['model.learn-good', 'model.shadow']) assert.ok(rows.some((r) => r.endsWith(` ${a}`)), `${a} in ${rows.join(', ')}`);
     assert.deepEqual(st.browser.errors, []);
   });
+
+  await t.test('German: the versions panel and the Log column', async () => {
+    await page.getByTestId('tab-live').click();
+    await page.getByTestId('language').selectOption('de');
+    const panel = page.getByTestId('versions-panel');
+    await panel.getByText('Modellversionen').waitFor();
+    const text = (await panel.textContent()) ?? '';
+    for (const w of ['aktiv', 'Aktivieren', 'Im Schatten testen', 'Teil als gut gelernt', 'Schwelle geändert']) assert.ok(text.includes(w), `${w} in ${text}`);
+    await page.getByTestId('versions-panel').scrollIntoViewIfNeeded();
+    await screenshot(page, 'learning-versions-de', st.shots);
+    await page.getByTestId('tab-log').click();
+    await page.getByTestId('log-table').getByText('Modellversion').waitFor();
+    await page.getByTestId('language').selectOption('en');
+    await page.getByTestId('tab-log').getByText('Log').waitFor();
+  });
 });
