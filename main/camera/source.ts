@@ -10,6 +10,8 @@ import type { RawImage } from '../common/types.js';
 export interface FrameReadOptions {
   /** A gray frame may stay one channel (decodeImage's keepGray): the caller takes 1 or 3 channels. */
   readonly keepGray?: boolean;
+  /** Read ahead of its inspection (decodeImage's ahead: on the decode thread). */
+  readonly ahead?: boolean;
 }
 
 export interface SourceFrame {

@@ -95,7 +95,7 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<BenchRow> {
  * the JavaScript stages run on the main thread.
  */
 async function decodeAheadThroughput(model: Awaited<ReturnType<typeof trainPatchCore>>['model'], files: readonly string[]): Promise<number> {
-  const decode = (file: string) => decodeImage(file, { channels: model.inputChannels });
+  const decode = (file: string) => decodeImage(file, { channels: model.inputChannels, ahead: true });
   const t0 = performance.now();
   let next = decode(files[0]!);
   for (let i = 0; i < files.length; i++) {

@@ -162,6 +162,6 @@ function frameOf(part: LinePart): SourceFrame {
     capturedAt: Date.parse(part.enqueuedAt) || Date.now(),
     path,
     line: { queueId: part.id, productIndex: part.productIndex, lotName: part.lotName, spooled: part.spooled },
-    read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray }),
+    read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
   };
 }

@@ -179,7 +179,7 @@ export class LivePipeline {
     if (!read) return { frame };
     let image: Promise<RawImage>;
     try {
-      image = frame.read(this.readOptions());
+      image = frame.read({ ...this.readOptions(), ahead: true });
     } catch (e) {
       image = Promise.reject(e);
     }

@@ -191,15 +191,19 @@ test('broken PNGs keep sharp faults: a flipped bit, a bad CRC, truncated, data b
   await assert.rejects(decodeImage(join(dir, 'missing.png')), { kind: 'not-found', message: /image not found: .*missing\.png/ });
 });
 
-test('PNG files are decoded on the decode thread, which never keeps a process alive or lets it exit early', async () => {
+test('PNG files decoded ahead go to the decode thread, which never keeps a process alive or lets it exit early', async () => {
   const file = join(SCREW, 'test', 'good', '000.png');
   const before = decodedOnThread();
-  const img = await decodeImage(file, { channels: 1 });
+  const img = await decodeImage(file, { channels: 1, ahead: true });
   assert.equal(decodedOnThread(), before + 1);
   assert.deepEqual(Buffer.from(img.data), Buffer.from((await decodeWithSharp(file, { channels: 1 })).data));
+  const gray = await decodeImage(file, { channels: 3, keepGray: true, ahead: true });
+  assert.deepEqual([gray.channels, Buffer.compare(Buffer.from(gray.data), Buffer.from(img.data))], [1, 0]);
+  await decodeImage(file, { channels: 1 });
+  assert.equal(decodedOnThread(), before + 2, 'a decode awaited at once stays on this thread');
   // A script whose only pending work is a decode on that thread: it must print the size and exit by itself.
   const script = `import { decodeImage } from ${JSON.stringify(new URL('../../main/node/image-io.ts', import.meta.url).href)};
-const img = await decodeImage(${JSON.stringify(file)}, { channels: 1 });
+const img = await decodeImage(${JSON.stringify(file)}, { channels: 1, ahead: true });
 console.log(img.width + 'x' + img.height);`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.signal, null, 'exited by itself');

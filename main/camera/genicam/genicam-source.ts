@@ -463,7 +463,7 @@ export class GenicamSource implements FrameSource {
       partKey,
       partId,
       spooled: true,
-      read: () => decodeImage(path, { channels }),
+      read: (o) => decodeImage(path, { channels, ahead: o?.ahead }),
     };
     this.backlog.push(frame);
     await this.flushBacklog();
