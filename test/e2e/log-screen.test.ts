@@ -7,24 +7,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openStore } from '../../main/store/store.js';
-import { buildRenderer, inCi, launchBrowser, missingPrerequisite, tempDir, type Browser } from './harness.js';
-import { startStation, type RunningStation } from './station-process.js';
+import { e2eSkip, openStationPage, type StationPage } from './harness.js';
 
-const missing = missingPrerequisite();
-const skip = missing && !inCi() ? missing : null;
+const skip = e2eSkip();
 const ROWS = 600;
 const NG = ROWS / 6; // every sixth row
 
-let root = '';
-let station: RunningStation | null = null;
-let browser: Browser | null = null;
+let st: StationPage;
 let page: Page;
 
-before(async () => {
-  if (skip) return;
-  if (missing) throw new Error(`${missing}; CI=true: the browser end-to-end test must run, not skip`);
-  root = tempDir('log');
-  const dataDir = join(root, 'data');
+/** A log of ROWS parts seeded into the store before the station starts. */
+async function seed({ root, dataDir }: { root: string; dataDir: string }): Promise<void> {
   const store = openStore(join(dataDir, 'station.db'), { durability: 'normal' });
   store.createProduct({ id: 'default', name: 'Default product' });
   store.createModel({ id: 'pc-log', kind: 'patchcore', productId: 'default', name: 'Log model', artifactPath: join(root, 'no-model'), backbone: 'b' });
@@ -43,24 +36,22 @@ before(async () => {
     })),
   );
   store.close();
-  const staticDir = await buildRenderer(join(root, 'renderer-dist'));
-  station = await startStation({ dataDir, staticDir });
-  browser = await launchBrowser(join(root, 'profile'));
-  page = browser.page;
-  page.setDefaultTimeout(20_000);
-  await page.goto(station.openUrl);
-  await page.getByTestId('link-state').getByText('connected').waitFor();
+}
+
+before(async () => {
+  if (skip) return;
+  st = await openStationPage('log', { prepare: seed });
+  page = st.page;
 });
 
 after(async () => {
-  await browser?.close().catch(() => undefined);
-  await station?.close().catch(() => undefined);
+  await st?.close();
 });
 
 const pageInfo = () => page.getByTestId('page-info').textContent();
 const firstTime = () => page.getByTestId('log-row').first().locator('td').nth(1).textContent();
 
-test('Log screen: summary counts, keyset paging both ways, verdict filter, export', { skip: skip ?? false, timeout: 180_000 }, async () => {
+test('Log screen: summary counts, keyset paging both ways, verdict filter, export', { skip, timeout: 180_000 }, async () => {
   await page.getByTestId('tab-log').click();
   await page.getByTestId('log-summary').getByText(String(ROWS), { exact: true }).waitFor();
   assert.equal(await page.getByTestId('log-row').count(), 25);
@@ -97,5 +88,5 @@ test('Log screen: summary counts, keyset paging both ways, verdict filter, expor
   assert.equal(res.status(), 200);
   const lines = (await res.text()).trim().split(/\r?\n/);
   assert.equal(lines.length, NG + 1, 'header + every NG row');
-  assert.deepEqual(browser!.errors, []);
+  assert.deepEqual(st.browser.errors, []);
 });
