@@ -17,7 +17,29 @@ export function feedbackTable(r: FeedbackResult): string {
   );
 }
 
-export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; cover?: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+/** One row per training subset and their sum: false rejects and recall on the test half before and after learning. */
+export function subsetsTable(rs: readonly { from: number; r: FeedbackResult }[], train: number): string {
+  const name = (n: number): string => String(n).padStart(3, '0');
+  const sum = (f: (r: FeedbackResult) => number): number => rs.reduce((s, x) => s + f(x.r), 0);
+  const frs = (a: number, b: number, n: number): string => `${a}/${n} -> ${b}/${n}`;
+  const missed = (f: FeedbackFigures): number => Math.round((1 - f.testRecall) * f.testDefects);
+  const row = (label: string, thr: string, learned: string, get: (f: (r: FeedbackResult) => number) => number): (string | number)[] => [
+    label, thr, learned,
+    frs(get((r) => r.before.testFalseRejects), get((r) => r.after.testFalseRejects), get((r) => r.before.testGood)),
+    frs(get((r) => missed(r.before)), get((r) => missed(r.after)), get((r) => r.before.testDefects)),
+    `${get((r) => r.recalibrated.testFalseRejects)}/${get((r) => r.before.testGood)}, ${get((r) => missed(r.recalibrated))} missed`,
+  ];
+  return table(
+    ['training images', 'threshold', 'learned', 'test false rejects', 'test defects missed', 're-chosen: FR, missed'],
+    [
+      ...rs.map(({ from, r }) => row(`${name(from)}-${name(from + train - 1)}`, r.threshold.toFixed(3), `${r.learned.length} of ${r.candidatesRejected}`, (f) => f(r))),
+      row('all', '', `${sum((r) => r.learned.length)} of ${sum((r) => r.candidatesRejected)}`, sum),
+    ],
+  );
+}
+
+export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; cover?: number; subsets?: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+  if (f.subsets !== undefined && f.subsets > 1) return runSubsets({ ...f, subsets: f.subsets }, config, progress);
   const r = await runFeedbackExperiment({ dir: f.data, train: f.train, feedback: f.feedback, cover: f.cover, config, onProgress: progress });
   console.log(feedbackTable(r));
   console.log(
@@ -31,4 +53,21 @@ export async function runFeedbackCommand(f: { data: string; train: number; feedb
       `figures on the other half (${r.split.testGood} good, ${r.split.testDefects} defects); data ${f.data}`,
   );
   if (f.json) await writeJson(f.json, { command: process.argv.slice(2).join(' '), config, ...r });
+}
+
+/** `--subsets K`: the same experiment on K disjoint training sets (train/good by name: 0..n-1, n..2n-1, ...), each learning from all other train/good images. */
+async function runSubsets(f: { data: string; train: number; feedback: number; cover?: number; subsets: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+  const rs: { from: number; r: FeedbackResult }[] = [];
+  for (let k = 0; k < f.subsets; k++) {
+    const from = k * f.train;
+    rs.push({ from, r: await runFeedbackExperiment({ dir: f.data, train: f.train, trainFrom: from, feedback: f.feedback, cover: f.cover, config, onProgress: progress }) });
+  }
+  console.log(subsetsTable(rs, f.train));
+  const r0 = rs[0]!.r;
+  console.log(
+    `\nup to ${f.feedback} falsely rejected good images of train/good (outside the training set) learned per training set; threshold at recall = 1 on the validation half of test/ ` +
+      `(${r0.split.validationGood} good, ${r0.split.validationDefects} defects), kept after learning (re-chosen: at recall = 1 on validation with the learned model); ` +
+      `figures on the other half (${r0.split.testGood} good, ${r0.split.testDefects} defects); data ${f.data}`,
+  );
+  if (f.json) await writeJson(f.json, { command: process.argv.slice(2).join(' '), config, subsets: rs });
 }

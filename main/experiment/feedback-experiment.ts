@@ -1,7 +1,7 @@
 /**
- * Learning on the line, measured (`station experiment --feedback N`): PatchCore trained on the first `train` good
- * images, threshold at recall = 1 on a validation set; then the good images of train/good beyond the first `train`
- * that the model falsely rejects are learned as good, one at a time as an operator would mark them (each one only if
+ * Learning on the line, measured (`station experiment --feedback N`): PatchCore trained on `train` good images
+ * (train/good by name from position `trainFrom`, default the first ones), threshold at recall = 1 on a validation set;
+ * then the other good images of train/good that the model falsely rejects are learned as good, one at a time as an operator would mark them (each one only if
  * it is still rejected by the model learned so far), up to N. Test images are never learned from. A learned version
  * that lets a validation defect fall below the threshold is not promoted (as on the station) and the next image is tried.
  *
@@ -17,7 +17,7 @@ import type { DeepPartial } from '../inference/patchcore/config.js';
 import { LEARN_COVER_FRACTION, learnGood } from '../inference/patchcore/incremental.js';
 import type { PatchCoreModel } from '../inference/patchcore/model.js';
 import { thresholdAtFullRecall } from '../evaluation/metrics.js';
-import { selectTrainImages } from './patchcore-experiment.js';
+import type { PatchSet } from '../inference/patchcore/patch-extractor.js';
 
 export interface FeedbackFigures {
   /** Test good images at or above the threshold / test good images. */
@@ -62,11 +62,27 @@ export function splitValidationTest(test: readonly DatasetImage[]): { validation
 
 type Scored = { score: number; label: 0 | 1 };
 
-async function scoreAll(model: PatchCoreModel, images: readonly DatasetImage[], stage: string, onProgress?: ProgressFn): Promise<Scored[]> {
+/**
+ * Patch features of the validation and test images, computed once: a learned version shares the extractor of the
+ * model it was learned from (learnGood), so only the bank search differs between versions, and the image score equals
+ * `model.infer(image).score`.
+ */
+class PatchCache {
+  private readonly sets = new Map<string, PatchSet>();
+  constructor(private readonly model: PatchCoreModel) {}
+  async get(im: DatasetImage): Promise<PatchSet> {
+    let ps = this.sets.get(im.path);
+    if (!ps) this.sets.set(im.path, (ps = await this.model.extractor.extract(await decodeImage(im.path, { channels: 1 }))));
+    return ps;
+  }
+}
+
+/** `cache` null: the images are scored once, their features not kept. */
+async function scoreAll(model: PatchCoreModel, cache: PatchCache | null, images: readonly DatasetImage[], stage: string, onProgress?: ProgressFn): Promise<Scored[]> {
   const out: Scored[] = [];
   for (const [i, im] of images.entries()) {
     onProgress?.({ stage, done: i, total: images.length, message: `${im.defectType}/${im.name}` });
-    const { score } = await model.infer(await decodeImage(im.path, { channels: 1 }));
+    const { score } = cache ? await model.scorePatches(await cache.get(im)) : await model.infer(await decodeImage(im.path, { channels: 1 }));
     out.push({ score, label: im.defectType === 'good' ? 0 : 1 });
   }
   return out;
@@ -91,6 +107,8 @@ function figures(val: readonly Scored[], test: readonly Scored[], t: number, ban
 export async function runFeedbackExperiment(opts: {
   dir: string;
   train: number;
+  /** Position (by name, from 0) in train/good of the first training image; default 0. */
+  trainFrom?: number;
   feedback: number;
   /** learnGood's coverTo as a fraction of the threshold (default LEARN_COVER_FRACTION; 0 = the coreset's own radius only). */
   cover?: number;
@@ -98,22 +116,26 @@ export async function runFeedbackExperiment(opts: {
   onProgress?: ProgressFn;
 }): Promise<FeedbackResult> {
   const listing = await listMvtec(opts.dir);
-  const train = selectTrainImages(listing.train, opts.train);
-  const trainNames = new Set(train.map((t) => t.path));
-  const candidates = listing.train
-    .filter((i) => i.defectType === 'good' && !trainNames.has(i.path))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  if (candidates.length === 0) throw new StationFault('invalid-input', `no good images beyond the first ${opts.train} in train/good to learn from`);
+  const good = listing.train.filter((i) => i.defectType === 'good').sort((a, b) => a.name.localeCompare(b.name));
+  const from = opts.trainFrom ?? 0;
+  if (from < 0 || from + opts.train > good.length) {
+    throw new StationFault('invalid-input', `training images ${from}..${from + opts.train - 1} asked for, train/good has ${good.length}`);
+  }
+  const train = good.slice(from, from + opts.train);
+  // The line's parts: every other good training image, in name order.
+  const candidates = [...good.slice(0, from), ...good.slice(from + opts.train)];
+  if (candidates.length === 0) throw new StationFault('invalid-input', `no good images besides the ${opts.train} training images in train/good to learn from`);
   const { validation, test } = splitValidationTest(listing.test);
   const { model: first } = await trainPatchCore({ images: train.map((t) => t.path), config: opts.config, onProgress: (p) => opts.onProgress?.({ ...p, stage: `train: ${p.stage}` }) });
   let model: PatchCoreModel = first;
+  const cache = new PatchCache(first);
   try {
-    const val0 = await scoreAll(model, validation, 'validation', opts.onProgress);
+    const val0 = await scoreAll(model, cache, validation, 'validation', opts.onProgress);
     const threshold = thresholdAtFullRecall(val0.map((s) => s.score), val0.map((s) => s.label)).threshold;
-    const test0 = await scoreAll(model, test, 'test', opts.onProgress);
+    const test0 = await scoreAll(model, cache, test, 'test', opts.onProgress);
     const before = figures(val0, test0, threshold, model.bank.count);
 
-    const cand0 = await scoreAll(model, candidates, 'candidates', opts.onProgress);
+    const cand0 = await scoreAll(model, null, candidates, 'candidates', opts.onProgress);
     const rejected = candidates.filter((_, i) => cand0[i]!.score >= threshold);
     const learned: FeedbackResult['learned'] = [];
     const refused: FeedbackResult['refused'] = [];
@@ -127,7 +149,7 @@ export async function runFeedbackExperiment(opts: {
       opts.onProgress?.({ stage: 'learn as good', done: learned.length, total: opts.feedback, message: im.name });
       const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? LEARN_COVER_FRACTION) * threshold });
       // The station's promotion check: the new version must still catch every validation defect at the threshold in force.
-      const escaped = (await scoreAll(next, validationDefects, 'validation check')).filter((s) => s.score < threshold).length;
+      const escaped = (await scoreAll(next, cache, validationDefects, 'validation check')).filter((s) => s.score < threshold).length;
       if (escaped > 0) {
         refused.push({ name: im.name, validationEscapes: escaped });
         await next.disposeSearch();
@@ -138,8 +160,8 @@ export async function runFeedbackExperiment(opts: {
       learned.push({ name: im.name, scoreBefore, scoreAfter: (await model.infer(img)).score, added: report.added, dropped: report.dropped, ms: report.ms });
     }
 
-    const val1 = await scoreAll(model, validation, 'validation (learned)', opts.onProgress);
-    const test1 = await scoreAll(model, test, 'test (learned)', opts.onProgress);
+    const val1 = await scoreAll(model, cache, validation, 'validation (learned)', opts.onProgress);
+    const test1 = await scoreAll(model, cache, test, 'test (learned)', opts.onProgress);
     const after = figures(val1, test1, threshold, model.bank.count);
     const t2 = thresholdAtFullRecall(val1.map((s) => s.score), val1.map((s) => s.label)).threshold;
     const recalibrated = { ...figures(val1, test1, t2, model.bank.count), threshold: t2 };
