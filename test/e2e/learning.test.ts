@@ -207,8 +207,6 @@ test('learning on the line: false reject -> Good -> learn -> shadow -> promote -
     await panel.getByText('Modellversionen').waitFor();
     const text = (await panel.textContent()) ?? '';
     for (const w of ['aktiv', 'Aktivieren', 'Im Schatten testen', 'Teil als gut gelernt', 'Schwelle geändert']) assert.ok(text.includes(w), `${w} in ${text}`);
-    await page.getByTestId('versions-panel').scrollIntoViewIfNeeded();
-    await screenshot(page, 'learning-versions-de', st.shots);
     await page.getByTestId('tab-log').click();
     await page.getByTestId('log-table').getByText('Modellversion').waitFor();
     await page.getByTestId('language').selectOption('en');
