@@ -1,10 +1,9 @@
 /** Image decoding and encoding with sharp; every decode failure becomes a 'corrupt-image' fault naming the file. */
 import sharp from 'sharp';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { decodePngFast } from './png-decode.js';
+import { decodePngFastSync } from './png-decode.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 import { StationFault } from '../common/result.js';
 import type { RawImage } from '../common/types.js';
@@ -23,9 +22,9 @@ export interface DecodeOptions {
   readonly keepGray?: boolean;
   /**
    * The image is decoded ahead of its use (the next part while this one is inspected): plain PNG files are then
-   * decoded on the decode thread, leaving this thread to inference. Otherwise they are inflated on the libuv pool and
-   * unfiltered here, which measured faster for a decode that is awaited at once on a loaded machine (17 against 23 ms
-   * wall, load 13: no hand-over to a thread that has to be scheduled first).
+   * decoded on the decode thread, leaving this thread to inference. Otherwise they are decoded on this thread, which
+   * measured fastest for a decode awaited at once (after an inference, load 3.6: here 9.2 ms wall, decode thread
+   * 10.5, zlib on the libuv pool 15.3: every hand-over waits for a thread to wake).
    */
   readonly ahead?: boolean;
 }
@@ -103,11 +102,11 @@ export async function decodeWithSharp(input: string | Uint8Array, opts: DecodeOp
 
 /**
  * Plain 8-bit PNGs (the cameras' and the datasets' usual files) without sharp: ~40 % less CPU (png-decode.ts);
- * files decoded ahead on the decode thread, the rest here. null for every other file, and for any file the fast path finds odd (a read
+ * files decoded ahead on the decode thread, the rest here, synchronously. null for every other file, and for any file the fast path finds odd (a read
  * error included), so sharp decodes it and reports its faults as before.
  */
 async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3, keepGray: boolean, ahead: boolean): Promise<RawImage | null> {
-  if (typeof input !== 'string') return decodePngFast(input, channels, MAX_IMAGE_PIXELS, keepGray);
+  if (typeof input !== 'string') return decodePngFastSync(input, channels, MAX_IMAGE_PIXELS, keepGray);
   if (!/\.png$/i.test(input)) return null;
   if (ahead && decodeThread.usable()) {
     const r = await decodeThread.decode(input, channels, keepGray);
@@ -115,11 +114,11 @@ async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3, keepG
   }
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(input);
+    bytes = readFileSync(input);
   } catch {
     return null;
   }
-  return decodePngFast(bytes, channels, MAX_IMAGE_PIXELS, keepGray);
+  return decodePngFastSync(bytes, channels, MAX_IMAGE_PIXELS, keepGray);
 }
 
 /**

@@ -11,7 +11,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { decodedOnThread, decodeImage, decodeWithSharp, MAX_IMAGE_PIXELS } from '../../main/node/image-io.js';
-import { decodePngFast } from '../../main/node/png-decode.js';
+import { decodePngFastSync } from '../../main/node/png-decode.js';
 import { SCREW } from '../helpers.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -109,7 +109,7 @@ test('shared screw images and masks: the fast path takes them and returns exactl
   ];
   assert.ok(files.length >= 10);
   for (const f of files) {
-    const fast = await decodePngFast(readFileSync(f), 1, MAX_IMAGE_PIXELS);
+    const fast = decodePngFastSync(readFileSync(f), 1, MAX_IMAGE_PIXELS);
     assert.ok(fast, `fast path taken for ${f}`);
     await assertSameAsSharp(f, 1, f);
     await assertSameAsSharp(f, 3, f);
@@ -125,8 +125,8 @@ test('every row filter at every pixel size (gray, gray+alpha, RGB, RGBA; odd siz
         writeFileSync(file, encodePng(pattern(w, h, samples, w * samples), w, h, samples, { filters }));
         // RGB asked for gray is sharp's colour conversion: the fast path declines it.
         const wanted: (1 | 3)[] = samples >= 3 ? [3] : [1, 3];
-        for (const ch of wanted) assert.ok(await decodePngFast(readFileSync(file), ch, MAX_IMAGE_PIXELS), `fast path taken for ${file}`);
-        if (samples >= 3) assert.equal(await decodePngFast(readFileSync(file), 1, MAX_IMAGE_PIXELS), null);
+        for (const ch of wanted) assert.ok(decodePngFastSync(readFileSync(file), ch, MAX_IMAGE_PIXELS), `fast path taken for ${file}`);
+        if (samples >= 3) assert.equal(decodePngFastSync(readFileSync(file), 1, MAX_IMAGE_PIXELS), null);
         await assertSameAsSharp(file, 1, file);
         await assertSameAsSharp(file, 3, file);
       }
@@ -153,7 +153,7 @@ test('PNGs sharp writes (adaptive filters, several levels) and the ones the fast
   for (const [name, bytes, fast] of cases) {
     const file = join(dir, `${name}.png`);
     writeFileSync(file, bytes);
-    assert.equal((await decodePngFast(bytes, 3, MAX_IMAGE_PIXELS)) !== null, fast, `${name}: fast path ${fast ? 'taken' : 'declined'}`);
+    assert.equal((decodePngFastSync(bytes, 3, MAX_IMAGE_PIXELS)) !== null, fast, `${name}: fast path ${fast ? 'taken' : 'declined'}`);
     await assertSameAsSharp(file, 1, name);
     await assertSameAsSharp(file, 3, name);
     await assertSameAsSharp(bytes, 3, `${name} (bytes)`);
@@ -183,7 +183,7 @@ test('broken PNGs keep sharp faults: a flipped bit, a bad CRC, truncated, data b
     ['empty', Buffer.alloc(0)],
   ];
   for (const [name, bytes] of cases) {
-    assert.equal(await decodePngFast(bytes, 1, MAX_IMAGE_PIXELS), null, `${name}: left to sharp`);
+    assert.equal(decodePngFastSync(bytes, 1, MAX_IMAGE_PIXELS), null, `${name}: left to sharp`);
     const file = join(dir, `${name}.png`);
     writeFileSync(file, bytes);
     await assertSameAsSharp(file, 1, name);
