@@ -27,6 +27,7 @@ interface ExperimentFlags extends ModelFlags {
   feedback?: number;
   cover?: number;
   subsets?: number;
+  rechoose?: boolean;
 }
 
 export function experimentCommand(): Command {
@@ -43,6 +44,7 @@ export function experimentCommand(): Command {
     .option('--train-defects <n>', 'supervised: annotated defect images to train on (spread over the defect type; never tested)', intOption('train-defects', 1), 10)
     .option('--feedback <n>', 'learning on the line: learn up to n falsely rejected good images from train/good beyond --train, print false rejects and recall before/after', intOption('feedback', 1))
     .option('--subsets <k>', '--feedback: repeat on k disjoint training sets of --train images (train/good by name) and sum the figures', intOption('subsets', 1))
+    .option('--rechoose', '--feedback: each learned version gets its threshold at recall = 1 on validation, promoted when it rejects no more validation good parts')
     .option('--cover <f>', '--feedback: learn until the part is within f x threshold of the bank (default 0.75, as the station; 0 = down to the coreset radius)', (v) => Number(v))
     .option('--json <file>', 'write machine-readable results')
     .option('--quiet', 'no progress output');

@@ -13,7 +13,7 @@ export function feedbackTable(r: FeedbackResult): string {
   ];
   return table(
     ['model', 'threshold', 'bank', 'test false rejects', 'test recall', 'val recall', 'val FRR'],
-    [row('before', r.threshold, r.before), row(`after ${r.learned.length} learned`, r.threshold, r.after), row('after, threshold re-chosen', r.recalibrated.threshold, r.recalibrated)],
+    [row('before', r.threshold, r.before), row(`after ${r.learned.length} learned`, r.thresholdAfter, r.after), row('after, threshold re-chosen', r.recalibrated.threshold, r.recalibrated)],
   );
 }
 
@@ -23,30 +23,32 @@ export function subsetsTable(rs: readonly { from: number; r: FeedbackResult }[],
   const sum = (f: (r: FeedbackResult) => number): number => rs.reduce((s, x) => s + f(x.r), 0);
   const frs = (a: number, b: number, n: number): string => `${a}/${n} -> ${b}/${n}`;
   const missed = (f: FeedbackFigures): number => Math.round((1 - f.testRecall) * f.testDefects);
+  const vfr = (f: FeedbackFigures): number => Math.round(f.validationFalseRejectRate * rs[0]!.r.split.validationGood);
   const row = (label: string, thr: string, learned: string, get: (f: (r: FeedbackResult) => number) => number): (string | number)[] => [
     label, thr, learned,
     frs(get((r) => r.before.testFalseRejects), get((r) => r.after.testFalseRejects), get((r) => r.before.testGood)),
     frs(get((r) => missed(r.before)), get((r) => missed(r.after)), get((r) => r.before.testDefects)),
+    frs(get((r) => vfr(r.before)), get((r) => vfr(r.after)), get((r) => r.split.validationGood)),
     `${get((r) => r.recalibrated.testFalseRejects)}/${get((r) => r.before.testGood)}, ${get((r) => missed(r.recalibrated))} missed`,
   ];
   return table(
-    ['training images', 'threshold', 'learned', 'test false rejects', 'test defects missed', 're-chosen: FR, missed'],
+    ['training images', 'threshold', 'learned', 'test false rejects', 'test defects missed', 'validation false rejects', 're-chosen: FR, missed'],
     [
-      ...rs.map(({ from, r }) => row(`${name(from)}-${name(from + train - 1)}`, r.threshold.toFixed(3), `${r.learned.length} of ${r.candidatesRejected}`, (f) => f(r))),
+      ...rs.map(({ from, r }) => row(`${name(from)}-${name(from + train - 1)}`, r.thresholdAfter === r.threshold ? r.threshold.toFixed(3) : `${r.threshold.toFixed(3)} -> ${r.thresholdAfter.toFixed(3)}`, `${r.learned.length} of ${r.candidatesRejected}`, (f) => f(r))),
       row('all', '', `${sum((r) => r.learned.length)} of ${sum((r) => r.candidatesRejected)}`, sum),
     ],
   );
 }
 
-export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; cover?: number; subsets?: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; cover?: number; rechoose?: boolean; subsets?: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
   if (f.subsets !== undefined && f.subsets > 1) return runSubsets({ ...f, subsets: f.subsets }, config, progress);
-  const r = await runFeedbackExperiment({ dir: f.data, train: f.train, feedback: f.feedback, cover: f.cover, config, onProgress: progress });
+  const r = await runFeedbackExperiment({ dir: f.data, train: f.train, feedback: f.feedback, cover: f.cover, rechoose: f.rechoose, config, onProgress: progress });
   console.log(feedbackTable(r));
   console.log(
     `\nlearned ${r.learned.length} of ${r.candidatesRejected} falsely rejected good images (train/good beyond the first ${f.train}: ${r.candidates}); ` +
       `learning took ${r.learned.map((l) => (l.ms / 1000).toFixed(2)).join(', ')} s each`,
   );
-  for (const x of r.refused) console.log(`  ${x.name}: not promoted, ${x.validationEscapes} validation defect(s) would escape`);
+  for (const x of r.refused) console.log(`  ${x.name}: not promoted, ${x.validationEscapes > 0 ? `${x.validationEscapes} validation defect(s) would escape` : 'more validation good parts rejected at its threshold'}`);
   for (const l of r.learned) console.log(`  ${l.name}: score ${l.scoreBefore.toFixed(3)} -> ${l.scoreAfter.toFixed(3)}, +${l.added} patches, -${l.dropped}`);
   console.log(
     `threshold at recall = 1 on the validation half of test/ (${r.split.validationGood} good, ${r.split.validationDefects} defects); ` +
@@ -56,17 +58,17 @@ export async function runFeedbackCommand(f: { data: string; train: number; feedb
 }
 
 /** `--subsets K`: the same experiment on K disjoint training sets (train/good by name: 0..n-1, n..2n-1, ...), each learning from all other train/good images. */
-async function runSubsets(f: { data: string; train: number; feedback: number; cover?: number; subsets: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+async function runSubsets(f: { data: string; train: number; feedback: number; cover?: number; rechoose?: boolean; subsets: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
   const rs: { from: number; r: FeedbackResult }[] = [];
   for (let k = 0; k < f.subsets; k++) {
     const from = k * f.train;
-    rs.push({ from, r: await runFeedbackExperiment({ dir: f.data, train: f.train, trainFrom: from, feedback: f.feedback, cover: f.cover, config, onProgress: progress }) });
+    rs.push({ from, r: await runFeedbackExperiment({ dir: f.data, train: f.train, trainFrom: from, feedback: f.feedback, cover: f.cover, rechoose: f.rechoose, config, onProgress: progress }) });
   }
   console.log(subsetsTable(rs, f.train));
   const r0 = rs[0]!.r;
   console.log(
     `\nup to ${f.feedback} falsely rejected good images of train/good (outside the training set) learned per training set; threshold at recall = 1 on the validation half of test/ ` +
-      `(${r0.split.validationGood} good, ${r0.split.validationDefects} defects), kept after learning (re-chosen: at recall = 1 on validation with the learned model); ` +
+      `(${r0.split.validationGood} good, ${r0.split.validationDefects} defects), ${f.rechoose ? 're-chosen for each learned version' : 'kept after learning'} (last column: re-chosen once with the final model); ` +
       `figures on the other half (${r0.split.testGood} good, ${r0.split.testDefects} defects); data ${f.data}`,
   );
   if (f.json) await writeJson(f.json, { command: process.argv.slice(2).join(' '), config, subsets: rs });

@@ -35,12 +35,14 @@ export interface FeedbackFigures {
 
 export interface FeedbackResult {
   readonly threshold: number;
+  /** The threshold in force after learning: `threshold`, or with `rechoose` the last promoted version's. */
+  readonly thresholdAfter: number;
   readonly before: FeedbackFigures;
   readonly after: FeedbackFigures;
   /** Threshold at recall = 1 on the validation set re-chosen with the learned model, and the figures there. */
   readonly recalibrated: FeedbackFigures & { readonly threshold: number };
   readonly learned: { name: string; scoreBefore: number; scoreAfter: number; added: number; dropped: number; ms: number }[];
-  /** Learned versions not promoted: a validation defect fell below the threshold in force. */
+  /** Learned versions not promoted: a validation defect fell below the threshold in force (rechoose: more validation good parts rejected; escapes 0). */
   readonly refused: { name: string; validationEscapes: number }[];
   /** Good images beyond the training ones that the first model rejected. */
   readonly candidatesRejected: number;
@@ -112,6 +114,12 @@ export async function runFeedbackExperiment(opts: {
   feedback: number;
   /** learnGood's coverTo as a fraction of the threshold (default LEARN_COVER_FRACTION; 0 = the coreset's own radius only). */
   cover?: number;
+  /**
+   * Each learned version gets its own threshold at recall = 1 on validation and is promoted when it rejects no more
+   * validation good parts than the version in force; parts are judged by the version in force as they arrive.
+   * Default: the station's way (threshold kept, promoted when no validation defect escapes).
+   */
+  rechoose?: boolean;
   config?: DeepPartial<PatchCoreConfig>;
   onProgress?: ProgressFn;
 }): Promise<FeedbackResult> {
@@ -140,36 +148,54 @@ export async function runFeedbackExperiment(opts: {
     const learned: FeedbackResult['learned'] = [];
     const refused: FeedbackResult['refused'] = [];
     const validationDefects = validation.filter((v) => v.defectType !== 'good');
-    for (const im of rejected) {
+    // rechoose: the parts arrive in name order and each version decides with its own threshold, so a part the first
+    // model accepted can be rejected (and learned) later.
+    let inForce = threshold;
+    let valNow = val0;
+    for (const im of opts.rechoose ? candidates : rejected) {
       if (learned.length >= opts.feedback) break;
       const img = await decodeImage(im.path, { channels: 1 });
       // Only parts the current model still rejects are marked "good" by the operator.
       const scoreBefore = (await model.infer(img)).score;
-      if (scoreBefore < threshold) continue;
+      if (scoreBefore < inForce) continue;
       opts.onProgress?.({ stage: 'learn as good', done: learned.length, total: opts.feedback, message: im.name });
-      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? LEARN_COVER_FRACTION) * threshold });
-      // The station's promotion check: the new version must still catch every validation defect at the threshold in force.
-      const escaped = (await scoreAll(next, cache, validationDefects, 'validation check')).filter((s) => s.score < threshold).length;
-      if (escaped > 0) {
-        refused.push({ name: im.name, validationEscapes: escaped });
+      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? LEARN_COVER_FRACTION) * inForce });
+      let nextThreshold = inForce;
+      let nextVal = valNow;
+      let promote: boolean;
+      if (opts.rechoose) {
+        // The new version's threshold at recall = 1 on validation; promoted when it rejects no more validation good parts.
+        nextVal = await scoreAll(next, cache, validation, 'validation check');
+        nextThreshold = thresholdAtFullRecall(nextVal.map((s) => s.score), nextVal.map((s) => s.label)).threshold;
+        promote = rates(nextVal, nextThreshold).fr <= rates(valNow, inForce).fr;
+        if (!promote) refused.push({ name: im.name, validationEscapes: 0 });
+      } else {
+        // The station's promotion check: the new version must still catch every validation defect at the threshold in force.
+        const escaped = (await scoreAll(next, cache, validationDefects, 'validation check')).filter((s) => s.score < inForce).length;
+        promote = escaped === 0;
+        if (!promote) refused.push({ name: im.name, validationEscapes: escaped });
+      }
+      if (!promote) {
         await next.disposeSearch();
         continue;
       }
       await model.disposeSearch();
       model = next;
+      inForce = nextThreshold;
+      valNow = nextVal;
       learned.push({ name: im.name, scoreBefore, scoreAfter: (await model.infer(img)).score, added: report.added, dropped: report.dropped, ms: report.ms });
     }
 
     const val1 = await scoreAll(model, cache, validation, 'validation (learned)', opts.onProgress);
     const test1 = await scoreAll(model, cache, test, 'test (learned)', opts.onProgress);
-    const after = figures(val1, test1, threshold, model.bank.count);
+    const after = figures(val1, test1, inForce, model.bank.count);
     const t2 = thresholdAtFullRecall(val1.map((s) => s.score), val1.map((s) => s.label)).threshold;
     const recalibrated = { ...figures(val1, test1, t2, model.bank.count), threshold: t2 };
     const split = {
       validationGood: val0.filter((s) => s.label === 0).length, validationDefects: val0.filter((s) => s.label === 1).length,
       testGood: before.testGood, testDefects: before.testDefects,
     };
-    return { threshold, before, after, recalibrated, learned, refused, candidatesRejected: rejected.length, candidates: candidates.length, split };
+    return { threshold, thresholdAfter: inForce, before, after, recalibrated, learned, refused, candidatesRejected: rejected.length, candidates: candidates.length, split };
   } finally {
     await model.dispose();
   }

@@ -1,0 +1,31 @@
+/**
+ * `station experiment --feedback N` on the shared screws (a smaller canvas to stay quick): only good training images
+ * outside the training set are learned, each one the model rejected and then accepts, no version that lets a
+ * validation defect escape is kept, and a later training set (--subsets) learns from the images before it too.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SCREW } from '../helpers.js';
+import { runFeedbackExperiment } from '../../main/experiment/feedback-experiment.js';
+import { subsetsTable } from '../../main/cli/commands-feedback.js';
+
+const config = { registration: { width: 384, height: 160 } };
+
+test('feedback experiment: learned parts come from train/good outside the training set and pass afterwards; validation recall kept', { timeout: 600_000 }, async () => {
+  const r = await runFeedbackExperiment({ dir: SCREW, train: 10, trainFrom: 10, feedback: 3, config });
+  assert.deepEqual(r.split, { validationGood: 13, validationDefects: 36, testGood: 12, testDefects: 35 });
+  assert.equal(r.candidates, 90, 'train/good 000-009 and 020-099');
+  assert.ok(r.learned.length <= 3 && r.learned.length <= r.candidatesRejected);
+  assert.ok(r.learned.length > 0, `some of the ${r.candidatesRejected} rejected good parts are learned (threshold ${r.threshold})`);
+  for (const l of r.learned) {
+    assert.ok(!/^01\d\.png$/.test(l.name), `${l.name} is a training image`);
+    assert.ok(l.scoreBefore >= r.threshold && l.scoreAfter < r.threshold, `${l.name}: ${l.scoreBefore} -> ${l.scoreAfter} (threshold ${r.threshold})`);
+  }
+  assert.equal(r.before.validationRecall, 1, 'the threshold is at recall = 1 on validation');
+  assert.equal(r.after.validationRecall, 1, 'a version that lets a validation defect escape is not kept');
+  assert.equal(r.recalibrated.validationRecall, 1);
+  assert.ok(r.after.bankSize > r.before.bankSize);
+  const text = subsetsTable([{ from: 10, r }], 10);
+  assert.match(text, /010-019/);
+  assert.match(text, new RegExp(`${r.before.testFalseRejects}/12 -> ${r.after.testFalseRejects}/12`));
+});
