@@ -49,9 +49,11 @@ export class MediaStore {
     const raw = { raw: { width: img.width, height: img.height, channels: img.channels } } as const;
     const buf = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
     const big = Math.max(img.width, img.height) > maxSide;
+    // No Huffman optimisation (sharp's default makes a second pass): a 1024 x 1024 gray frame then costs 6.4 instead
+    // of 13.7 ms of CPU for a 9 % larger file (94 vs 86 KB), on every inspected part.
     const [jpeg, thumb] = await Promise.all([
-      (big ? sharp(buf, raw).resize(maxSide, maxSide, { fit: 'inside' }) : sharp(buf, raw)).jpeg({ quality: 85 }).toBuffer(),
-      sharp(buf, raw).resize(thumbSide, thumbSide, { fit: 'inside' }).jpeg({ quality: 75 }).toBuffer(),
+      (big ? sharp(buf, raw).resize(maxSide, maxSide, { fit: 'inside' }) : sharp(buf, raw)).jpeg({ quality: 85, optimiseCoding: false }).toBuffer(),
+      sharp(buf, raw).resize(thumbSide, thumbSide, { fit: 'inside' }).jpeg({ quality: 75, optimiseCoding: false }).toBuffer(),
     ]);
     const frame = await this.write(`frames/${stem}.jpg`, jpeg);
     const thumbnail = await this.write(`thumbs/${stem}.jpg`, thumb);

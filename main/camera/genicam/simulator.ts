@@ -16,6 +16,8 @@ export function simulatorInstalled(): boolean {
 export interface Simulator {
   /** The device id the camera is listed and opened by (`Aravis-Fake-<serial>`). */
   readonly id: string;
+  /** The simulator's process id while it runs (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   /** Kills the simulator (SIGKILL: the camera vanishes as a powered-off one would). */
   kill(): Promise<void>;
   /** Starts it again with the same serial (same id). */
@@ -68,5 +70,13 @@ export async function startSimulator(opts: { serial?: string; waitMs?: number } 
   };
 
   await launch();
-  return { id, kill, restart: launch, stop: kill };
+  return {
+    id,
+    get pid() {
+      return (child as ChildProcess | null)?.pid;
+    },
+    kill,
+    restart: launch,
+    stop: kill,
+  };
 }
