@@ -5,52 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameEvent } from '../../main/common/api.js';
-import { Emitter } from '../../main/common/event.js';
 import type { InspectionModel } from '../../main/inference/model.js';
-import type { FrameSource, SourceFrame, SourceStatusUpdate } from '../../main/camera/source.js';
+import type { SourceFrame } from '../../main/camera/source.js';
+import { ManualSource, FifoQueue } from './pipeline-fakes.js';
 import { LivePipeline } from '../../main/pipeline/live-pipeline.js';
 import { StationFault } from '../../main/common/result.js';
 
-class ManualSource implements FrameSource {
-  readonly kind = 'webcam' as const;
-  readonly name = 'manual';
-  emit: ((f: SourceFrame) => void) | null = null;
-  readonly status = new Emitter<SourceStatusUpdate>();
-  readonly onStatus = this.status.event;
-  start(emit: (f: SourceFrame) => void) {
-    this.emit = emit;
-  }
-  pause() {}
-  resume() {}
-  step() {}
-  async stop() {}
-}
 
-/** First in, first out, never full: the every-part delivery without the store behind it. */
-class FifoQueue {
-  readonly dropped = 0;
-  private items: SourceFrame[] = [];
-  private waiter: ((f: SourceFrame | undefined) => void) | null = null;
-  private closed = false;
-  offer(f: SourceFrame): boolean {
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(f);
-    } else this.items.push(f);
-    return true;
-  }
-  take(): Promise<SourceFrame | undefined> {
-    if (this.items.length) return Promise.resolve(this.items.shift());
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((r) => (this.waiter = r));
-  }
-  close(): void {
-    this.closed = true;
-    this.waiter?.(undefined);
-    this.waiter = null;
-  }
-}
 
 test('LivePipeline, every-part queue: part 1 is stored while part 2 is inspected; stores one at a time, in order', async () => {
   const src = new ManualSource();

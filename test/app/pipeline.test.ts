@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameEvent } from '../../main/common/api.js';
-import { Emitter } from '../../main/common/event.js';
 import type { RawImage } from '../../main/common/types.js';
 import type { InspectionModel } from '../../main/inference/model.js';
-import type { FrameSource, SourceFrame, SourceStatusUpdate } from '../../main/camera/source.js';
+import type { SourceFrame } from '../../main/camera/source.js';
 import { LatestSlot } from '../../main/pipeline/latest-slot.js';
+import { ManualSource, FifoQueue } from './pipeline-fakes.js';
 import { LivePipeline } from '../../main/pipeline/live-pipeline.js';
 import { decideVerdict } from '../../main/pipeline/verdict.js';
 import { StationFault } from '../../main/common/result.js';
@@ -29,20 +29,6 @@ test('LatestSlot: newest wins, replaced items are counted as dropped, a waiting 
 });
 
 /** A test source we drive by hand. */
-class ManualSource implements FrameSource {
-  readonly kind = 'webcam' as const;
-  readonly name = 'manual';
-  emit: ((f: SourceFrame) => void) | null = null;
-  readonly status = new Emitter<SourceStatusUpdate>();
-  readonly onStatus = this.status.event;
-  start(emit: (f: SourceFrame) => void) {
-    this.emit = emit;
-  }
-  pause() {}
-  resume() {}
-  step() {}
-  async stop() {}
-}
 
 const img: RawImage = { width: 4, height: 4, channels: 3, data: new Uint8Array(48) };
 
@@ -131,31 +117,6 @@ test('heatmap: quantisation is relative to the threshold (128 = at threshold) an
   assert.ok(HEATMAP_LUT[255 * 4 + 3] > HEATMAP_LUT[128 * 4 + 3], 'alpha rises with the value');
 });
 
-/** An in-memory first-in-first-out every-part queue (the durable queue's contract without the store). */
-class FifoQueue {
-  readonly dropped = 0;
-  private items: SourceFrame[] = [];
-  private waiter: ((f: SourceFrame | undefined) => void) | null = null;
-  private closed = false;
-  offer(f: SourceFrame): boolean {
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(f);
-    } else this.items.push(f);
-    return true;
-  }
-  take(): Promise<SourceFrame | undefined> {
-    if (this.items.length) return Promise.resolve(this.items.shift());
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((r) => (this.waiter = r));
-  }
-  close(): void {
-    this.closed = true;
-    this.waiter?.(undefined);
-    this.waiter = null;
-  }
-}
 
 test('LivePipeline, every-part queue: the next part is read (decoded) while the current one is inspected; a failed read is its own error', async () => {
   const src = new ManualSource();
