@@ -7,10 +7,11 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Engine } from '../../main/services/engine.js';
+import type { Engine } from '../../main/services/engine.js';
+import { copyFile as copy, engineWithSixScrews } from './learning-setup.js';
 import { shadowTesting } from '../../main/services/shadow-scorer.js';
 import { openStore } from '../../main/store/store.js';
 import type { StationStore } from '../../main/store/interface.js';
@@ -28,10 +29,6 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const fail = (j: { error: { kind: string; message: string } | null }) => {
-  if (j.error) throw Object.assign(new Error(j.error.message), j.error);
-};
-
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -42,20 +39,11 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 
 
 test('threshold versions, the deciding version in the log, re-activation, shadow scoring off the live path', { timeout: 300_000 }, async () => {
   root = mkdtempSync(join(tmpdir(), 'station-versions-'));
-  const cat = join(root, 'screw');
-  const copy = (from: string, to: string) => (mkdirSync(join(to, '..'), { recursive: true }), copyFileSync(from, to));
-  for (const n of ['000', '001', '002', '003', '004', '005']) copy(join(SCREW, 'train', 'good', `${n}.png`), join(cat, 'train', 'good', `${n}.png`));
-  for (const n of ['000', '001']) {
-    copy(join(SCREW, 'test', 'good', `${n}.png`), join(cat, 'test', 'good', `${n}.png`));
-    copy(join(SCREW, 'test', 'scratch_neck', `${n}.png`), join(cat, 'test', 'scratch_neck', `${n}.png`));
-  }
   for (const n of ['050', '051']) copy(join(SCREW, 'train', 'good', `${n}.png`), join(root, 'parts', `${n}.png`));
-  const dataDir = join(root, 'data');
-  engine = await createEngine({ dataDir, shell: 'browser', bootstrap: false });
+  const setup = await engineWithSixScrews(root);
+  engine = setup.engine;
+  const { dataDir, v1 } = setup;
   const api = engine.api;
-  const config = { registration: { width: 384, height: 160 } };
-  fail(await engine.jobs.wait((await api.models.train({ goodFolder: cat, name: 'six screws', config, activate: true } as never)).jobId));
-  const v1 = (await api.models.active())!;
   store = openStore(join(dataDir, 'station.db'));
   const modelFolders = () => readdirSync(join(dataDir, 'models')).filter((f) => !f.startsWith('.'));
   const foldersBefore = modelFolders();

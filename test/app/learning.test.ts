@@ -6,10 +6,11 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Engine } from '../../main/services/engine.js';
+import type { Engine } from '../../main/services/engine.js';
+import { copyFile as copy, engineWithSixScrews, failOnJobError as fail } from './learning-setup.js';
 import { openStore } from '../../main/store/store.js';
 import { SCREW } from '../helpers.js';
 
@@ -20,25 +21,12 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const fail = (j: { error: { kind: string; message: string } | null }) => {
-  if (j.error) throw Object.assign(new Error(j.error.message), j.error);
-};
-
 test('mark good -> learn -> new version in shadow -> promote -> re-activate the old one', { timeout: 300_000 }, async () => {
   root = mkdtempSync(join(tmpdir(), 'station-learning-'));
-  const cat = join(root, 'screw');
-  const copy = (from: string, to: string) => (mkdirSync(join(to, '..'), { recursive: true }), copyFileSync(from, to));
-  for (const n of ['000', '001', '002', '003', '004', '005']) copy(join(SCREW, 'train', 'good', `${n}.png`), join(cat, 'train', 'good', `${n}.png`));
-  for (const n of ['000', '001']) {
-    copy(join(SCREW, 'test', 'good', `${n}.png`), join(cat, 'test', 'good', `${n}.png`));
-    copy(join(SCREW, 'test', 'scratch_neck', `${n}.png`), join(cat, 'test', 'scratch_neck', `${n}.png`));
-  }
-  const dataDir = join(root, 'data');
-  engine = await createEngine({ dataDir, shell: 'browser', bootstrap: false });
+  const setup = await engineWithSixScrews(root);
+  engine = setup.engine;
+  const { dataDir, v1 } = setup;
   const api = engine.api;
-  const config = { registration: { width: 384, height: 160 } };
-  fail(await engine.jobs.wait((await api.models.train({ goodFolder: cat, name: 'six screws', config, activate: true } as never)).jobId));
-  const v1 = (await api.models.active())!;
 
   // Three parts the active version decided (frames stored as the live path stores them).
   const media = join(dataDir, 'media');
