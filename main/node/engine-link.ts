@@ -2,14 +2,13 @@
  * Starts the engine worker and hands out channel connections to it (host: one per WebSocket; Electron: one per
  * window). The caller's thread only relays messages.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Transport } from '../common/channel.js';
 import { toDisposable } from '../common/event.js';
 import { muxClient } from '../common/mux.js';
 import type { EngineWorkerData, WorkerControl } from './engine-worker.js';
+import { startWorker, workerEntry } from './worker-start.js';
 
 export interface EngineLink {
   open(): Transport & { close(): void };
@@ -19,9 +18,7 @@ export interface EngineLink {
 
 /** The worker entry beside this file: .js when built, .ts when run through tsx. */
 export function engineWorkerPath(): string {
-  const js = fileURLToPath(new URL('./engine-worker.js', import.meta.url));
-  if (existsSync(js)) return js;
-  return fileURLToPath(new URL('./engine-worker.ts', import.meta.url));
+  return workerEntry(new URL('./engine-worker.js', import.meta.url));
 }
 
 export async function startEngineWorker(
@@ -33,14 +30,7 @@ export async function startEngineWorker(
   // libvips is never unloaded when a worker exits. Loading only; all image work stays in the worker.
   if (process.platform === 'linux') createRequire(import.meta.url)('sharp');
   const wd = { ...data, canPickFolder: !!hooks.pickFolder } satisfies EngineWorkerData;
-  // From source (tsx), register tsx's loader inside the worker before importing the TypeScript entry:
-  // loader hooks of the parent thread do not reliably reach worker threads.
-  const worker = path.endsWith('.ts')
-    ? new Worker(
-        `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(path).href)}); })`,
-        { eval: true, workerData: wd },
-      )
-    : new Worker(path, { workerData: wd });
+  const worker = startWorker(path, { workerData: wd });
   const mux = muxClient({
     send: (x) => worker.postMessage(x),
     onMessage: (l) => {

@@ -1,10 +1,10 @@
 /** Image decoding and encoding with sharp; every decode failure becomes a 'corrupt-image' fault naming the file. */
 import sharp from 'sharp';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { decodePngFastSync } from './png-decode.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
+import { startWorker, workerEntry } from './worker-start.js';
 import { StationFault } from '../common/result.js';
 import type { RawImage } from '../common/types.js';
 
@@ -151,12 +151,7 @@ class DecodeThread {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const js = fileURLToPath(new URL('./decode-worker.js', import.meta.url));
-    const path = existsSync(js) ? js : fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
-    // From source (tsx), register tsx's loader inside the worker first (as engine-link.ts does).
-    const w = path.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(path).href)}); })`, { eval: true })
-      : new Worker(path);
+    const w = startWorker(workerEntry(new URL('./decode-worker.js', import.meta.url)));
     w.unref();
     w.on('message', (m: DecodeReply) => {
       const done = this.pending.get(m.id);

@@ -2,17 +2,11 @@
  * The engine's handle on the log reader worker (log-worker.ts): typed requests, replies as promises, export
  * progress and cancellation. The worker starts on the first request and again after it died.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { StationFault, type ErrorKind } from '../common/result.js';
 import type { ProgressFn } from '../common/types.js';
 import type { LogOp, LogOps, LogReply, LogRequest, LogWorkerData } from './log-worker.js';
-
-function workerPath(): string {
-  const js = fileURLToPath(new URL('./log-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('./log-worker.ts', import.meta.url));
-}
+import { startWorker, workerEntry } from './worker-start.js';
 
 interface Pending {
   resolve(v: unknown): void;
@@ -30,15 +24,8 @@ export class LogReader {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const path = workerPath();
     const workerData: LogWorkerData = { dbPath: this.dbPath };
-    // From source (tsx), register tsx's loader inside the worker first (as engine-link.ts does).
-    const w = path.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(path).href)}); })`, {
-          eval: true,
-          workerData,
-        })
-      : new Worker(path, { workerData });
+    const w = startWorker(workerEntry(new URL('./log-worker.js', import.meta.url)), { workerData });
     w.unref(); // an idle reader never keeps the process alive
     w.on('message', (m: LogReply) => {
       const p = this.pending.get(m.id);

@@ -3,15 +3,13 @@
  * apart from the live path: the engine worker's event loop keeps serving live inspection and the UI while it runs.
  * Progress and cancellation cross the thread boundary; a job that ignores a cancel is terminated.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { z } from 'zod';
 import type { EvaluateRequestSchema, GenerateRequest, TrainRequestSchema } from '../common/api.js';
 import { StationFault, type ErrorKind } from '../common/result.js';
 import type { JobWorkerMessage } from '../node/job-worker.js';
 import type { JobContext } from './jobs.js';
 import type { LearnTask } from './learn-job.js';
+import { startWorker, workerEntry } from '../node/worker-start.js';
 
 export type JobTask =
   | { readonly kind: 'train'; readonly dataDir: string; readonly req: z.output<typeof TrainRequestSchema> }
@@ -24,23 +22,11 @@ export type JobTask =
       readonly defaultOut: string;
     };
 
-function workerPath(): string {
-  const js = fileURLToPath(new URL('../node/job-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('../node/job-worker.ts', import.meta.url));
-}
-
 /** Grace period between a cancel and terminating a job that does not stop by itself. */
 const CANCEL_GRACE_MS = 10_000;
 
 export function runInJobWorker<T>(task: JobTask, ctx: JobContext): Promise<T> {
-  const path = workerPath();
-  // From source (tsx), register tsx's loader inside the worker first (as engine-link.ts does).
-  const worker = path.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(path).href)}); })`, {
-        eval: true,
-        workerData: task,
-      })
-    : new Worker(path, { workerData: task });
+  const worker = startWorker(workerEntry(new URL('../node/job-worker.js', import.meta.url)), { workerData: task });
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let killTimer: ReturnType<typeof setTimeout> | undefined;

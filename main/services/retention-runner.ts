@@ -1,15 +1,8 @@
 /** Starts the retention worker thread (main/node/retention-worker.ts) and runs passes in it, one at a time. */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { StationFault, type ErrorKind } from '../common/result.js';
 import type { RetentionWorkerData, RetentionWorkerReply } from '../node/retention-worker.js';
 import type { CoreResult } from './retention.js';
-
-function workerPath(): string {
-  const js = fileURLToPath(new URL('../node/retention-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('../node/retention-worker.ts', import.meta.url));
-}
+import { startWorker, workerEntry } from '../node/worker-start.js';
 
 export interface RetentionWorker {
   pass(): Promise<CoreResult>;
@@ -17,11 +10,8 @@ export interface RetentionWorker {
 }
 
 export function startRetentionWorker(data: RetentionWorkerData): RetentionWorker {
-  const path = workerPath();
-  // From source (tsx), register tsx's loader inside the worker first (as job-runner.ts does).
-  const worker = path.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(path).href)}); })`, { eval: true, workerData: data })
-    : new Worker(path, { workerData: data });
+  const path = workerEntry(new URL('../node/retention-worker.js', import.meta.url));
+  const worker = startWorker(path, { workerData: data });
   worker.unref();
   let next = 1;
   let failure: Error | null = null;

@@ -3,19 +3,14 @@
  * thread only posts the part's image path and later stores what comes back, so a shadow inference never delays
  * the active version's next part. One part at a time; `busy` tells the caller to skip a part instead of queueing.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { StationFault, type ErrorKind } from '../common/result.js';
 import type { ShadowReply, ShadowRequest, ShadowWorkerData } from '../node/shadow-worker.js';
+import { startWorker, workerEntry } from '../node/worker-start.js';
 
 /** Tests only: a gate the next shadow workers wait on before each part (see ShadowWorkerData.gate). */
 export const shadowTesting: { gate: SharedArrayBuffer | null } = { gate: null };
 
-function workerPath(): string {
-  const js = fileURLToPath(new URL('../node/shadow-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('../node/shadow-worker.ts', import.meta.url));
-}
 
 export class ShadowScorer {
   private pending: { id: number; resolve: (v: { score: number; heatmapPng: Uint8Array | null }) => void; reject: (e: Error) => void } | null = null;
@@ -41,13 +36,11 @@ export class ShadowScorer {
 
   /** Starts the worker and loads the candidate there; rejects when it cannot be loaded. */
   static start(artifactDir: string): Promise<ShadowScorer> {
-    const path = workerPath();
+    const path = workerEntry(new URL('../node/shadow-worker.js', import.meta.url));
     const workerData: ShadowWorkerData = { artifactDir, ...(shadowTesting.gate ? { gate: shadowTesting.gate } : {}) };
     // One intra-op thread: the candidate takes at most one core from the active version.
     const env = { ...process.env, STATION_THREADS: '1' };
-    const worker = path.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(path).href)}); })`, { eval: true, workerData, env })
-      : new Worker(path, { workerData, env });
+    const worker = startWorker(path, { workerData, env });
     return new Promise((resolve, reject) => {
       const onMessage = (m: ShadowReply) => {
         worker.off('message', onMessage);
