@@ -77,14 +77,20 @@ export class PatchCoreModel implements InspectionModel {
     const r = await this.column!.search(rows, n);
     const missing: number[] = [];
     for (let i = 0; i < n; i++) if (r.idx[i]! < 0) missing.push(i);
-    if (missing.length > 0) {
-      const dim = this.bank.dim;
-      const q = new Float32Array(missing.length * dim);
-      missing.forEach((i, j) => q.set(rows.subarray(i * dim, (i + 1) * dim), j * dim));
-      const out = await this.find('full', q, missing.length);
-      missing.forEach((i, j) => { r.dist[i] = out.dist[j]!; r.idx[i] = out.idx[j]!; });
-    }
+    if (missing.length > 0) await this.searchRows(rows, missing, r);
     return r;
+  }
+
+  /** Searches rows `pick` of `rows` in the whole bank (inside the window, if any) and writes the answers into `out` at those rows. */
+  private async searchRows(rows: Float32Array, pick: readonly number[], out: { dist: Float32Array; idx: Int32Array }): Promise<void> {
+    const dim = this.bank.dim;
+    const q = new Float32Array(pick.length * dim);
+    pick.forEach((r, j) => q.set(rows.subarray(r * dim, (r + 1) * dim), j * dim));
+    const found = await this.find('full', q, pick.length);
+    pick.forEach((r, j) => {
+      out.dist[r] = found.dist[j]!;
+      out.idx[r] = found.idx[j]!;
+    });
   }
 
   /** Nearest bank patch of each row (inside its position window when there is one). */
@@ -117,15 +123,12 @@ export class PatchCoreModel implements InspectionModel {
    */
   private async nearest(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
     if (!this.coarse) return this.nearestInBank(rows, n);
-    const dim = this.bank.dim;
     const { dist } = await this.find('coarse', rows, n);
     const idx = new Int32Array(n).fill(-1);
     const exact = new Uint8Array(n);
     const runExact = async (pick: number[]): Promise<void> => {
-      const q = new Float32Array(pick.length * dim);
-      pick.forEach((r, j) => q.set(rows.subarray(r * dim, (r + 1) * dim), j * dim));
-      const out = await this.find('full', q, pick.length);
-      pick.forEach((r, j) => { dist[r] = out.dist[j]!; idx[r] = out.idx[j]!; exact[r] = 1; });
+      await this.searchRows(rows, pick, { dist, idx });
+      for (const r of pick) exact[r] = 1;
     };
     const tau = PRUNE_FRACTION * (this.info.defaultThreshold > 0 ? this.info.defaultThreshold : 0);
     let pick = [...dist.keys()].filter((i) => dist[i]! >= tau);
