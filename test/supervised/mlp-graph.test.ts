@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../../main/common/random.js';
 import { MlpSessions, type GraphParams } from '../../main/inference/supervised/mlp-graph.js';
-import { predict, predictMany, toGraphParams, type ClassifierParams } from '../../main/inference/supervised/classifier.js';
+import { predict, toGraphParams, type ClassifierParams } from '../../main/inference/supervised/classifier.js';
 
 function randomParams(d: number, hidden: number, seed: number): ClassifierParams {
   const r = mulberry32(seed);
@@ -54,7 +54,7 @@ for (const hidden of [0, 8]) {
     const x = Float32Array.from({ length: n * d }, () => r() * 4 - 2);
     const sessions = await MlpSessions.create(d, hidden);
     try {
-      close(await predictMany(sessions, p, x, n), predict(p, x, n), 'p');
+      close(await sessions.scores(x, n, toGraphParams(p), p), predict(p, x, n), 'p');
       const y = Float32Array.from({ length: b }, (_, i) => i % 3 === 0 ? 1 : 0);
       const g = Float32Array.from({ length: b }, () => r() / b);
       const xs = x.subarray(0, b * d);

@@ -94,14 +94,6 @@ export function toGraphParams(p: ClassifierParams): GraphParams {
 }
 
 /**
- * Probability of the positive class for each raw row of x [n, d], with onnxruntime (hard-negative mining scores
- * every good cell of every augmented image: hundreds of thousands of rows).
- */
-export async function predictMany(sessions: MlpSessions, p: ClassifierParams, x: Float32Array, n: number): Promise<Float32Array> {
-  return Float32Array.from(await sessions.scores(x, n, toGraphParams(p), p));
-}
-
-/**
  * Trains on rows `index` of x with labels y (1 defect, 0 good) and per-row weights.
  * `init` continues from earlier parameters (hard-negative rounds keep what was learnt).
  * Each mini-batch's forward and backward pass runs in onnxruntime (mlp-graph.ts); Adam runs here.

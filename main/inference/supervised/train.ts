@@ -11,7 +11,7 @@ import type { ProgressFn, RawImage } from '../../common/types.js';
 import type { ModelInfo, ValidationScore } from '../model.js';
 import type { ProviderName } from '../execution-provider.js';
 import { dihedralSet, transformImage, transformPixels } from './augment.js';
-import { computeStandardisation, predictMany, trainClassifier, type ClassifierParams } from './classifier.js';
+import { computeStandardisation, toGraphParams, trainClassifier, type ClassifierParams } from './classifier.js';
 import { MlpSessions } from './mlp-graph.js';
 import { mulberry32 } from '../../common/random.js';
 import { createFeatureExtractor, resizeImage, type FeatureExtractor } from './features.js';
@@ -273,9 +273,10 @@ export async function fitPatchClassifier(
       // first model likes least are the ones that decide false alarms.
       const p = new Float32Array(neg.length);
       const chunk = 8192;
+      const graphParams = toGraphParams(params);
       for (let s0 = 0; s0 < neg.length; s0 += chunk) {
         const part = neg.slice(s0, s0 + chunk);
-        p.set(await predictMany(sessions, params, rows.gather(part), part.length), s0);
+        p.set(await sessions.scores(rows.gather(part), part.length, graphParams, params), s0);
       }
       const set = new Set<number>(chosen);
       for (const i of topIndices(p, opts.hardNegatives)) set.add(neg[i]!);
@@ -301,7 +302,7 @@ export async function trainSupervised(
   options: Partial<SupervisedTrainOptions> = {},
 ): Promise<SupervisedModel> {
   const opts: SupervisedTrainOptions = { ...DEFAULT_SUPERVISED_OPTIONS, ...options };
-  const nDefect = samples.filter((s) => !!s.mask || (s.boxes?.length ?? 0) > 0).length;
+  const nDefect = samples.filter(isDefect).length;
   if (nDefect === 0) throw new StationFault('invalid-input', 'the supervised model needs at least one annotated defect image');
   if (nDefect === samples.length) throw new StationFault('invalid-input', 'the supervised model needs at least one good image');
   const extractor = await createFeatureExtractor({ backbone: opts.backbone, layers: opts.layers, inputSize: opts.inputSize, provider: opts.provider });
@@ -341,9 +342,8 @@ export async function trainSupervised(
       const validation: ValidationScore[] = [];
       for (const v of opts.validation) {
         checkAbort(opts.signal);
-        const defect = !!v.mask || (v.boxes?.length ?? 0) > 0;
         const score = model.scoreGrid(await extractor.extract(v.image));
-        validation.push({ name: v.name, score, label: defect ? 1 : 0, ...(v.defectType ? { defectType: v.defectType } : {}) });
+        validation.push({ name: v.name, score, label: isDefect(v) ? 1 : 0, ...(v.defectType ? { defectType: v.defectType } : {}) });
       }
       model = new SupervisedModel({ ...info, validation }, params, extractor);
     }
