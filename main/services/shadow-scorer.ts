@@ -11,7 +11,6 @@ import { startWorker, workerEntry } from '../node/worker-start.js';
 /** Tests only: a gate the next shadow workers wait on before each part (see ShadowWorkerData.gate). */
 export const shadowTesting: { gate: SharedArrayBuffer | null } = { gate: null };
 
-
 export class ShadowScorer {
   private pending: { id: number; resolve: (v: { score: number; heatmapPng: Uint8Array | null }) => void; reject: (e: Error) => void } | null = null;
   private nextId = 1;

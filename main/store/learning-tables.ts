@@ -8,6 +8,7 @@ import { StationFault } from '../common/result.js';
 import { toStoreFault } from './faults.js';
 import { parse, toJson } from './schemas.js';
 import type { ThresholdHistoryEntry } from './interface.js';
+import { toHistory, type HistoryRow } from './threshold-rows.js';
 
 export type FeedbackLabel = 'good' | 'defect' | 'unsure';
 export type VersionChange = 'train' | 'learn-good' | 'threshold' | 'import';
@@ -278,7 +279,7 @@ export class LearningTables implements LearningStore {
             .run(v.modelId, v.name, at, v.value, v.parentId);
           const h = this.db
             .prepare(`INSERT INTO threshold_history (product_id, model_id, old_value, new_value, changed_at, who, why) VALUES (NULL, ?, ?, ?, ?, ?, ?) RETURNING *`)
-            .get(v.modelId, parent['threshold'] as number | null, v.value, at, v.who, v.why) as Record<string, unknown>;
+            .get(v.modelId, parent['threshold'] as number | null, v.value, at, v.who, v.why) as HistoryRow;
           this.db
             .prepare(`INSERT INTO evaluations (model_id, dataset_id, metrics, per_image, image_count, created_at)
                       SELECT ?, dataset_id, metrics, per_image, image_count, created_at FROM evaluations WHERE model_id = ? ORDER BY id DESC LIMIT 1`)
@@ -286,10 +287,7 @@ export class LearningTables implements LearningStore {
           this.db
             .prepare(`INSERT INTO model_versions (model_id, product_id, parent_id, change, detail, who, why, created_at) VALUES (?, ?, ?, 'threshold', ?, ?, ?, ?)`)
             .run(v.modelId, parent['product_id'] as string, v.parentId, toJson(v.detail, 'version detail'), v.who, v.why, at);
-          const history: ThresholdHistoryEntry = {
-            id: h['id'] as number, productId: null, modelId: v.modelId, oldValue: (h['old_value'] as number | null) ?? null, newValue: h['new_value'] as number,
-            changedAt: h['changed_at'] as string, who: h['who'] as string, why: h['why'] as string,
-          };
+          const history = toHistory(h);
           return { version: this.getModelVersion(v.modelId)!, history };
         })
         .immediate(),

@@ -68,6 +68,7 @@ import type {
 } from './interface.js';
 import { LATEST_VERSION, migrate } from './migrations/index.js';
 import { LearningTables, type LearningStore } from './learning-tables.js';
+import { toHistory, type HistoryRow } from './threshold-rows.js';
 import {
   annotationFilterSchema,
   auditQuerySchema,
@@ -207,16 +208,6 @@ interface LineProductRow {
   model_id: string;
   name: string;
   updated_at: string;
-}
-interface HistoryRow {
-  id: number;
-  product_id: string | null;
-  model_id: string | null;
-  old_value: number | null;
-  new_value: number;
-  changed_at: string;
-  who: string;
-  why: string;
 }
 interface EvaluationRow {
   id: number;
@@ -358,16 +349,6 @@ const toLineProduct = (r: LineProductRow): LineProduct => ({
   modelId: r.model_id,
   name: r.name,
   updatedAt: r.updated_at,
-});
-const toHistory = (r: HistoryRow): ThresholdHistoryEntry => ({
-  id: r.id,
-  productId: r.product_id,
-  modelId: r.model_id,
-  oldValue: r.old_value,
-  newValue: r.new_value,
-  changedAt: r.changed_at,
-  who: r.who,
-  why: r.why,
 });
 const toEvaluationSummary = (r: EvaluationRow): EvaluationSummary => ({
   id: r.id,
