@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const data = workerData as ShadowWorkerData;
   const { loadModel } = await import('../inference/load-model.js');
   const { decodeImage } = await import('./image-io.js');
-  const { downsampleMax, heatmapPng, quantise } = await import('../pipeline/heatmap.js');
+  const { heatmapPngOf } = await import('../pipeline/heatmap.js');
   let model: Awaited<ReturnType<typeof loadModel>>;
   try {
     model = await loadModel(data.artifactDir);
@@ -44,11 +44,7 @@ async function main(): Promise<void> {
           while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0, 1000);
         }
         const out = await model.infer(await decodeImage(m.imagePath, { channels: model.inputChannels ?? 3 }), { threshold: m.threshold });
-        let png: Uint8Array | null = null;
-        if (out.map) {
-          const small = downsampleMax(out.map, 256);
-          png = new Uint8Array(await heatmapPng(quantise(small, m.threshold), small.width, small.height));
-        }
+        const png = out.map ? new Uint8Array(await heatmapPngOf(out.map, m.threshold)) : null;
         port.postMessage({ type: 'scored', id: m.id, score: out.score, heatmapPng: png } satisfies ShadowReply, png ? [png.buffer as ArrayBuffer] : []);
       } catch (e) {
         port.postMessage({ type: 'failed', id: m.id, error: toStationError(e) } satisfies ShadowReply);

@@ -23,6 +23,12 @@ export async function heatmapPng(q: Uint8Array, width: number, height: number): 
   return sharp(rgba, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 3 }).toBuffer();
 }
 
+/** The heatmap PNG stored beside a frame: the map reduced to at most `maxSide` (keeping peaks), on the fixed scale. */
+export function heatmapPngOf(map: FloatMap, threshold: number, maxSide = 256): Promise<Buffer> {
+  const small = downsampleMax(map, maxSide);
+  return heatmapPng(quantise(small, threshold), small.width, small.height);
+}
+
 /** The coarse grid sent inside FrameEvent (hover values). */
 export function quantisedGrid(map: FloatMap, threshold: number, maxSide = 32): QuantisedMap {
   const small = downsampleMax(map, maxSide);

@@ -19,7 +19,7 @@ import { GenicamSource, cameraInfoOfPartKey } from '../camera/genicam/genicam-so
 import { LivePipeline, type Inspected, type Persisted } from '../pipeline/live-pipeline.js';
 import { DEFAULT_QUEUE_CAPACITY, DurableQueue } from '../pipeline/durable-queue.js';
 import { MediaStore } from '../pipeline/media-store.js';
-import { downsampleMax, heatmapPng, quantise, quantisedGrid } from '../pipeline/heatmap.js';
+import { heatmapPngOf, quantisedGrid } from '../pipeline/heatmap.js';
 import type { InspectionRecord, NewInspection, StationStore } from '../store/interface.js';
 import type { LineOrigin, TriggerReply } from '../common/line-io.js';
 import { LineStationImpl, type BusyPolicy } from './line-station.js';
@@ -388,8 +388,7 @@ export class LiveService {
       if (this.mediaBlocked) throw new StationFault('io', this.mediaBlocked);
       saved = await this.media.saveFrame(r.image, stem);
       if (r.output.map) {
-        const small = downsampleMax(r.output.map, 256);
-        heatmap = await this.media.saveHeatmap(await heatmapPng(quantise(small, r.threshold), small.width, small.height), stem);
+        heatmap = await this.media.saveHeatmap(await heatmapPngOf(r.output.map, r.threshold), stem);
       }
     } catch (e) {
       mediaError = toStationError(e).message;

@@ -17,7 +17,7 @@ import type { InspectionModel } from '../inference/model.js';
 import type { ValidationScore } from '../inference/model.js';
 import { auroc, bestF1 } from '../evaluation/metrics.js';
 import { MediaStore } from '../pipeline/media-store.js';
-import { downsampleMax, heatmapPng, quantise } from '../pipeline/heatmap.js';
+import { heatmapPngOf } from '../pipeline/heatmap.js';
 import type { JobContext } from './jobs.js';
 import type { ModelRegistry } from './model-registry.js';
 import { defaultBackbone, patchCoreLayers } from './backbones.js';
@@ -180,8 +180,7 @@ async function renderPreviews(
     const saved = await media.saveFrame(image, stem, 512);
     let heatmap: string | null = null;
     if (output.map) {
-      const small = downsampleMax(output.map, 256);
-      heatmap = await media.saveHeatmap(await heatmapPng(quantise(small, threshold), small.width, small.height), stem);
+      heatmap = await media.saveHeatmap(await heatmapPngOf(output.map, threshold), stem);
     }
     out.push({
       name: x.name,
