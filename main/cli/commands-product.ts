@@ -6,44 +6,36 @@
  * switch a running one from its Products screen or the PLC.
  */
 import { Command } from 'commander';
-import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
 import { StationFault } from '../common/result.js';
-import { openStore } from '../store/store.js';
 import type { StationStore } from '../store/interface.js';
-import { userDataDir } from '../node/paths.js';
-import { AuditTrail, runAs } from '../services/audit.js';
-import { ModelRegistry } from '../services/model-registry.js';
+import { runAs } from '../services/audit.js';
 import { ProductService, type ProductDto } from '../services/products.js';
 import type { LineSignals } from '../common/line-io.js';
+import { withOfflineStation } from './offline-station.js';
 
-async function withProducts<T>(fn: (p: ProductService, store: StationStore) => Promise<T> | T): Promise<T> {
-  const dataDir = resolve(userDataDir());
-  const store = openStore(join(dataDir, 'station.db'));
-  const reg = new ModelRegistry(store, join(dataDir, 'models'));
-  const audit = new AuditTrail(store, () => reg.productId());
-  // The line as the store keeps it (no running station here): product index and lot are settings.
-  let products: ProductService | null = null;
-  const line = {
-    signals: () => ({ lotName: String(store.getSetting('line.lotName') ?? '') }) as LineSignals,
-    selectProduct: async (origin: string, index: number) => {
-      await products!.selectByIndex(origin, index);
-      store.setSetting('line.productIndex', index);
-      return { ok: true };
-    },
-    setLotName: (origin: string, name: string) => {
-      store.setSetting('line.lotName', name);
-      products!.lotChanged(origin, name);
-    },
-  };
-  products = new ProductService(store, reg, audit, line);
-  try {
-    return await runAs({ name: `cli:${userInfo().username}`, role: null }, () => fn(products, store));
-  } finally {
-    products.dispose();
-    await reg.dispose();
-    store.close();
-  }
+function withProducts<T>(fn: (p: ProductService, store: StationStore) => Promise<T> | T): Promise<T> {
+  return withOfflineStation(async ({ store, reg, audit, actor }) => {
+    // The line as the store keeps it (no running station here): product index and lot are settings.
+    let products: ProductService | null = null;
+    const line = {
+      signals: () => ({ lotName: String(store.getSetting('line.lotName') ?? '') }) as LineSignals,
+      selectProduct: async (origin: string, index: number) => {
+        await products!.selectByIndex(origin, index);
+        store.setSetting('line.productIndex', index);
+        return { ok: true };
+      },
+      setLotName: (origin: string, name: string) => {
+        store.setSetting('line.lotName', name);
+        products!.lotChanged(origin, name);
+      },
+    };
+    products = new ProductService(store, reg, audit, line);
+    try {
+      return await runAs(actor, () => fn(products, store));
+    } finally {
+      products.dispose();
+    }
+  });
 }
 
 /** By id, else by name (case-insensitive). */

@@ -5,27 +5,14 @@
  * picks the change up when it next loads the product (switch or restart); use the Threshold screen on a running one.
  */
 import { Command } from 'commander';
-import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
 import { StationFault } from '../common/result.js';
 import { MAX_THRESHOLD } from '../inference/artifact-json.js';
-import { userDataDir } from '../node/paths.js';
-import { AuditTrail, runAs } from '../services/audit.js';
-import { ModelRegistry } from '../services/model-registry.js';
-import { openStore } from '../store/store.js';
+import { runAs, type AuditTrail } from '../services/audit.js';
+import type { ModelRegistry } from '../services/model-registry.js';
+import { withOfflineStation } from './offline-station.js';
 
-async function withRegistry<T>(fn: (reg: ModelRegistry, audit: AuditTrail, who: string) => T | Promise<T>): Promise<T> {
-  const dataDir = resolve(userDataDir());
-  const store = openStore(join(dataDir, 'station.db'));
-  const reg = new ModelRegistry(store, join(dataDir, 'models'));
-  const audit = new AuditTrail(store, () => reg.productId());
-  const who = `cli:${userInfo().username}`;
-  try {
-    return await runAs({ name: who, role: null }, () => fn(reg, audit, who));
-  } finally {
-    await reg.dispose();
-    store.close();
-  }
+function withRegistry<T>(fn: (reg: ModelRegistry, audit: AuditTrail, who: string) => T | Promise<T>): Promise<T> {
+  return withOfflineStation(({ reg, audit, actor }) => runAs(actor, () => fn(reg, audit, actor.name)));
 }
 
 function value(v: string): number {
