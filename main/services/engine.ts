@@ -33,6 +33,7 @@ import { inspectDataset, previewImage } from './datasets.js';
 import { labelledImagesOf } from './training.js';
 import { runInJobWorker } from './job-runner.js';
 import { LearningService } from './learning.js';
+import { tuneGc } from '../node/gc-tuning.js';
 import type { LearnResult } from '../common/learning.js';
 
 export interface EngineOptions {
@@ -66,6 +67,7 @@ const TRAIN_KINDS = ['train', 'bootstrap'] as const;
 const LAST_SOURCE_KEY = 'live.lastStartedSource';
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  tuneGc();
   const dataDir = resolve(opts.dataDir);
   await ensureDataDir(dataDir, ['media', 'models']);
   const store = openStore(join(dataDir, 'station.db'));
