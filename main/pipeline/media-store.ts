@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { isSafeMediaRef } from '../common/media.js';
 import { StationFault } from '../common/result.js';
 import type { RawImage } from '../common/types.js';
-import { writeFileAtomic } from '../node/atomic-write.js';
+import { writeFileAtomicSync } from '../node/atomic-write.js';
 import { rm } from 'node:fs/promises';
 
 export interface SavedFrame {
@@ -31,10 +31,15 @@ export class MediaStore {
     return p;
   }
 
-  /** Writes bytes at `ref` atomically. */
+  /**
+   * Writes bytes at `ref` atomically. Synchronously: these are files of a few to a hundred KB going to the page
+   * cache (well under a millisecond), while the async route is five hops through libuv's 4 pool threads (mkdir,
+   * open, write, close, rename), queued behind sharp's encodes and a camera's pull; on the GenICam bench that made
+   * storing a part (frame, thumbnail, heatmap, row) take 55 ms on average and p90 131 ms, slower than inspecting it.
+   */
   async write(ref: string, data: Uint8Array): Promise<string> {
     const p = this.pathOf(ref);
-    await writeFileAtomic(p, data);
+    writeFileAtomicSync(p, data);
     return ref;
   }
 

@@ -386,10 +386,11 @@ export class LiveService {
     let anomaly: Persisted['anomaly'];
     try {
       if (this.mediaBlocked) throw new StationFault('io', this.mediaBlocked);
+      // The heatmap is encoded while the frame is (both are sharp jobs on the pool).
+      const heatmapPng = r.output.map ? heatmapPngOf(r.output.map, r.threshold) : null;
+      heatmapPng?.catch(() => {}); // awaited below unless saving the frame failed first
       saved = await this.media.saveFrame(r.image, stem);
-      if (r.output.map) {
-        heatmap = await this.media.saveHeatmap(await heatmapPngOf(r.output.map, r.threshold), stem);
-      }
+      if (heatmapPng) heatmap = await this.media.saveHeatmap(await heatmapPng, stem);
     } catch (e) {
       mediaError = toStationError(e).message;
       if (saved) await this.media.remove([saved.frame, saved.thumbnail]).catch(() => {});
