@@ -23,6 +23,18 @@ export function listOption(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** Comma-separated integers (may be negative); 'none' or '' = an empty list. */
+export function intListOption(name: string) {
+  return (v: string): number[] => {
+    if (v.trim() === '' || v.trim() === 'none') return [];
+    return listOption(v).map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be comma-separated integers, got '${s}'`);
+      return n;
+    });
+  };
+}
+
 export interface ModelFlags {
   backbone?: string;
   layers?: string[];
@@ -37,6 +49,7 @@ export interface ModelFlags {
   positionWindow?: number;
   mirrorBank?: boolean;
   gridStride?: number;
+  phaseShifts?: number[];
 }
 
 /** Adds the PatchCore flags shared by train and experiment. */
@@ -54,7 +67,8 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--position-weight <w>', 'position-conditioned matching: feature units per patch column along the part (0 = off)', floatOption('position-weight'))
     .option('--position-window <n>', 'match each patch only with bank patches at most n grid columns away along the part (0 = off; default 2)', intOption('position-window'))
     .option('--mirror-bank', 'also put every training part mirrored across its axis into the bank')
-    .option('--grid-stride <px>', 'patch grid stride in canvas pixels when coarser than the first layer (0 = that layer\'s grid)', intOption('grid-stride'));
+    .option('--grid-stride <px>', 'patch grid stride in canvas pixels when coarser than the first layer (0 = that layer\'s grid)', intOption('grid-stride'))
+    .option('--phase-shifts <px>', 'training also adds each part moved by these canvas pixels along its axis to the bank candidates (comma separated, e.g. -4,4; none = off)', intListOption('phase-shifts'));
 }
 
 export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
@@ -79,6 +93,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   if (f.positionWindow !== undefined) c.positionWindow = f.positionWindow;
   if (f.mirrorBank !== undefined) c.mirrorBank = f.mirrorBank;
   if (f.gridStride !== undefined) c.gridStride = f.gridStride;
+  if (f.phaseShifts !== undefined) c.phaseShifts = f.phaseShifts;
   if (f.coresetRatio !== undefined || f.coresetMax !== undefined) {
     c.coreset = { ...(f.coresetRatio !== undefined ? { ratio: f.coresetRatio } : {}), ...(f.coresetMax !== undefined ? { max: f.coresetMax } : {}) };
   }

@@ -55,6 +55,14 @@ export const PatchCoreConfigSchema = z.object({
    * axis looks roughly like that, and training parts come at whatever rotation they had. false = off.
    */
   mirrorBank: z.boolean().default(false),
+  /**
+   * Thread-phase copies: at training only, the bank's candidates also hold every training part moved this many canvas
+   * pixels along its axis (one backbone run per shift). A thread crest half a patch cell off the training parts'
+   * phase gives other features; these copies show the bank the phases 20 images may miss. Each copy keeps the grid
+   * column it lands on (for the position window); the bank size stays what the unshifted patches give (coreset
+   * ratio and cap), so inspection costs the same. [] = off.
+   */
+  phaseShifts: z.array(z.number().int().min(-32).max(32).refine((v) => v !== 0, { message: 'a phase shift of 0 repeats the part' })).max(16).default([]),
   coreset: z.object({
     /** Fraction of training patches kept by greedy k-center selection (1 = whole bank). */
     ratio: z.number().gt(0).max(1),
@@ -97,6 +105,7 @@ export const DEFAULT_PATCHCORE_CONFIG: Omit<PatchCoreConfig, 'layers'> & { layer
   positionWeight: 0,
   positionWindow: 2,
   mirrorBank: false,
+  phaseShifts: [],
   coreset: { ratio: 0.5, max: 10000, projectionDim: 128, seed: 0 },
   reweightNeighbours: 9,
   mapSigma: 4,

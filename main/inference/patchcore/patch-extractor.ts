@@ -59,10 +59,16 @@ export class PatchExtractor {
     return new PatchExtractor(config, files, session, used, dim);
   }
 
-  /** @param opts.mirror mirror the registered part across its axis first (training: the mirrored bank) */
-  async extract(img: RawImage, opts: { mirror?: boolean } = {}): Promise<PatchSet> {
+  /**
+   * @param opts.mirror mirror the registered part across its axis first (training: the mirrored bank)
+   * @param opts.shift move the registered part this many canvas pixels along its axis first (training: thread-phase
+   *   copies, `phaseShifts`); the same as registering with the box moved by that much, for whole pixels
+   */
+  async extract(img: RawImage, opts: { mirror?: boolean; shift?: number } = {}): Promise<PatchSet> {
     const t0 = performance.now();
-    const registered = opts.mirror ? mirrorRows(register(img, this.config.registration)) : register(img, this.config.registration);
+    let registered = register(img, this.config.registration);
+    if (opts.mirror) registered = mirrorRows(registered);
+    if (opts.shift) registered = shiftAlongAxis(registered, opts.shift);
     const t1 = performance.now();
     const canvas = registered.image;
     const m = this.backbone.manifest.input;
@@ -121,6 +127,30 @@ function mirrorRows(r: RegisteredImage): RegisteredImage {
     mask.set(r.mask.subarray((h - 1 - y) * w, (h - y) * w), y * w);
   }
   return { ...r, image: { ...r.image, data }, mask };
+}
+
+/**
+ * The registered canvas and mask moved `t` whole pixels along the part's axis (+ = towards the tip): canvas pixel x
+ * shows what x - t showed, which is exactly what registering with the box moved by -t pixels samples (the warp is
+ * the same affine map with a shifted translation). Pixels entering at the edge repeat the edge pixel (the cleaned
+ * background); the mask there is 0.
+ */
+export function shiftAlongAxis(r: RegisteredImage, t: number): RegisteredImage {
+  if (!Number.isInteger(t)) throw new StationFault('invalid-input', `phase shift ${t} must be a whole number of canvas pixels`);
+  const { width: w, height: h, channels: c } = r.image;
+  if (Math.abs(t) >= w) throw new StationFault('invalid-input', `phase shift ${t} is not smaller than the canvas width ${w}`);
+  const data = new Uint8Array(r.image.data.length);
+  const mask = new Uint8Array(r.mask.length);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(w - 1, Math.max(0, x - t));
+      for (let k = 0; k < c; k++) data[(row + x) * c + k] = r.image.data[(row + sx) * c + k]!;
+      if (sx === x - t) mask[row + x] = r.mask[row + sx]!;
+    }
+  }
+  const a = r.toOriginal;
+  return { ...r, image: { ...r.image, data }, mask, toOriginal: { ...a, c: a.c - t * a.a, f: a.f - t * a.d } };
 }
 
 /** Appends weight x grid column to every patch feature: [n, d] -> [n, d + 1]. */

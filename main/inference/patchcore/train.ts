@@ -58,6 +58,8 @@ export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ mod
   try {
     const total = opts.images.length;
     const perImage: Float32Array[] = [];
+    // Thread-phase copies of each image (config.phaseShifts): coreset candidates only, never scored.
+    const phaseCopies: Float32Array[][] = [];
     const skipped: { source: string; reason: string }[] = [];
     for (const [i, src] of opts.images.entries()) {
       checkAbort(opts.signal);
@@ -74,6 +76,9 @@ export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ mod
           both.set(mirrored, rows.length);
           perImage.push(both);
         }
+        const copies: Float32Array[] = [];
+        for (const shift of config.phaseShifts) copies.push(foregroundRows(await extractor.extract(img, { shift })).rows);
+        phaseCopies.push(copies);
       } catch (e) {
         if (e instanceof StationFault && (e.kind === 'corrupt-image' || e.kind === 'invalid-input' || e.kind === 'not-found')) {
           skipped.push({ source: label(src), reason: e.message });
@@ -87,23 +92,28 @@ export async function trainPatchCore(opts: TrainPatchCoreOptions): Promise<{ mod
 
     const dim = extractor.dim;
     const n = perImage.reduce((s, r) => s + r.length / dim, 0);
-    const all = new Float32Array(n * dim);
-    const source = new Int32Array(n);
-    for (let i = 0, off = 0; i < perImage.length; i++) {
-      all.set(perImage[i]!, off * dim);
-      source.fill(i, off, off + perImage[i]!.length / dim);
-      off += perImage[i]!.length / dim;
+    // Candidates: every image's patches, then its phase copies (same source image: left out together).
+    const candidates = perImage.flatMap((rows, i) => [rows, ...phaseCopies[i]!].map((r) => ({ rows: r, image: i })));
+    const nAll = candidates.reduce((s, c) => s + c.rows.length / dim, 0);
+    const all = new Float32Array(nAll * dim);
+    const source = new Int32Array(nAll);
+    let off = 0;
+    for (const c of candidates) {
+      all.set(c.rows, off * dim);
+      source.fill(c.image, off, off + c.rows.length / dim);
+      off += c.rows.length / dim;
     }
 
     checkAbort(opts.signal);
-    opts.onProgress?.({ stage: 'coreset', done: 0, total: 1, message: `${n} candidate patches` });
+    opts.onProgress?.({ stage: 'coreset', done: 0, total: 1, message: `${nAll} candidate patches` });
+    // The bank size follows the unshifted patches, so phase copies change what is kept, not how much is searched.
     const count = Math.max(1, Math.min(config.coreset.max, Math.ceil(config.coreset.ratio * n)));
-    const chosen = await greedyCoresetOnnx(all, n, dim, count, {
+    const chosen = await greedyCoresetOnnx(all, nAll, dim, count, {
       projectionDim: config.coreset.projectionDim,
       seed: config.coreset.seed,
       signal: opts.signal,
       provider: extractor.executionProvider,
-      onProgress: (done, total) => opts.onProgress?.({ stage: 'coreset', done, total, message: `${n} candidate patches` }),
+      onProgress: (done, total) => opts.onProgress?.({ stage: 'coreset', done, total, message: `${nAll} candidate patches` }),
     });
     const bankFeatures = new Float32Array(chosen.length * dim);
     const bankSource = new Int32Array(chosen.length);
