@@ -34,6 +34,11 @@ export interface SourceFrame {
   readonly partKey?: string;
   /** `path` is the station's own copy of an in-memory frame (deleted once the part has its row). */
   readonly spooled?: boolean;
+  /**
+   * The part came but its image did not (a trigger whose frame never arrived, an incomplete camera frame): why.
+   * The every-part queue still records the part, and it is decided ERROR (source lost) with this reason.
+   */
+  readonly missing?: string;
   /** The line's part id (given with a trigger); defaults to `name`. */
   readonly partId?: string;
   /** Set on frames taken from the durable queue: the pending part's row. */

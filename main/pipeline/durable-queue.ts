@@ -42,6 +42,8 @@ export class DurableQueue implements FrameQueue {
   private cursor = 0;
   private waiter: ((wake: boolean) => void) | null = null;
   private closed = false;
+  /** Why parts offered in this process have no image (`SourceFrame.missing`), by queue id, until taken. */
+  private readonly missing = new Map<number, string>();
 
   constructor(
     private readonly store: StationStore,
@@ -93,6 +95,7 @@ export class DurableQueue implements FrameQueue {
       return false;
     }
     if (!part) return true; // already known (inspected before a restart): taken, nothing to do
+    if (frame.missing) this.missing.set(part.id, frame.missing);
     this.depth_++;
     if (this.depth_ >= this.opts.capacity) this.setFull(true);
     this.opts.onChange(this.depth_, this.full_);
@@ -112,7 +115,9 @@ export class DurableQueue implements FrameQueue {
       }
       if (part) {
         this.cursor = part.id;
-        return frameOf(part);
+        const missing = this.missing.get(part.id);
+        this.missing.delete(part.id);
+        return frameOf(part, missing);
       }
       // Woken by `offer`, or after a while anyway (another process may have queued parts).
       await new Promise<boolean>((resolve) => {
@@ -152,7 +157,11 @@ export class DurableQueue implements FrameQueue {
   }
 }
 
-function frameOf(part: LinePart): SourceFrame {
+/**
+ * The live loop's frame for a pending part. `missing`: the part has no image (offered so in this process), and
+ * reading it fails with that reason; after a restart such a part's absent file fails the same way, as not found.
+ */
+function frameOf(part: LinePart, missing?: string): SourceFrame {
   const path = part.path;
   return {
     source: part.sourceName,
@@ -162,6 +171,9 @@ function frameOf(part: LinePart): SourceFrame {
     capturedAt: Date.parse(part.enqueuedAt) || Date.now(),
     path,
     line: { queueId: part.id, productIndex: part.productIndex, lotName: part.lotName, spooled: part.spooled },
-    read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
+    ...(missing ? { missing } : {}),
+    read: missing
+      ? () => Promise.reject(new StationFault('source-lost', missing))
+      : (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
   };
 }

@@ -221,7 +221,8 @@ export class LivePipeline {
     try {
       image = await (reading ?? frame.read(this.readOptions()));
     } catch (e) {
-      return after(() => this.failed(frame, toStationError(e), LINE_ERROR_CODES.unreadableImage));
+      const err = toStationError(e);
+      return after(() => this.failed(frame, err, err.kind === 'source-lost' ? LINE_ERROR_CODES.sourceLost : LINE_ERROR_CODES.unreadableImage));
     }
     // Read gray for a gray model, and the model changed since: give the new one the RGB it expects.
     if (image.channels === 1 && cur.model.inputChannels !== 1) image = grayToRgb(image);

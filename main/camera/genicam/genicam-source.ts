@@ -172,6 +172,7 @@ export class GenicamSource implements FrameSource {
   private readonly backlog: GenicamFrame[] = [];
   private lastStats: StreamStats = { completed: 0, failed: 0, underruns: 0, missingPackets: 0, resentPackets: 0, buffers: 0 };
   private badFrames = 0;
+  private missingSeq = 0;
   private triggers = 0;
   private delivered = 0;
 
@@ -253,7 +254,13 @@ export class GenicamSource implements FrameSource {
     if (!this.running || !cam) throw new StationFault('source-lost', `camera ${this.opts.camera} is not acquiring`);
     const deadline = Date.now() + TRIGGER_FRAME_WAIT_MS;
     while (this.framesIn < this.triggersOut && Date.now() < deadline && this.running) await this.sleepUntilFrame(deadline - Date.now());
-    // A frame that never came is counted by the stream statistics; the next trigger goes ahead.
+    if (this.framesIn < this.triggersOut && this.running) {
+      // The previous trigger's frame never came: that part is still a part (an ERROR row, so the line gets its one
+      // verdict), and its id leaves the queue, so the next frame is not taken for it.
+      const lost = this.partIds.shift();
+      this.offerMissing(lost || `trigger-${this.triggersOut}`, `no frame came from camera ${this.opts.camera} within ${TRIGGER_FRAME_WAIT_MS} ms of the trigger`);
+      await this.flushBacklog();
+    }
     this.framesIn = Math.max(this.framesIn, this.triggersOut);
     this.partIds.push(partId);
     try {
@@ -390,7 +397,11 @@ export class GenicamSource implements FrameSource {
       if (this.opts.mode === 'triggered') this.frameArrived();
       if (f.status !== 'ok') {
         this.badFrames++;
-        if (this.opts.mode === 'triggered') this.partIds.shift();
+        if (f.data?.byteLength) genicamAddon().release(f.data.buffer);
+        // In triggered mode the frame was a part: it gets an ERROR row (a continuous frame is just skipped).
+        if (this.opts.mode === 'triggered') {
+          this.offerMissing(this.partIds.shift() || `frame-${f.frameId}`, `frame ${f.frameId} from camera ${this.opts.camera} arrived unusable (${f.status}${f.error ? `: ${f.error}` : ''})`);
+        }
         continue;
       }
       if (this.opts.mode === 'continuous') this.offerContinuous(this.frameOf(f));
@@ -464,6 +475,27 @@ export class GenicamSource implements FrameSource {
     };
     this.backlog.push(frame);
     await this.flushBacklog();
+  }
+
+  /**
+   * A triggered part without a usable frame: queued like any part (its spool path never gets a file), with the reason,
+   * so it is decided ERROR (source lost) in its turn instead of vanishing.
+   */
+  private offerMissing(partId: string, reason: string): void {
+    const n = ++this.missingSeq;
+    const frame: GenicamFrame = {
+      source: this.name,
+      name: partId,
+      capturedAt: Date.now(),
+      camera: { frameId: -1, timestampNs: '0' },
+      path: join(this.opts.spoolDir, `genicam-${process.pid}-${Date.now()}-missing-${n}.png`),
+      partKey: `genicam-missing|${this.opts.camera}|${process.pid}|${Date.now()}|${n}`,
+      partId,
+      spooled: true,
+      missing: reason,
+      read: () => Promise.reject(new StationFault('source-lost', reason)),
+    };
+    this.backlog.push(frame);
   }
 
   /** Offers waiting parts in order; stops at the first one the queue refuses (full). */
