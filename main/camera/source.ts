@@ -35,10 +35,11 @@ export interface SourceFrame {
   /** `path` is the station's own copy of an in-memory frame (deleted once the part has its row). */
   readonly spooled?: boolean;
   /**
-   * The part came but its image did not (a trigger whose frame never arrived, an incomplete camera frame): why.
-   * The every-part queue still records the part, and it is decided ERROR (source lost) with this reason.
+   * The part came but its image did not: the camera's fault ('source-lost': a trigger whose frame never arrived, an
+   * incomplete frame) or the station's ('io': the frame could not be spooled). The every-part queue still records
+   * the part, and it is decided ERROR (code 5 source lost, or 6 store failed) with this message.
    */
-  readonly missing?: string;
+  readonly missing?: { readonly kind: 'source-lost' | 'io'; readonly message: string };
   /** The line's part id (given with a trigger); defaults to `name`. */
   readonly partId?: string;
   /** Set on frames taken from the durable queue: the pending part's row. */

@@ -43,7 +43,7 @@ export class DurableQueue implements FrameQueue {
   private waiter: ((wake: boolean) => void) | null = null;
   private closed = false;
   /** Why parts offered in this process have no image (`SourceFrame.missing`), by queue id, until taken. */
-  private readonly missing = new Map<number, string>();
+  private readonly missing = new Map<number, NonNullable<SourceFrame['missing']>>();
 
   constructor(
     private readonly store: StationStore,
@@ -161,7 +161,7 @@ export class DurableQueue implements FrameQueue {
  * The live loop's frame for a pending part. `missing`: the part has no image (offered so in this process), and
  * reading it fails with that reason; after a restart such a part's absent file fails the same way, as not found.
  */
-function frameOf(part: LinePart, missing?: string): SourceFrame {
+function frameOf(part: LinePart, missing?: SourceFrame['missing']): SourceFrame {
   const path = part.path;
   return {
     source: part.sourceName,
@@ -173,7 +173,7 @@ function frameOf(part: LinePart, missing?: string): SourceFrame {
     line: { queueId: part.id, productIndex: part.productIndex, lotName: part.lotName, spooled: part.spooled },
     ...(missing ? { missing } : {}),
     read: missing
-      ? () => Promise.reject(new StationFault('source-lost', missing))
+      ? () => Promise.reject(new StationFault(missing.kind, missing.message))
       : (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
   };
 }

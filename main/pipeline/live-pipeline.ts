@@ -222,7 +222,8 @@ export class LivePipeline {
       image = await (reading ?? frame.read(this.readOptions()));
     } catch (e) {
       const err = toStationError(e);
-      return after(() => this.failed(frame, err, err.kind === 'source-lost' ? LINE_ERROR_CODES.sourceLost : LINE_ERROR_CODES.unreadableImage));
+      const code = err.kind === 'source-lost' ? LINE_ERROR_CODES.sourceLost : frame.missing ? LINE_ERROR_CODES.storeFailed : LINE_ERROR_CODES.unreadableImage;
+      return after(() => this.failed(frame, err, code));
     }
     // Read gray for a gray model, and the model changed since: give the new one the RGB it expects.
     if (image.channels === 1 && cur.model.inputChannels !== 1) image = grayToRgb(image);

@@ -7,7 +7,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InspectionModel } from '../../main/inference/model.js';
@@ -88,7 +88,7 @@ if (missing && process.env.CI) {
 }
 
 test(
-  'a trigger whose frame never comes and an incomplete frame each give their own part an ERROR row (source lost); the other parts keep their ids and frames',
+  'a trigger whose frame never comes, an incomplete frame and a frame the spool cannot take each give their own part an ERROR row; the other parts keep their ids and frames',
   { skip: missing && !process.env.CI ? `skipped: ${missing}` : false, timeout: 60_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'genicam-missing-'));
@@ -123,31 +123,47 @@ test(
     for (let i = 0; i < 100 && live.sourceStatus().state !== 'running'; i++) await sleep(50);
     assert.equal(live.sourceStatus().state, 'running');
     const before = store.lastInspectionId();
-    for (let i = 0; i < 6; i++) {
-      const r = await live.line.trigger('test', `part-${i}`);
-      assert.deepEqual(r, { accepted: true, partId: `part-${i}` });
-    }
-    // The last trigger's frame closes the run; the missing one is given up after the source's 2 s wait.
-    for (let i = 0; i < 300 && store.lastInspectionId() < before + 6; i++) {
-      live.line.acknowledge('test');
-      await sleep(50);
-    }
+    const spool = join(dir, 'spool');
+    const trigger = async (i: number) => assert.deepEqual(await live.line.trigger('test', `part-${i}`), { accepted: true, partId: `part-${i}` });
+    const decided = async (n: number) => {
+      // The missing frame is given up after the source's 2 s wait.
+      for (let i = 0; i < 300 && store.lastInspectionId() < before + n; i++) {
+        live.line.acknowledge('test');
+        await sleep(50);
+      }
+      assert.equal(store.lastInspectionId(), before + n, `${n} parts decided`);
+    };
+    for (let i = 0; i < 4; i++) await trigger(i);
+    await decided(4);
+    // The spool folder becomes unwritable (a file where the folder was) for part 4, then writable again.
+    rmSync(spool, { recursive: true, force: true });
+    writeFileSync(spool, 'not a folder');
+    await trigger(4);
+    await decided(5);
+    rmSync(spool);
+    await trigger(5);
+    await decided(6);
     await sleep(300); // nothing more may arrive
     const rows = [...store.iterateInspections({ afterId: before }, 'asc')];
     assert.deepEqual(
       rows.map((r) => [r.partId, r.verdict]),
-      [['part-0', 'OK'], ['part-1', 'ERROR'], ['part-2', 'OK'], ['part-3', 'ERROR'], ['part-4', 'OK'], ['part-5', 'OK']],
+      [['part-0', 'OK'], ['part-1', 'ERROR'], ['part-2', 'OK'], ['part-3', 'ERROR'], ['part-4', 'ERROR'], ['part-5', 'OK']],
     );
-    // Each good part is logged with its own frame (no shift after the missing one).
+    // Each good part is logged with its own frame (no shift after the missing one): 100, 101, then 104 (103 was
+    // part 4's, which could not be spooled).
+    assert.deepEqual(cam.sentFrameIds, [100n, 101n, 103n, 104n]);
     assert.deepEqual(
       rows.filter((r) => r.verdict === 'OK').map((r) => BigInt(r.cameraFrameId!)),
-      cam.sentFrameIds,
+      [100n, 101n, 104n],
     );
-    const [noFrame, incomplete] = rows.filter((r) => r.verdict === 'ERROR');
+    const [noFrame, incomplete, unspooled] = rows.filter((r) => r.verdict === 'ERROR');
     assert.equal(noFrame!.errorCode, LINE_ERROR_CODES.sourceLost);
     assert.match(noFrame!.errorMessage ?? '', /no frame came from camera scripted within 2000 ms of the trigger/);
     assert.equal(incomplete!.errorCode, LINE_ERROR_CODES.sourceLost);
     assert.match(incomplete!.errorMessage ?? '', /frame 102 from camera scripted arrived unusable \(missing-packets: scripted\)/);
+    assert.equal(unspooled!.errorCode, LINE_ERROR_CODES.storeFailed);
+    assert.match(unspooled!.errorMessage ?? '', /frame 103 could not be written to the spool folder/);
+    assert.equal(live.sourceStatus().state, 'running', 'the camera kept running');
     assert.equal(live.state().line?.queueDepth, 0);
   },
 );

@@ -258,7 +258,7 @@ export class GenicamSource implements FrameSource {
       // The previous trigger's frame never came: that part is still a part (an ERROR row, so the line gets its one
       // verdict), and its id leaves the queue, so the next frame is not taken for it.
       const lost = this.partIds.shift();
-      this.offerMissing(lost || `trigger-${this.triggersOut}`, `no frame came from camera ${this.opts.camera} within ${TRIGGER_FRAME_WAIT_MS} ms of the trigger`);
+      this.offerMissing(lost || `trigger-${this.triggersOut}`, 'source-lost', `no frame came from camera ${this.opts.camera} within ${TRIGGER_FRAME_WAIT_MS} ms of the trigger`);
       await this.flushBacklog();
     }
     this.framesIn = Math.max(this.framesIn, this.triggersOut);
@@ -400,7 +400,7 @@ export class GenicamSource implements FrameSource {
         if (f.data?.byteLength) genicamAddon().release(f.data.buffer);
         // In triggered mode the frame was a part: it gets an ERROR row (a continuous frame is just skipped).
         if (this.opts.mode === 'triggered') {
-          this.offerMissing(this.partIds.shift() || `frame-${f.frameId}`, `frame ${f.frameId} from camera ${this.opts.camera} arrived unusable (${f.status}${f.error ? `: ${f.error}` : ''})`);
+          this.offerMissing(this.partIds.shift() || `frame-${f.frameId}`, 'source-lost', `frame ${f.frameId} from camera ${this.opts.camera} arrived unusable (${f.status}${f.error ? `: ${f.error}` : ''})`);
         }
         continue;
       }
@@ -458,6 +458,11 @@ export class GenicamSource implements FrameSource {
     const partId = this.partIds.shift() || `frame-${f.frameId}`;
     try {
       writeFileAtomicSync(path, encodeStoredPng({ width: f.width, height: f.height, channels: f.channels, data: f.data }));
+    } catch (e) {
+      // Disk full, spool folder gone: the part still gets its row (ERROR, store failed); the camera keeps running.
+      this.offerMissing(partId, 'io', `frame ${f.frameId} could not be written to the spool folder ${this.opts.spoolDir}: ${(e as Error).message}`);
+      await this.flushBacklog();
+      return;
     } finally {
       genicamAddon().release(f.data.buffer);
     }
@@ -479,9 +484,9 @@ export class GenicamSource implements FrameSource {
 
   /**
    * A triggered part without a usable frame: queued like any part (its spool path never gets a file), with the reason,
-   * so it is decided ERROR (source lost) in its turn instead of vanishing.
+   * so it is decided ERROR in its turn instead of vanishing.
    */
-  private offerMissing(partId: string, reason: string): void {
+  private offerMissing(partId: string, kind: 'source-lost' | 'io', reason: string): void {
     const n = ++this.missingSeq;
     const frame: GenicamFrame = {
       source: this.name,
@@ -492,8 +497,8 @@ export class GenicamSource implements FrameSource {
       partKey: `genicam-missing|${this.opts.camera}|${process.pid}|${Date.now()}|${n}`,
       partId,
       spooled: true,
-      missing: reason,
-      read: () => Promise.reject(new StationFault('source-lost', reason)),
+      missing: { kind, message: reason },
+      read: () => Promise.reject(new StationFault(kind, reason)),
     };
     this.backlog.push(frame);
   }
