@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NearestNeighbourSearch } from '../../main/inference/patchcore/nn-graph.js';
 import { greedyCoreset } from '../../main/inference/patchcore/coreset.js';
 import { mulberry32 } from '../../main/common/random.js';
-import { reweightedScore } from '../../main/inference/patchcore/scoring.js';
+import { BankNeighbourhoods, reweightedScore } from '../../main/inference/patchcore/scoring.js';
 
 function randomMatrix(n: number, d: number, seed: number): Float32Array {
   const r = mulberry32(seed);
@@ -87,4 +87,21 @@ test('re-weighting lowers the score of a patch whose nearest bank patch sits in 
   assert.ok(Math.abs(dense - w * 0.9) < 1e-6, `dense ${dense} vs ${w * 0.9}`);
   assert.ok(isolated / 1 > dense / 0.9, 'an isolated nearest neighbour keeps more of its score');
   assert.equal(reweightedScore(Float32Array.from([1, 0]), bank, 5, 2, 1, 0.9, 0), 0.9, 'b = 0 disables re-weighting');
+});
+
+test("a model's cached neighbourhoods N_b(m*) give exactly the scanned score, for every m* of a random bank", () => {
+  const n = 300, d = 16, b = 9;
+  let seed = 7;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const bank = Float32Array.from({ length: n * d }, rand);
+  const cache = new BankNeighbourhoods(bank, n, d, b);
+  for (let m = 0; m < n; m++) {
+    const q = Float32Array.from({ length: d }, (_, k) => bank[m * d + k]! + 0.05 * (rand() - 0.5));
+    const sStar = Math.hypot(...q.map((v, k) => v - bank[m * d + k]!));
+    const scanned = reweightedScore(q, bank, n, d, m, sStar, b);
+    assert.equal(reweightedScore(q, bank, n, d, m, sStar, b, cache), scanned, `m* = ${m}`);
+    assert.equal(cache.of(m), cache.of(m), 'looked up, not scanned again');
+    assert.equal(cache.of(m)[0], m, 'm* first');
+  }
+  assert.deepEqual([...new BankNeighbourhoods(bank, 3, d, b).of(1)].length, 3, 'b is capped at the bank size');
 });

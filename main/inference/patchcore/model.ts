@@ -8,7 +8,7 @@ import type { ProviderName } from '../execution-provider.js';
 import type { PatchCoreConfig } from './config.js';
 import { PatchExtractor, foregroundRows, type PatchSet } from './patch-extractor.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
-import { reweightedScore } from './scoring.js';
+import { BankNeighbourhoods, reweightedScore } from './scoring.js';
 import { anomalyMap, boxesFromMap } from './anomaly-map.js';
 import { WindowedSearch } from './position-window.js';
 import { columnWeight } from './patch-extractor.js';
@@ -53,12 +53,16 @@ export class PatchCoreModel implements InspectionModel {
     /** Exact search inside the position window, one run per image (config.positionWindow > 0); null = K-NN + fallback. */
     private readonly column: ColumnWindowSearch | null = null,
   ) {
+    this.neighbourhoods = new BankNeighbourhoods(bank.features, bank.count, bank.dim, config.reweightNeighbours);
     if (config.positionWindow > 0) {
       const w = columnWeight(config);
       this.windowed = new WindowedSearch(nn, bank.features, bank.count, bank.dim, config.positionWindow, w);
       if (coarse) this.windowedCoarse = new WindowedSearch(coarse, bank.features, coarse.size, bank.dim, config.positionWindow, w);
     }
   }
+
+  /** N_b(m*) of the image score's re-weighting, per m* met so far (the bank never changes in a model). */
+  private readonly neighbourhoods: BankNeighbourhoods;
 
   /** The position-restricted searches (config.positionWindow > 0), over the whole bank and over the coarse cover. */
   private readonly windowed: WindowedSearch | null = null;
@@ -166,7 +170,7 @@ export class PatchCoreModel implements InspectionModel {
     const sStar = dist[best]!;
     const score = reweightedScore(
       rows.subarray(best * ps.dim, (best + 1) * ps.dim),
-      this.bank.features, this.bank.count, this.bank.dim, idx[best]!, sStar, this.config.reweightNeighbours,
+      this.bank.features, this.bank.count, this.bank.dim, idx[best]!, sStar, this.config.reweightNeighbours, this.neighbourhoods,
     );
     return { patchScores, score, maxDistance: sStar };
   }

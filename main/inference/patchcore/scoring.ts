@@ -8,24 +8,13 @@
  */
 
 /**
- * @param testFeature m_test,* : [D]
+ * N_b(m*): the indices of the b bank entries closest to m* (itself first), by a scan of the whole bank. It depends
+ * on the bank alone, not on the test patch, so a model caches it per m* (see {@link BankNeighbourhoods}).
  * @param bank M : [|M|, D]
  * @param nearest index of m* in M
- * @param sStar the unweighted score ‖m_test,* − m*‖
- * @param b neighbourhood size |N_b(m*)| (m* included); 0 or 1 disables re-weighting
+ * @param b neighbourhood size |N_b(m*)|, at most |M|
  */
-export function reweightedScore(
-  testFeature: Float32Array,
-  bank: Float32Array,
-  bankSize: number,
-  dim: number,
-  nearest: number,
-  sStar: number,
-  b: number,
-): number {
-  if (b <= 1 || bankSize < 2) return sStar;
-  b = Math.min(b, bankSize);
-  // N_b(m*): the b bank entries closest to m* (itself first).
+export function bankNeighbourhood(bank: Float32Array, bankSize: number, dim: number, nearest: number, b: number): Int32Array {
   const base = nearest * dim;
   const bestIdx = new Int32Array(b).fill(-1);
   const bestD = new Float64Array(b).fill(Infinity);
@@ -46,6 +35,53 @@ export function reweightedScore(
     bestD[j] = s;
     bestIdx[j] = m;
   }
+  return bestIdx;
+}
+
+/**
+ * N_b(m*) per m*, computed on first use: an image's m* is one of the bank's entries, and the scan it replaces reads
+ * the whole bank (7.8 k x 193 floats for the default model) for every inspected part. For one immutable bank.
+ */
+export class BankNeighbourhoods {
+  private readonly cache = new Map<number, Int32Array>();
+
+  constructor(
+    private readonly bank: Float32Array,
+    private readonly bankSize: number,
+    private readonly dim: number,
+    private readonly b: number,
+  ) {}
+
+  of(nearest: number): Int32Array {
+    let n = this.cache.get(nearest);
+    if (!n) {
+      n = bankNeighbourhood(this.bank, this.bankSize, this.dim, nearest, Math.min(this.b, this.bankSize));
+      this.cache.set(nearest, n);
+    }
+    return n;
+  }
+}
+
+/**
+ * @param testFeature m_test,* : [D]
+ * @param bank M : [|M|, D]
+ * @param nearest index of m* in M
+ * @param sStar the unweighted score ‖m_test,* − m*‖
+ * @param b neighbourhood size |N_b(m*)| (m* included); 0 or 1 disables re-weighting
+ * @param neighbourhoods where N_b(m*) is looked up (a model's cache); scanned here when absent
+ */
+export function reweightedScore(
+  testFeature: Float32Array,
+  bank: Float32Array,
+  bankSize: number,
+  dim: number,
+  nearest: number,
+  sStar: number,
+  b: number,
+  neighbourhoods?: BankNeighbourhoods,
+): number {
+  if (b <= 1 || bankSize < 2) return sStar;
+  const bestIdx = neighbourhoods ? neighbourhoods.of(nearest) : bankNeighbourhood(bank, bankSize, dim, nearest, Math.min(b, bankSize));
   const dists: number[] = [];
   for (const m of bestIdx) {
     if (m < 0) continue;
