@@ -10,13 +10,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InspectionModel } from '../../main/inference/model.js';
 import { cameraPool } from '../../main/camera/genicam/camera-pool.js';
 import { genicamAvailability, type NativeCamera, type PulledFrame } from '../../main/camera/genicam/native.js';
 import { LINE_ERROR_CODES } from '../../main/common/line-io.js';
 import { MediaStore } from '../../main/pipeline/media-store.js';
 import { LiveService } from '../../main/services/live.js';
-import { ModelRegistry } from '../../main/services/model-registry.js';
+import { registryWith } from './mean-model.js';
 import { openStore } from '../../main/store/store.js';
 
 const availability = genicamAvailability();
@@ -70,19 +69,6 @@ function scriptedCamera(shots: readonly Shot[]): NativeCamera & { sentFrameIds: 
   };
 }
 
-/** score = mean gray / 255: the scripted frames (gray 40) are OK at 0.9. */
-const meanModel: InspectionModel = {
-  info: { id: 'mean', kind: 'patchcore', formatVersion: 1, backbone: 'none', createdAt: '', trainImages: 0, defaultThreshold: 0.9, params: {} },
-  executionProvider: 'cpu',
-  inputChannels: 1,
-  async infer(image) {
-    let sum = 0;
-    for (let i = 0; i < image.data.length; i++) sum += image.data[i]!;
-    return { score: sum / image.data.length / 255, boxes: [], timings: {} };
-  },
-  async dispose() {},
-};
-
 if (missing && process.env.CI) {
   test('GenICam addon is built (required in CI)', () => assert.fail(missing));
 }
@@ -93,19 +79,7 @@ test(
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'genicam-missing-'));
     const store = openStore(join(dir, 'station.db'));
-    const reg = new (class extends ModelRegistry {
-      override activeId(): string {
-        return 'mean';
-      }
-      override async ensureLoaded(): Promise<void> {}
-      override current() {
-        return { modelId: 'mean', model: meanModel, threshold: 0.9 };
-      }
-      override executionProvider(): string {
-        return 'cpu';
-      }
-    })(store, join(dir, 'models'));
-    store.createModel({ id: 'mean', kind: 'patchcore', productId: 'default', artifactPath: '/none', backbone: 'none' });
+    const reg = registryWith(store, join(dir, 'models')); // scripted frames (gray 40) score 0.16: OK at 0.9
     const cam = scriptedCamera(['frame', 'nothing', 'frame', 'incomplete', 'frame', 'frame']);
     const saved = { acquire: cameraPool.acquire, release: cameraPool.release, forget: cameraPool.forget };
     cameraPool.acquire = async () => cam;

@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceStatus } from '../../main/common/api.js';
-import type { InspectionModel } from '../../main/inference/model.js';
 import { CameraPool } from '../../main/camera/genicam/camera-pool.js';
 import { GenicamSource, resolveFeature, type GenicamFrame } from '../../main/camera/genicam/genicam-source.js';
 import { genicamAddon, genicamAvailability, type NativeCamera } from '../../main/camera/genicam/native.js';
@@ -17,7 +16,7 @@ import { SIMULATOR_BIN, simulatorInstalled, startSimulator, type Simulator } fro
 import type { SourceFrame } from '../../main/camera/source.js';
 import { MediaStore } from '../../main/pipeline/media-store.js';
 import { LiveService } from '../../main/services/live.js';
-import { ModelRegistry } from '../../main/services/model-registry.js';
+import { registryWith } from './mean-model.js';
 import { openStore } from '../../main/store/store.js';
 import type { StationStore } from '../../main/store/interface.js';
 
@@ -55,40 +54,6 @@ function tempDir(): string {
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/**
- * The pixel model of these tests: score = mean gray level / 255 (the live pipeline, queue and log are what is under
- * test here; PatchCore on camera frames is measured by `npm run bench -- --genicam`).
- */
-const meanModel: InspectionModel = {
-  info: { id: 'mean', kind: 'patchcore', formatVersion: 1, backbone: 'none', createdAt: '', trainImages: 0, defaultThreshold: 0.9, params: {} },
-  executionProvider: 'cpu',
-  inputChannels: 1,
-  async infer(image) {
-    let sum = 0;
-    for (let i = 0; i < image.data.length; i += image.channels) sum += image.data[i]!;
-    return { score: sum / (image.width * image.height) / 255, boxes: [], timings: {} };
-  },
-  async dispose() {},
-};
-
-/** The station's model registry with the pixel model loaded (recorded in the store: the log's foreign key). */
-function registryWith(store: StationStore, modelsDir: string): ModelRegistry {
-  const reg = new (class extends ModelRegistry {
-    override activeId(): string {
-      return 'mean';
-    }
-    override async ensureLoaded(): Promise<void> {}
-    override current() {
-      return { modelId: 'mean', model: meanModel, threshold: 0.9 };
-    }
-    override executionProvider(): string {
-      return 'cpu';
-    }
-  })(store, modelsDir);
-  store.createModel({ id: 'mean', kind: 'patchcore', productId: 'default', artifactPath: '/none', backbone: 'none' });
-  return reg;
-}
 
 describe('GenICam camera through Aravis', { skip: missing && !process.env.CI ? `skipped: ${missing}` : false }, () => {
   let sim: Simulator;
