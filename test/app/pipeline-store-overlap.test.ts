@@ -6,12 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameEvent } from '../../main/common/api.js';
 import type { InspectionModel } from '../../main/inference/model.js';
-import type { SourceFrame } from '../../main/camera/source.js';
-import { ManualSource, FifoQueue } from './pipeline-fakes.js';
+import { ManualSource, FifoQueue, numberedPart, TEST_MODEL_INFO } from './pipeline-fakes.js';
 import { LivePipeline } from '../../main/pipeline/live-pipeline.js';
-import { StationFault } from '../../main/common/result.js';
-
-
 
 test('LivePipeline, every-part queue: part 1 is stored while part 2 is inspected; stores one at a time, in order', async () => {
   const src = new ManualSource();
@@ -22,7 +18,7 @@ test('LivePipeline, every-part queue: part 1 is stored while part 2 is inspected
   const p2Inferring = new Promise<void>((r) => (infer2Started = r));
   let storing = 0, maxStoring = 0;
   const model: InspectionModel = {
-    info: { id: 'm', kind: 'patchcore', formatVersion: 1, backbone: 'x', createdAt: '', trainImages: 1, defaultThreshold: 0.5, params: {} },
+    info: TEST_MODEL_INFO,
     executionProvider: 'cpu',
     inputChannels: 1,
     async infer(image) {
@@ -52,16 +48,7 @@ test('LivePipeline, every-part queue: part 1 is stored while part 2 is inspected
     new FifoQueue(),
   );
   p.start();
-  const part = (i: number, fail = false): SourceFrame => ({
-    source: 'manual',
-    name: `p${i}`,
-    capturedAt: Date.now(),
-    read: async () => {
-      if (fail) throw new StationFault('corrupt-image', 'bad png');
-      return { width: i, height: 1, channels: 1, data: new Uint8Array(i) };
-    },
-    release: () => log.push(`release p${i}`),
-  });
+  const part = (i: number, fail = false) => numberedPart(i, { fail, onRelease: () => log.push(`release p${i}`) });
   for (const f of [part(1), part(2), part(3, true), part(4)]) src.emit!(f);
   for (let i = 0; i < 600 && events.length + errors.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
   await p.stop();

@@ -5,10 +5,9 @@ import type { RawImage } from '../../main/common/types.js';
 import type { InspectionModel } from '../../main/inference/model.js';
 import type { SourceFrame } from '../../main/camera/source.js';
 import { LatestSlot } from '../../main/pipeline/latest-slot.js';
-import { ManualSource, FifoQueue } from './pipeline-fakes.js';
+import { ManualSource, FifoQueue, numberedPart, TEST_MODEL_INFO } from './pipeline-fakes.js';
 import { LivePipeline } from '../../main/pipeline/live-pipeline.js';
 import { decideVerdict } from '../../main/pipeline/verdict.js';
-import { StationFault } from '../../main/common/result.js';
 import { downsampleMax, quantise, HEATMAP_LUT } from '../../main/pipeline/heatmap.js';
 
 test('LatestSlot: newest wins, replaced items are counted as dropped, a waiting taker gets the next item', async () => {
@@ -35,7 +34,7 @@ const img: RawImage = { width: 4, height: 4, channels: 3, data: new Uint8Array(4
 /** Fake model for the queueing logic only: each inference waits until released. */
 function slowModel(delayMs: number, scores: Map<string, number>): InspectionModel {
   return {
-    info: { id: 'm', kind: 'patchcore', formatVersion: 1, backbone: 'x', createdAt: '', trainImages: 1, defaultThreshold: 0.5, params: {} },
+    info: TEST_MODEL_INFO,
     executionProvider: 'cpu',
     async infer(image) {
       await new Promise((r) => setTimeout(r, delayMs));
@@ -126,7 +125,7 @@ test('LivePipeline, every-part queue: the next part is read (decoded) while the 
   let readP2: () => void = () => {};
   const p2Read = new Promise<void>((r) => (readP2 = r));
   const model: InspectionModel = {
-    info: { id: 'm', kind: 'patchcore', formatVersion: 1, backbone: 'x', createdAt: '', trainImages: 1, defaultThreshold: 0.5, params: {} },
+    info: TEST_MODEL_INFO,
     executionProvider: 'cpu',
     async infer(image) {
       const name = `p${image.width}`;
@@ -149,17 +148,15 @@ test('LivePipeline, every-part queue: the next part is read (decoded) while the 
     new FifoQueue(),
   );
   p.start();
-  const part = (i: number, fail = false): SourceFrame => ({
-    source: 'manual',
-    name: `p${i}`,
-    capturedAt: Date.now(),
-    read: async () => {
-      log.push(`read p${i}`);
-      if (i === 2) readP2();
-      if (fail) throw new StationFault('corrupt-image', 'bad png');
-      return { width: i, height: 1, channels: 3, data: new Uint8Array(3 * i) };
-    },
-  });
+  const part = (i: number, fail = false) =>
+    numberedPart(i, {
+      channels: 3,
+      fail,
+      onRead: () => {
+        log.push(`read p${i}`);
+        if (i === 2) readP2();
+      },
+    });
   src.emit!(part(1));
   src.emit!(part(2));
   src.emit!(part(3, true));
