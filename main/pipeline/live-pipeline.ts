@@ -222,7 +222,7 @@ export class LivePipeline {
       image = await (reading ?? frame.read(this.readOptions()));
     } catch (e) {
       const err = toStationError(e);
-      const code = err.kind === 'source-lost' ? LINE_ERROR_CODES.sourceLost : frame.missing ? LINE_ERROR_CODES.storeFailed : LINE_ERROR_CODES.unreadableImage;
+      const code = err.kind === 'source-lost' ? LINE_ERROR_CODES.sourceLost : frame.missing?.kind === 'io' ? LINE_ERROR_CODES.storeFailed : LINE_ERROR_CODES.unreadableImage;
       return after(() => this.failed(frame, err, code));
     }
     // Read gray for a gray model, and the model changed since: give the new one the RGB it expects.

@@ -488,13 +488,14 @@ export class GenicamSource implements FrameSource {
    */
   private offerMissing(partId: string, kind: 'source-lost' | 'io', reason: string): void {
     const n = ++this.missingSeq;
+    const now = Date.now();
     const frame: GenicamFrame = {
       source: this.name,
       name: partId,
-      capturedAt: Date.now(),
+      capturedAt: now,
       camera: { frameId: -1, timestampNs: '0' },
-      path: join(this.opts.spoolDir, `genicam-${process.pid}-${Date.now()}-missing-${n}.png`),
-      partKey: `genicam-missing|${this.opts.camera}|${process.pid}|${Date.now()}|${n}`,
+      path: join(this.opts.spoolDir, `genicam-${process.pid}-${now}-missing-${n}.png`),
+      partKey: `genicam-missing|${this.opts.camera}|${process.pid}|${now}|${n}`,
       partId,
       spooled: true,
       missing: { kind, message: reason },
