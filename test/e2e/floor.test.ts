@@ -14,7 +14,7 @@ import { ModelRegistry } from '../../main/services/model-registry.js';
 import { trainPatchCore, savePatchCore } from '../../main/inference/patchcore/index.js';
 import { screwImages } from '../helpers.js';
 import { SMALL_CONFIG } from '../line/helpers.js';
-import { buildRenderer, inCi, launchBrowser, missingPrerequisite, prepareFolders, screenshot, SIZES, tempDir, type Browser } from './harness.js';
+import { buildRenderer, inCi, launchBrowser, missingPrerequisite, prepareFolders, removeTempDir, screenshot, SIZES, tempDir, type Browser } from './harness.js';
 import { startStation, type RunningStation } from './station-process.js';
 
 const missing = missingPrerequisite();
@@ -68,6 +68,7 @@ before(async () => {
 after(async () => {
   await browser?.close().catch(() => undefined);
   await station?.close().catch(() => undefined);
+  if (root) removeTempDir(root);
 });
 
 const attr = (id: string, name: string) => page.getByTestId(id).getAttribute(name);

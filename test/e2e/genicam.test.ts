@@ -6,11 +6,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { genicamAvailability } from '../../main/camera/genicam/native.js';
 import { simulatorInstalled, startSimulator, type Simulator } from '../../main/camera/genicam/simulator.js';
-import { buildRenderer, inCi, launchBrowser, missingPrerequisite, screenshot, tempDir, type Browser } from './harness.js';
+import { buildRenderer, inCi, launchBrowser, missingPrerequisite, removeTempDir, screenshot, tempDir, type Browser } from './harness.js';
 import { startStation, type RunningStation } from './station-process.js';
 
 const a = genicamAvailability();
@@ -34,7 +33,7 @@ after(async () => {
   await browser?.close();
   await station?.close();
   await sim?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  if (root) removeTempDir(root);
 });
 
 test('Live → Camera: find the simulator, browse its features, a refused value shows the camera’s limit', { skip: missing && !inCi() ? missing : false }, async () => {

@@ -47,6 +47,15 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `station-e2e-${prefix}-`));
 }
 
+/**
+ * Removes a test's folder once its browser and station are closed. Chromium's helper processes can still be writing
+ * the profile for a moment after `close()` resolves (a CI run failed with ENOTEMPTY on profile/Default), so the
+ * removal is retried briefly, as `rmSync` offers for exactly that.
+ */
+export function removeTempDir(root: string): void {
+  rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
+
 /** Builds renderer/ with its own Vite config into `outDir` (not renderer/dist, so the test leaves the repo alone). */
 export async function buildRenderer(outDir: string): Promise<string> {
   const { build } = await import('vite');
@@ -236,7 +245,7 @@ export async function openStationPage(tag: string, opts: OpenOptions = {}): Prom
     (closed ??= (async () => {
       await browser?.close().catch(() => undefined);
       await station?.close().catch(() => undefined);
-      rmSync(root, { recursive: true, force: true });
+      removeTempDir(root);
     })());
   try {
     const folders = prepareFolders(root, opts.sizes ?? SIZES.test);

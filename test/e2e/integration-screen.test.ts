@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttributeIds, DataType, MessageSecurityMode, SecurityPolicy } from 'node-opcua';
-import { buildRenderer, inCi, launchBrowser, missingPrerequisite, screenshot, tempDir } from './harness.js';
+import { buildRenderer, inCi, launchBrowser, missingPrerequisite, removeTempDir, screenshot, tempDir } from './harness.js';
 import { startStation } from './station-process.js';
 import { connectOpcua } from '../integration/opcua-client.js';
 import { freePort } from '../integration/mosquitto.js';
@@ -19,12 +18,17 @@ const skip = missing && !inCi() ? missing : false;
 test('Integration screen: enable OPC UA, a real client writes LotName, the signal monitor shows it live', { skip, timeout: 240_000 }, async (t) => {
   if (missing) throw new Error(`${missing}; CI=true: the browser end-to-end test must run, not skip`);
   const root = tempDir('integration');
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+  let station: Awaited<ReturnType<typeof startStation>> | null = null;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null;
+  // One hook, in order: the folder goes only after the browser and the station that write into it are closed.
+  t.after(async () => {
+    await browser?.close();
+    await station?.close();
+    removeTempDir(root);
+  });
   const staticDir = await buildRenderer(join(root, 'renderer-dist'));
-  const station = await startStation({ dataDir: join(root, 'data'), staticDir });
-  t.after(() => station.close());
-  const browser = await launchBrowser(join(root, 'profile'));
-  t.after(() => browser.close());
+  station = await startStation({ dataDir: join(root, 'data'), staticDir });
+  browser = await launchBrowser(join(root, 'profile'));
   const page = browser.page;
   page.setDefaultTimeout(30_000);
   await page.goto(station.openUrl);
