@@ -22,8 +22,8 @@ test('Integration screen: enable OPC UA, a real client writes LotName, the signa
   let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null;
   // One hook, in order: the folder goes only after the browser and the station that write into it are closed.
   t.after(async () => {
-    await browser?.close();
-    await station?.close();
+    await browser?.close().catch(() => undefined);
+    await station?.close().catch(() => undefined);
     removeTempDir(root);
   });
   const staticDir = await buildRenderer(join(root, 'renderer-dist'));
