@@ -96,7 +96,7 @@ export class FolderSource extends PacedSource {
       capturedAt: Date.now(),
       path,
       partKey: `${name}#${this.run}.${this.cycle}`,
-      read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
+      read: (o) => decodeImage(path, { ...o, channels: 3 }),
     };
   }
 }

@@ -211,7 +211,7 @@ export class HotFolderSource implements FrameSource {
         capturedAt: Date.now(),
         path,
         partKey: f.key,
-        read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
+        read: (o) => decodeImage(path, { ...o, channels: 3 }),
       }) !== false
     );
   }

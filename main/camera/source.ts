@@ -6,12 +6,15 @@
 import type { SourceKind, SourceState } from '../common/api.js';
 import type { Event } from '../common/event.js';
 import type { RawImage } from '../common/types.js';
+import type { RegistrationConfig } from '../inference/registration.js';
 
 export interface FrameReadOptions {
   /** A gray frame may stay one channel (decodeImage's keepGray): the caller takes 1 or 3 channels. */
   readonly keepGray?: boolean;
   /** Read ahead of its inspection (decodeImage's ahead: on the decode thread). */
   readonly ahead?: boolean;
+  /** Read ahead: also register the part with the inspecting model's registration there (decodeImage's register). */
+  readonly register?: RegistrationConfig;
 }
 
 export interface SourceFrame {

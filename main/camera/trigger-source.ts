@@ -81,13 +81,13 @@ export class TriggerSource implements FrameSource {
       const path = this.files[this.index++]!;
       if (!(await stat(path).catch(() => null))) throw new StationFault('source-lost', `image disappeared: ${path}`);
       const name = relative(this.dir, path).split('\\').join('/');
-      return { source: this.name, name, partId, partKey, capturedAt: Date.now(), path, read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }) };
+      return { source: this.name, name, partId, partKey, capturedAt: Date.now(), path, read: (o) => decodeImage(path, { ...o, channels: 3 }) };
     }
     const i = this.demoIndex++;
     const { image } = await renderDemoPart(this.seed, i, { defectRate: this.opts.defectRate ?? 0.25 });
     await mkdir(this.opts.spoolDir, { recursive: true });
     const path = join(this.opts.spoolDir, `${partKey}.png`);
     await writeFileAtomic(path, await encodePng(image));
-    return { source: this.name, name: `part-${String(i).padStart(6, '0')}`, partId, partKey, capturedAt: Date.now(), path, spooled: true, read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }) };
+    return { source: this.name, name: `part-${String(i).padStart(6, '0')}`, partId, partKey, capturedAt: Date.now(), path, spooled: true, read: (o) => decodeImage(path, { ...o, channels: 3 }) };
   }
 }

@@ -82,7 +82,7 @@ export class ImageSequenceSource extends PacedSource {
       throw new StationFault('source-lost', `image sequence file disappeared: ${path}`);
     });
     const name = basename(path);
-    return { source: this.name, name, capturedAt: Date.now(), path, partKey: `${name}#${this.cycle}`, read: (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }) };
+    return { source: this.name, name, capturedAt: Date.now(), path, partKey: `${name}#${this.cycle}`, read: (o) => decodeImage(path, { ...o, channels: 3 }) };
   }
 }
 
@@ -157,7 +157,7 @@ export class FfmpegVideoSource implements FrameSource {
           source: this.name,
           name: `${this.name}#${this.index++}`,
           capturedAt: Date.now(),
-          read: (o) => decodeImage(jpeg, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
+          read: (o) => decodeImage(jpeg, { ...o, channels: 3 }),
         };
         if (!this.gate.isPaused) this.status.fire({ state: 'running' });
         this.gate.offer(frame, this.emit);

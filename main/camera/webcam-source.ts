@@ -42,7 +42,7 @@ export class PushedFrameSource implements FrameSource {
       source: this.name,
       name: `${this.name}#${this.index++}`,
       capturedAt,
-      read: (o) => decodeImage(bytes, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
+      read: (o) => decodeImage(bytes, { ...o, channels: 3 }),
     };
     this.gate.offer(frame, this.emit);
     return true;

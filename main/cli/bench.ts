@@ -95,11 +95,11 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<BenchRow> {
 
 /**
  * Parts per second when the next part is decoded while the current one is inspected, as the live pipeline does:
- * the decode thread (node/decode-worker.ts; sharp on a libuv thread for other formats) decodes while onnxruntime and
- * the JavaScript stages run on the main thread.
+ * the decode thread (node/decode-worker.ts; sharp on a libuv thread for other formats) decodes and registers while
+ * onnxruntime and the JavaScript stages run on the main thread.
  */
 async function decodeAheadThroughput(model: Awaited<ReturnType<typeof trainPatchCore>>['model'], files: readonly string[]): Promise<number> {
-  const decode = (file: string) => decodeImage(file, { channels: model.inputChannels, ahead: true });
+  const decode = (file: string) => decodeImage(file, { channels: model.inputChannels, ahead: true, register: model.registration });
   const t0 = performance.now();
   let next = decode(files[0]!);
   for (let i = 0; i < files.length; i++) {

@@ -3,6 +3,7 @@
  * so the pipeline, store and UI treat them alike.
  */
 import type { ModelKind, ModelOutput, RawImage } from '../common/types.js';
+import type { RegistrationConfig } from './registration.js';
 
 /** Scores of the images a model was validated on; drives threshold tuning in the UI. */
 export interface ValidationScore {
@@ -38,6 +39,11 @@ export interface InspectionModel {
   readonly executionProvider: string;
   /** Channels the model looks at: 1 lets callers decode straight to gray (cheaper); default 3. */
   readonly inputChannels?: 1 | 3;
+  /**
+   * The registration the model starts with (PatchCore): a part read ahead is registered with it on the decode thread
+   * (decodeImage's `register`) while the previous part is inspected, and infer() then skips that step.
+   */
+  readonly registration?: RegistrationConfig;
   /** `threshold` (default: info.defaultThreshold) decides which map regions become boxes. */
   infer(image: RawImage, opts?: InferOptions): Promise<ModelOutput>;
   dispose(): Promise<void>;

@@ -45,6 +45,25 @@ export interface RegisteredImage {
   readonly length: number;
 }
 
+/**
+ * An image that may come with its registration already done (a part decoded ahead on the decode thread, which also
+ * registers it when the reader names the model's registration: decodeImage's `register`).
+ */
+export interface PreparedImage extends RawImage {
+  readonly registered?: { readonly config: RegistrationConfig; readonly value: RegisteredImage };
+}
+
+function sameRegistration(a: RegistrationConfig, b: RegistrationConfig): boolean {
+  return a.enabled === b.enabled && a.width === b.width && a.height === b.height && a.boxLength === b.boxLength
+    && a.maskDilation === b.maskDilation && (a.cleanBackground ?? false) === (b.cleanBackground ?? false);
+}
+
+/** `img` registered with `cfg`: the registration it came with when that used the same settings, else done here. */
+export function registerPrepared(img: PreparedImage, cfg: RegistrationConfig): RegisteredImage {
+  const pre = img.registered;
+  return pre && sameRegistration(pre.config, cfg) ? pre.value : register(img, cfg);
+}
+
 export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImage {
   const gray = toGray(img);
   const fg = foregroundMask(gray);

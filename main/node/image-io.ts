@@ -7,6 +7,7 @@ import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 import { startWorker, workerEntry } from './worker-start.js';
 import { StationFault } from '../common/result.js';
 import type { RawImage } from '../common/types.js';
+import type { PreparedImage, RegistrationConfig } from '../inference/registration.js';
 
 // Keep sharp's own thread pool small: the 2-core target machine also runs ONNX inference.
 sharp.concurrency(1);
@@ -27,6 +28,12 @@ export interface DecodeOptions {
    * 10.5, zlib on the libuv pool 15.3: every hand-over waits for a thread to wake).
    */
   readonly ahead?: boolean;
+  /**
+   * With ahead: a plain PNG decoded on the decode thread is also registered there with these settings (the
+   * inspecting model's, InspectionModel.registration), so the inspecting thread skips that step too. Ignored
+   * otherwise: the model registers the part itself, with the same result.
+   */
+  readonly register?: RegistrationConfig;
 }
 
 /**
@@ -56,10 +63,10 @@ function checkSize(label: string, width: number, height: number): void {
 }
 
 /** Decodes a file path or encoded bytes into interleaved 8-bit pixels (alpha dropped, EXIF orientation applied). */
-export async function decodeImage(input: string | Uint8Array, opts: DecodeOptions = {}): Promise<RawImage> {
+export async function decodeImage(input: string | Uint8Array, opts: DecodeOptions = {}): Promise<PreparedImage> {
   const channels = opts.channels ?? 3;
   const label = typeof input === 'string' ? input : `<${input.byteLength} bytes>`;
-  const fast = await decodePlainPng(input, channels, opts.keepGray ?? false, opts.ahead ?? false);
+  const fast = await decodePlainPng(input, channels, opts.keepGray ?? false, opts.ahead ? { register: opts.register } : undefined);
   if (fast) {
     checkSize(label, fast.width, fast.height);
     return fast;
@@ -105,11 +112,11 @@ export async function decodeWithSharp(input: string | Uint8Array, opts: DecodeOp
  * files decoded ahead on the decode thread, the rest here, synchronously. null for every other file, and for any file the fast path finds odd (a read
  * error included), so sharp decodes it and reports its faults as before.
  */
-async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3, keepGray: boolean, ahead: boolean): Promise<RawImage | null> {
+async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3, keepGray: boolean, ahead?: { register?: RegistrationConfig }): Promise<PreparedImage | null> {
   if (typeof input !== 'string') return decodePngFastSync(input, channels, MAX_IMAGE_PIXELS, keepGray);
   if (!/\.png$/i.test(input)) return null;
   if (ahead && decodeThread.usable()) {
-    const r = await decodeThread.decode(input, channels, keepGray);
+    const r = await decodeThread.decode(input, channels, keepGray, ahead.register);
     if (r !== 'unavailable') return r;
   }
   let bytes: Uint8Array;
@@ -131,21 +138,22 @@ class DecodeThread {
   private worker: Worker | null = null;
   private nextId = 1;
   private failures = 0;
-  private readonly pending = new Map<number, (image: RawImage | null | 'unavailable') => void>();
-  /** Files decoded there (for tests and diagnostics). */
+  private readonly pending = new Map<number, (image: PreparedImage | null | 'unavailable') => void>();
+  /** Files decoded there, and registered there (for tests and diagnostics). */
   decoded = 0;
+  registered = 0;
 
   usable(): boolean {
     return this.failures < 2 && process.env.STATION_DECODE_THREAD !== '0';
   }
 
-  decode(path: string, channels: 1 | 3, keepGray: boolean): Promise<RawImage | null | 'unavailable'> {
+  decode(path: string, channels: 1 | 3, keepGray: boolean, register?: RegistrationConfig): Promise<PreparedImage | null | 'unavailable'> {
     const w = this.start();
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, path, channels, maxPixels: MAX_IMAGE_PIXELS, keepGray } satisfies DecodeRequest);
+      w.postMessage({ id, path, channels, maxPixels: MAX_IMAGE_PIXELS, keepGray, register } satisfies DecodeRequest);
     });
   }
 
@@ -159,7 +167,8 @@ class DecodeThread {
       this.pending.delete(m.id);
       if (this.pending.size === 0) w.unref();
       if (m.image) this.decoded++;
-      done(m.image);
+      if (m.registered) this.registered++;
+      done(m.image && m.registered ? { ...m.image, registered: m.registered } : m.image);
     });
     const fail = () => {
       if (this.worker !== w) return;
@@ -182,6 +191,11 @@ const decodeThread = new DecodeThread();
 /** How many files the decode thread has decoded in this process. */
 export function decodedOnThread(): number {
   return decodeThread.decoded;
+}
+
+/** How many of those it has also registered (decodeImage's `register`). */
+export function registeredOnThread(): number {
+  return decodeThread.registered;
 }
 
 /** Encodes raw pixels as PNG. */

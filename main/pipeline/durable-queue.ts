@@ -174,6 +174,6 @@ function frameOf(part: LinePart, missing?: SourceFrame['missing']): SourceFrame 
     ...(missing ? { missing } : {}),
     read: missing
       ? () => Promise.reject(new StationFault(missing.kind, missing.message))
-      : (o) => decodeImage(path, { channels: 3, keepGray: o?.keepGray, ahead: o?.ahead }),
+      : (o) => decodeImage(path, { ...o, channels: 3 }),
   };
 }

@@ -187,7 +187,8 @@ export class LivePipeline {
     if (!read) return { frame };
     let image: Promise<RawImage>;
     try {
-      image = frame.read({ ...this.readOptions(), ahead: true });
+      // Registered there too, with the active model's settings: that leaves the backbone, search and map here.
+      image = frame.read({ ...this.readOptions(), ahead: true, register: this.deps.current()?.model.registration });
     } catch (e) {
       image = Promise.reject(e);
     }

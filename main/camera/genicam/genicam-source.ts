@@ -476,7 +476,7 @@ export class GenicamSource implements FrameSource {
       partKey,
       partId,
       spooled: true,
-      read: (o) => decodeImage(path, { channels, ahead: o?.ahead }),
+      read: (o) => decodeImage(path, { ...o, channels }),
     };
     this.backlog.push(frame);
     await this.flushBacklog();

@@ -5,6 +5,7 @@
 import type { ModelOutput, RawImage } from '../../common/types.js';
 import type { InspectionModel, ModelInfo } from '../model.js';
 import type { ProviderName } from '../execution-provider.js';
+import type { RegistrationConfig } from '../registration.js';
 import type { PatchCoreConfig } from './config.js';
 import { PatchExtractor, foregroundRows, type PatchSet } from './patch-extractor.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
@@ -151,6 +152,10 @@ export class PatchCoreModel implements InspectionModel {
 
   /** Registration and features work on gray levels. */
   readonly inputChannels = 1 as const;
+
+  get registration(): RegistrationConfig {
+    return this.config.registration;
+  }
 
   get executionProvider(): ProviderName {
     return this.extractor.executionProvider;

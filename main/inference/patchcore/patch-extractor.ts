@@ -3,8 +3,7 @@
  * and the foreground selection of patches.
  */
 import * as ort from 'onnxruntime-node';
-import type { RawImage } from '../../common/types.js';
-import { register, type RegisteredImage } from '../registration.js';
+import { registerPrepared, type PreparedImage, type RegisteredImage } from '../registration.js';
 import { readBackboneManifest, loadBackboneGraph, toInputTensor, type BackboneFiles } from '../backbone/loader.js';
 import { createSession, type ProviderName } from '../execution-provider.js';
 import { buildFeatureGraph, PATCHES_OUTPUT } from './feature-graph.js';
@@ -64,9 +63,9 @@ export class PatchExtractor {
    * @param opts.shift move the registered part this many canvas pixels along its axis first (training: thread-phase
    *   copies, `phaseShifts`); the same as registering with the box moved by that much, for whole pixels
    */
-  async extract(img: RawImage, opts: { mirror?: boolean; shift?: number } = {}): Promise<PatchSet> {
+  async extract(img: PreparedImage, opts: { mirror?: boolean; shift?: number } = {}): Promise<PatchSet> {
     const t0 = performance.now();
-    let registered = register(img, this.config.registration);
+    let registered = registerPrepared(img, this.config.registration);
     if (opts.mirror) registered = mirrorRows(registered);
     if (opts.shift) registered = shiftAlongAxis(registered, opts.shift);
     const t1 = performance.now();
