@@ -50,7 +50,7 @@ test('column search: the exact nearest bank row inside each query window, in one
     }
     // Empty windows: columns 22, 23 (no bank rows within 2) and 42 (beyond the last bank column + window).
     assert.ok(empty > 0, 'some queries fall in empty windows');
-    // A query set without some columns: their branches get a dummy row and answer nothing.
+    // A query set without some columns: their branches get zero rows and answer nothing.
     const one = await cs.search(q.x.subarray(0, d), 1);
     assert.equal(one.idx.length, 1);
   } finally {

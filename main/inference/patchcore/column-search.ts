@@ -9,10 +9,11 @@
  * Graph, one branch per column c whose window holds bank rows (W_c = those rows, in bank order):
  *   q_c [n_c, D] -> e = q_c · (−2 W_cᵀ) + ‖W_c‖²   (one Gemm, [n_c, |W_c|]; e = d²(q, m) − ‖q‖²)
  *   idx_c = ArgMin(e) [n_c] (first index on ties: the lowest bank row, as TopK in nn-graph.ts)
- *   dist_c = sqrt(max(min e + ‖q‖², 0)) [n_c, 1]
- * Scaling by −2 is exact in float32, so e orders the window's rows as d² does. The sums are accumulated in another
- * order than in a full search's larger matrix product: distances agree to float32 rounding (~1e-5 relative).
- * Memory: the window's rows are stored once per column, (2w + 1) × the bank.
+ * Scaling by −2 is exact in float32, so e orders the window's rows as d² does (to float32 rounding). The distance to
+ * the row found, ‖q − m‖, is then summed here in double: cheaper than more operators per branch (each one a
+ * dispatch; with 63 branches the dispatches cost as much as the products), and free of the cancellation in
+ * e + ‖q‖². A column without queries is fed zero rows. Memory: the window's rows are stored once per column,
+ * (2w + 1) × the bank.
  */
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, attr, floatTensor } from '../onnx/graph-builder.js';
@@ -64,10 +65,6 @@ export function buildColumnSearchGraph(bank: Float32Array, dim: number, windows:
     const q = g.input(`q${c}`, [`n${c}`, dim]);
     const e = g.op('Gemm', [q, g.initializer(floatTensor(`bt${c}`, [dim, win.length], bt)), g.initializer(floatTensor(`sq${c}`, [1, win.length], sq))]);
     g.op('ArgMin', [e], { axis: attr.int(1), keepdims: attr.int(0) }, `idx${c}`);
-    const qsq = g.op('ReduceSumSquare', [q], { axes: attr.ints([1]), keepdims: attr.int(1) });
-    const min = g.op('ReduceMin', [e], { axes: attr.ints([1]), keepdims: attr.int(1) });
-    g.op('Sqrt', [g.op('Relu', [g.op('Add', [min, qsq])])], {}, `dist${c}`);
-    g.output(`dist${c}`, [`n${c}`, 1]);
     g.output(`idx${c}`, [`n${c}`], DataType.INT64);
   }
   return g.build();
@@ -78,6 +75,7 @@ export class ColumnWindowSearch {
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly windows: ColumnWindows,
+    private readonly bank: Float32Array,
     readonly dim: number,
     private readonly weight: number,
   ) {}
@@ -85,8 +83,10 @@ export class ColumnWindowSearch {
   static async create(bank: Float32Array, count: number, dim: number, window: number, weight: number, provider?: ProviderName): Promise<ColumnWindowSearch> {
     if (!(weight > 0)) throw new Error('column search needs the column coordinate (column weight > 0)');
     const windows = columnWindows(bank, count, dim, window, weight);
-    const { session } = await createSession(buildColumnSearchGraph(bank, dim, windows), provider);
-    return new ColumnWindowSearch(session, windows, dim, weight);
+    // One thread: a pool thread woken for each of ~60 small products costs more than it shares (median 4.95 vs
+    // 5.82 ms per screw, interleaved), and leaves the other core to the decode thread.
+    const { session } = await createSession(buildColumnSearchGraph(bank, dim, windows), provider, { intraOpNumThreads: 1 });
+    return new ColumnWindowSearch(session, windows, bank.subarray(0, count * dim), dim, weight);
   }
 
   /**
@@ -107,20 +107,26 @@ export class ColumnWindowSearch {
     for (const [c, win] of this.windows.rows.entries()) {
       if (win.length === 0) continue;
       const members = byColumn[c]!;
-      // Every branch's input must be fed; a column without queries gets one zero row, whose answer is ignored.
-      const q = new Float32Array(Math.max(1, members.length) * D);
+      // Every branch's input must be fed; a column without queries gets zero rows.
+      const q = new Float32Array(members.length * D);
       members.forEach((i, j) => q.set(rows.subarray(i * D, (i + 1) * D), j * D));
-      feeds[`q${c}`] = new ort.Tensor('float32', q, [Math.max(1, members.length), D]);
+      feeds[`q${c}`] = new ort.Tensor('float32', q, [members.length, D]);
     }
     const out = await this.session.run(feeds);
+    const bank = this.bank;
     for (const [c, win] of this.windows.rows.entries()) {
       const members = byColumn[c]!;
       if (win.length === 0 || members.length === 0) continue;
-      const dc = out[`dist${c}`]!.data as Float32Array;
       const ic = out[`idx${c}`]!.data as BigInt64Array;
       members.forEach((i, j) => {
-        dist[i] = dc[j]!;
-        idx[i] = win[Number(ic[j])]!;
+        const m = win[Number(ic[j])]!;
+        let s = 0;
+        for (let d = 0, qi = i * D, mi = m * D; d < D; d++) {
+          const t = rows[qi + d]! - bank[mi + d]!;
+          s += t * t;
+        }
+        dist[i] = Math.sqrt(s);
+        idx[i] = m;
       });
     }
     return { dist, idx };
