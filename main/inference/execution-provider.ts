@@ -38,17 +38,31 @@ export function candidateProviders(): ProviderName[] {
   return list;
 }
 
-export function sessionOptions(provider: ProviderName): ort.InferenceSession.SessionOptions {
+export interface SessionTuning {
+  /**
+   * Fold quantized weights (uint8 behind DequantizeLinear, as the converted backbones keep them) into float
+   * weights when the session is created. onnxruntime otherwise keeps those DequantizeLinear nodes for QDQ fusion, so
+   * the convolutions have no constant weights and miss its blocked-layout (NCHWc) kernels: the default backbone's
+   * features took 17.0 ms against 10.1 folded (2 threads, same process, interleaved; outputs within 1.1e-5 of 3.8).
+   * For float-activation graphs only: a QDQ-quantized model (int8 activations) would then run in float.
+   */
+  readonly foldQuantizedWeights?: boolean;
+}
+
+export function sessionOptions(provider: ProviderName, tuning: SessionTuning = {}): ort.InferenceSession.SessionOptions {
+  // Idle intra-op threads sleep instead of spinning: a spinning pool holds both cores of a 2-core station between
+  // operators, starving the decode-ahead thread (sharp) and everything else. Measured on the shared 2-core machine
+  // (load 23): features + score 84–87 ms wall / 44–48 ms CPU per image without spinning, 350–420 / 160 with it;
+  // idle, `npm run bench` inspect median 41–44 ms without, 52–65 with (each session has its own pool).
+  // STATION_ORT_SPIN=1 restores spinning.
+  const spin = process.env.STATION_ORT_SPIN === '1' ? {} : { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
+  const session = { ...spin, ...(tuning.foldQuantizedWeights ? { disable_quant_qdq: '1' } : {}) };
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: Number(process.env.STATION_THREADS) || Math.max(1, cpus().length),
     interOpNumThreads: 1,
-    // Idle intra-op threads sleep instead of spinning: a spinning pool holds both cores of a 2-core station between
-    // operators, starving the decode-ahead thread (sharp) and everything else. Measured on the shared 2-core machine
-    // (load 23): features + score 84–87 ms wall / 44–48 ms CPU per image without spinning, 350–420 / 160 with it.
-    // STATION_ORT_SPIN=1 restores spinning (slightly lower latency on an otherwise idle machine).
-    ...(process.env.STATION_ORT_SPIN === '1' ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+    ...(Object.keys(session).length > 0 ? { extra: { session } } : {}),
   };
 }
 
@@ -60,13 +74,14 @@ export async function createSession(
   model: Uint8Array,
   preferred?: ProviderName,
   /** Options over `sessionOptions(provider)`, e.g. one thread for a graph of many small sequential steps. */
-  overrides: ort.InferenceSession.SessionOptions = {},
+  overrides: ort.InferenceSession.SessionOptions & SessionTuning = {},
 ): Promise<{ session: ort.InferenceSession; provider: ProviderName; failures: string[] }> {
+  const { foldQuantizedWeights, ...options } = overrides;
   const order = preferred ? [...new Set<ProviderName>([preferred, 'cpu'])] : candidateProviders();
   const failures: string[] = [];
   for (const provider of order) {
     try {
-      const session = await ort.InferenceSession.create(model, { ...sessionOptions(provider), ...overrides });
+      const session = await ort.InferenceSession.create(model, { ...sessionOptions(provider, { foldQuantizedWeights }), ...options });
       return { session, provider, failures };
     } catch (e) {
       failures.push(`${provider}: ${(e as Error).message.split('\n')[0]}`);

@@ -144,7 +144,7 @@ export class Backbone {
   static async load(idOrDir: string, outputs: readonly string[], provider?: ProviderName): Promise<Backbone> {
     const files = await readBackboneManifest(idOrDir);
     const graph = await loadBackboneGraph(files, outputs);
-    const { session, provider: used } = await createSession(encodeModel(graph), provider);
+    const { session, provider: used } = await createSession(encodeModel(graph), provider, { foldQuantizedWeights: true });
     const feats = outputs.map((o) => files.manifest.features.find((f) => f.name === o)!);
     const backbone = new Backbone(files, feats, session, used);
     await backbone.checkShapes();

@@ -53,7 +53,7 @@ export class PatchExtractor {
     if (!Number.isInteger(gridFactor) || width % (firstStride * gridFactor) || height % (firstStride * gridFactor)) {
       throw new StationFault('invalid-input', `grid stride ${config.gridStride} must be a multiple of layer '${config.layers[0]}' stride ${firstStride} and divide the canvas ${width}x${height}`);
     }
-    const { session, provider: used } = await createSession(buildFeatureGraph(graph, config.layers, projection, gridFactor), provider);
+    const { session, provider: used } = await createSession(buildFeatureGraph(graph, config.layers, projection, gridFactor), provider, { foldQuantizedWeights: true });
     const dim = (projection ? projection.outDim : fullDim) + (columnWeight(config) > 0 ? 1 : 0);
     return new PatchExtractor(config, files, session, used, dim);
   }

@@ -67,7 +67,7 @@ export async function createFeatureExtractor(opts: FeatureOptions): Promise<Feat
   const multiple = Math.max(manifest.input.multipleOf, ...outs.map((o) => o!.stride));
   const dims = outs.reduce((a, o) => a + o!.channels, 0);
   const stride = outs[0]!.stride;
-  const { session, provider } = await createSession(buildFeatureGraph(graph, opts.layers), opts.provider);
+  const { session, provider } = await createSession(buildFeatureGraph(graph, opts.layers), opts.provider, { foldQuantizedWeights: true });
 
   const inputShape = (width: number, height: number): [number, number] => {
     const s = opts.inputSize / Math.max(width, height);
