@@ -5,7 +5,8 @@
  * goes to test/good and the rest to test/synthetic_scratch with a painted scratch (a thin bright or dark line,
  * 25-75 px long, painted on part pixels only) and its ground_truth mask. A proxy for real defects, coarse but independent of them.
  * With `notches`, each of those images also goes to test/synthetic_notch with a notch or bump at the part's outline
- * instead (a stand-in for damaged threads and tips).
+ * instead (a stand-in for damaged threads and tips); with `cutPaste`, to test/synthetic_cutpaste with a piece of the
+ * part's own surface moved and turned (CutPaste, Li et al. 2021: texture out of place, no painted colour).
  */
 import { mkdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { listMvtec } from './mvtec.js';
 
 export const SYNTHETIC_DEFECT = 'synthetic_scratch';
 export const SYNTHETIC_NOTCH = 'synthetic_notch';
+export const SYNTHETIC_CUTPASTE = 'synthetic_cutpaste';
 
 export interface SelectionSetOptions {
   /** MVTec folder whose train/good is used (its test/ is never read). */
@@ -27,6 +29,8 @@ export interface SelectionSetOptions {
   readonly seed?: number;
   /** Also write test/synthetic_notch (same images as the scratches, a notch or bump at the outline instead). */
   readonly notches?: boolean;
+  /** Also write test/synthetic_cutpaste (same images, a piece of the part moved and turned instead). */
+  readonly cutPaste?: boolean;
 }
 
 export interface SelectionSet {
@@ -34,6 +38,7 @@ export interface SelectionSet {
   readonly good: number;
   readonly defects: number;
   readonly notches: number;
+  readonly cutPastes: number;
 }
 
 export async function writeSelectionSet(o: SelectionSetOptions): Promise<SelectionSet> {
@@ -46,11 +51,22 @@ export async function writeSelectionSet(o: SelectionSetOptions): Promise<Selecti
   await rm(o.out, { recursive: true, force: true });
   const dirs = ['train/good', 'test/good', `test/${SYNTHETIC_DEFECT}`, `ground_truth/${SYNTHETIC_DEFECT}`];
   if (o.notches) dirs.push(`test/${SYNTHETIC_NOTCH}`, `ground_truth/${SYNTHETIC_NOTCH}`);
+  if (o.cutPaste) dirs.push(`test/${SYNTHETIC_CUTPASTE}`, `ground_truth/${SYNTHETIC_CUTPASTE}`);
   for (const d of dirs) await mkdir(join(o.out, d), { recursive: true });
   for (const img of train) await copyFile(img.path, join(o.out, 'train/good', img.name));
   let good = 0;
   let defects = 0;
   let notches = 0;
+  let cutPastes = 0;
+  /** Writes `img` changed by `paint` (seeded by its name) and the mask `paint` returns under `type`. */
+  const writeChanged = async (img: { path: string; name: string }, type: string, paint: (rgb: Uint8Array, w: number, h: number, rand: () => number) => Uint8Array) => {
+    const raw = await decodeImage(img.path);
+    const rng = createRng(hashSeed(type.replace('_', '-'), o.seed ?? 0, img.name));
+    const mask = paint(raw.data, raw.width, raw.height, () => rng.next());
+    const stem = img.name.replace(/\.[^.]+$/, '');
+    await writeFile(join(o.out, `test/${type}`, `${stem}.png`), await encodePng(raw));
+    await writeFile(join(o.out, `ground_truth/${type}`, `${stem}_mask.png`), await encodePng({ width: raw.width, height: raw.height, channels: 1, data: mask }));
+  };
   for (let k = 0; k < rest.length; k++) {
     const img = rest[k]!;
     if (k % 2 === 0) {
@@ -58,22 +74,18 @@ export async function writeSelectionSet(o: SelectionSetOptions): Promise<Selecti
       good++;
       continue;
     }
-    const raw = await decodeImage(img.path);
-    const rng = createRng(hashSeed('synthetic-scratch', o.seed ?? 0, img.name));
-    const mask = paintScratch(raw.data, raw.width, raw.height, () => rng.next());
-    const stem = img.name.replace(/\.[^.]+$/, '');
-    await writeFile(join(o.out, `test/${SYNTHETIC_DEFECT}`, `${stem}.png`), await encodePng(raw));
-    await writeFile(join(o.out, `ground_truth/${SYNTHETIC_DEFECT}`, `${stem}_mask.png`), await encodePng({ width: raw.width, height: raw.height, channels: 1, data: mask }));
+    await writeChanged(img, SYNTHETIC_DEFECT, paintScratch);
     defects++;
-    if (!o.notches) continue;
-    const fresh = await decodeImage(img.path);
-    const nrng = createRng(hashSeed('synthetic-notch', o.seed ?? 0, img.name));
-    const nmask = paintNotch(fresh.data, fresh.width, fresh.height, () => nrng.next());
-    await writeFile(join(o.out, `test/${SYNTHETIC_NOTCH}`, `${stem}.png`), await encodePng(fresh));
-    await writeFile(join(o.out, `ground_truth/${SYNTHETIC_NOTCH}`, `${stem}_mask.png`), await encodePng({ width: fresh.width, height: fresh.height, channels: 1, data: nmask }));
-    notches++;
+    if (o.notches) {
+      await writeChanged(img, SYNTHETIC_NOTCH, paintNotch);
+      notches++;
+    }
+    if (o.cutPaste) {
+      await writeChanged(img, SYNTHETIC_CUTPASTE, pasteCut);
+      cutPastes++;
+    }
   }
-  return { train: train.length, good, defects, notches };
+  return { train: train.length, good, defects, notches, cutPastes };
 }
 
 /**
@@ -147,17 +159,7 @@ export function paintScratch(rgb: Uint8Array, width: number, height: number, ran
  * disc of radius 4-10 px centred on a pixel of the part's outline. Returns its mask (the pixels changed).
  */
 export function paintNotch(rgb: Uint8Array, width: number, height: number, rand: () => number): Uint8Array {
-  const gray = (x: number, y: number): number => {
-    const i = 3 * (y * width + x);
-    return (rgb[i]! + rgb[i + 1]! + rgb[i + 2]!) / 3;
-  };
-  // Part/background split halfway between the darkest 2 % and the median (the background is most of the image).
-  const vals: number[] = [];
-  for (let y = 0; y < height; y += 8) for (let x = 0; x < width; x += 8) vals.push(gray(x, y));
-  vals.sort((a, b) => a - b);
-  const dark = vals[Math.floor(vals.length * 0.02)]!;
-  const bright = vals[Math.floor(vals.length * 0.5)]!;
-  const level = (dark + bright) / 2;
+  const { gray, dark, bright, level } = partLevels(rgb, width, height);
   let cx = -1;
   let cy = -1;
   for (let t = 0; t < 50000 && cx < 0; t++) {
@@ -182,4 +184,77 @@ export function paintNotch(rgb: Uint8Array, width: number, height: number, rand:
     }
   }
   return mask;
+}
+
+/** Gray level of an RGB pixel, and the part/background split of a dark part on a bright background. */
+function partLevels(rgb: Uint8Array, width: number, height: number): { gray: (x: number, y: number) => number; dark: number; bright: number; level: number } {
+  const gray = (x: number, y: number): number => {
+    const i = 3 * (y * width + x);
+    return (rgb[i]! + rgb[i + 1]! + rgb[i + 2]!) / 3;
+  };
+  // Part/background split halfway between the darkest 2 % and the median (the background is most of the image).
+  const vals: number[] = [];
+  for (let y = 0; y < height; y += 8) for (let x = 0; x < width; x += 8) vals.push(gray(x, y));
+  vals.sort((a, b) => a - b);
+  const dark = vals[Math.floor(vals.length * 0.02)]!;
+  const bright = vals[Math.floor(vals.length * 0.5)]!;
+  return { gray, dark, bright, level: (dark + bright) / 2 };
+}
+
+/**
+ * CutPaste (Li et al. 2021) on the part, in place: a rectangle of 12-40 x 6-20 px is cut from one place well inside
+ * the part and pasted, turned by a random angle, at another such place at least 60 px away; only pixels that are part
+ * at both ends are copied, so the outline stays. The part's own texture out of place (a displaced thread crest, a
+ * gouge in the shank), with no painted colour. Returns its mask (the pixels copied).
+ */
+export function pasteCut(rgb: Uint8Array, width: number, height: number, rand: () => number): Uint8Array {
+  const { gray, level } = partLevels(rgb, width, height);
+  const margin = 24;
+  const inside = (x: number, y: number): boolean =>
+    x >= margin && y >= margin && x < width - margin && y < height - margin &&
+    [[0, 0], [8, 0], [-8, 0], [0, 8], [0, -8]].every(([dx, dy]) => gray(x + dx!, y + dy!) <= level);
+  const pick = (): [number, number] => {
+    for (let t = 0; t < 50000; t++) {
+      const x = Math.floor(rand() * width);
+      const y = Math.floor(rand() * height);
+      if (inside(x, y)) return [x, y];
+    }
+    throw new Error('no part found to cut a piece from');
+  };
+  const source = rgb.slice();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const [sx, sy] = pick();
+    let [dx, dy] = pick();
+    for (let t = 0; t < 200 && Math.hypot(dx - sx, dy - sy) < 60; t++) [dx, dy] = pick();
+    if (Math.hypot(dx - sx, dy - sy) < 60) continue;
+    const pw = 12 + rand() * 28;
+    const ph = 6 + rand() * 14;
+    const angle = rand() * 2 * Math.PI;
+    const [c, s] = [Math.cos(angle), Math.sin(angle)];
+    const r = Math.ceil(Math.hypot(pw, ph) / 2);
+    const mask = new Uint8Array(width * height);
+    let copied = 0;
+    for (let y = dy - r; y <= dy + r; y++) {
+      for (let x = dx - r; x <= dx + r; x++) {
+        // Destination pixel -> the rectangle's own axes -> the source pixel (nearest).
+        const u = (x - dx) * c + (y - dy) * s;
+        const v = -(x - dx) * s + (y - dy) * c;
+        if (Math.abs(u) > pw / 2 || Math.abs(v) > ph / 2) continue;
+        const ux = Math.round(sx + u);
+        const vy = Math.round(sy + v);
+        const si = 3 * (vy * width + ux);
+        const di = 3 * (y * width + x);
+        const srcPart = (source[si]! + source[si + 1]! + source[si + 2]!) / 3 <= level;
+        if (!srcPart || gray(x, y) > level) continue;
+        rgb[di] = source[si]!;
+        rgb[di + 1] = source[si + 1]!;
+        rgb[di + 2] = source[si + 2]!;
+        mask[y * width + x] = 255;
+        copied++;
+      }
+    }
+    if (copied >= 40) return mask;
+    rgb.set(source);
+  }
+  throw new Error('no place on the part took a pasted piece');
 }

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { screwImages } from '../helpers.js';
 import { listMvtec } from '../../main/dataset/mvtec.js';
 import { decodeImage } from '../../main/node/image-io.js';
-import { SYNTHETIC_DEFECT, SYNTHETIC_NOTCH, writeSelectionSet } from '../../main/dataset/synthetic-defects.js';
+import { SYNTHETIC_CUTPASTE, SYNTHETIC_DEFECT, SYNTHETIC_NOTCH, writeSelectionSet } from '../../main/dataset/synthetic-defects.js';
 
-test('selection set: train/good, good and scratched held-out parts, and notched copies of the scratched ones', async () => {
+test('selection set: train/good, good and scratched held-out parts, and notched and cut-pasted copies of the scratched ones', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'selection-set-'));
   try {
     const data = join(dir, 'data');
@@ -21,8 +21,8 @@ test('selection set: train/good, good and scratched held-out parts, and notched 
     const sources = screwImages('train').slice(0, 6);
     for (const f of sources) await symlink(f, join(data, 'train/good', f.slice(-7)));
     const out = join(dir, 'sel');
-    const r = await writeSelectionSet({ data, out, train: 2, offset: 1, notches: true });
-    assert.deepEqual(r, { train: 2, good: 2, defects: 2, notches: 2 });
+    const r = await writeSelectionSet({ data, out, train: 2, offset: 1, notches: true, cutPaste: true });
+    assert.deepEqual(r, { train: 2, good: 2, defects: 2, notches: 2, cutPastes: 2 });
     const l = await listMvtec(out);
     assert.deepEqual(l.train.map((i) => i.name), ['001.png', '002.png']);
     const byType = (t: string) => l.test.filter((i) => i.defectType === t).map((i) => i.name);
@@ -30,6 +30,22 @@ test('selection set: train/good, good and scratched held-out parts, and notched 
     assert.deepEqual(byType('good').sort(), ['003.png', '005.png']);
     assert.deepEqual(byType(SYNTHETIC_DEFECT).sort(), ['000.png', '004.png']);
     assert.deepEqual(byType(SYNTHETIC_NOTCH).sort(), ['000.png', '004.png']);
+    assert.deepEqual(byType(SYNTHETIC_CUTPASTE).sort(), ['000.png', '004.png']);
+    for (const im of l.test.filter((i) => i.defectType === SYNTHETIC_CUTPASTE)) {
+      const pasted = await decodeImage(im.path);
+      const original = await decodeImage(join(data, 'train/good', im.name));
+      const mask = await decodeImage(im.maskPath!, { channels: 1 });
+      let area = 0, changedOutside = 0, changedInside = 0;
+      for (let p = 0; p < mask.data.length; p++) {
+        const changed = pasted.data[3 * p] !== original.data[3 * p];
+        if (mask.data[p]) { area++; if (changed) changedInside++; }
+        else if (changed) changedOutside++;
+      }
+      // At most a 40 x 20 px piece (41 x 21 pixel centres), at least the 40 pixels pasteCut insists on.
+      assert.ok(area >= 40 && area <= 41 * 21, `${im.name}: piece of ${area} px`);
+      assert.equal(changedOutside, 0, `${im.name}: pixels changed outside the mask`);
+      assert.ok(changedInside >= 0.5 * area, `${im.name}: ${changedInside} of ${area} mask pixels changed`);
+    }
     for (const im of l.test.filter((i) => i.defectType === SYNTHETIC_NOTCH)) {
       const painted = await decodeImage(im.path);
       const original = await decodeImage(join(data, 'train/good', im.name));
