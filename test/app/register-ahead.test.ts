@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RawImage } from '../../main/common/types.js';
@@ -46,6 +47,16 @@ test('a PNG decoded ahead with the model\'s registration comes back registered e
   assert.notEqual(redone, ahead.registered.value);
   assertSameRegistration(redone, register(inline, other), 'other settings');
   assert.notEqual(registerPrepared(ahead, { ...CFG, maskDilation: CFG.maskDilation + 1 }), ahead.registered.value);
+});
+
+test('a part the decode thread cannot register comes back decoded, and the model reports why', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'station-register-blank-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const blank = join(dir, 'blank.png');
+  writeFileSync(blank, await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 200, g: 200, b: 200 } } }).grayscale().png().toBuffer());
+  const img = await decodeImage(blank, { channels: 1, ahead: true, register: CFG });
+  assert.deepEqual([img.width, img.height, img.channels, img.registered], [256, 256, 1, undefined]);
+  assert.throws(() => registerPrepared(img, CFG), /no part found/);
 });
 
 test('live pipeline (every part): each part reaches the model registered with the model\'s own settings', async (t) => {
