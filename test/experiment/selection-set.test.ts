@@ -12,6 +12,20 @@ import { listMvtec } from '../../main/dataset/mvtec.js';
 import { decodeImage } from '../../main/node/image-io.js';
 import { SYNTHETIC_CUTPASTE, SYNTHETIC_DEFECT, SYNTHETIC_NOTCH, writeSelectionSet } from '../../main/dataset/synthetic-defects.js';
 
+/** A changed image against its original: the mask's area, and the pixels changed inside and outside it. */
+async function changes(im: { path: string; maskPath?: string }, originalPath: string): Promise<{ area: number; changedInside: number; changedOutside: number }> {
+  const changedImage = await decodeImage(im.path);
+  const original = await decodeImage(originalPath);
+  const mask = await decodeImage(im.maskPath!, { channels: 1 });
+  let area = 0, changedOutside = 0, changedInside = 0;
+  for (let p = 0; p < mask.data.length; p++) {
+    const changed = changedImage.data[3 * p] !== original.data[3 * p];
+    if (mask.data[p]) { area++; if (changed) changedInside++; }
+    else if (changed) changedOutside++;
+  }
+  return { area, changedInside, changedOutside };
+}
+
 test('selection set: train/good, good and scratched held-out parts, and notched and cut-pasted copies of the scratched ones', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'selection-set-'));
   try {
@@ -32,30 +46,14 @@ test('selection set: train/good, good and scratched held-out parts, and notched 
     assert.deepEqual(byType(SYNTHETIC_NOTCH).sort(), ['000.png', '004.png']);
     assert.deepEqual(byType(SYNTHETIC_CUTPASTE).sort(), ['000.png', '004.png']);
     for (const im of l.test.filter((i) => i.defectType === SYNTHETIC_CUTPASTE)) {
-      const pasted = await decodeImage(im.path);
-      const original = await decodeImage(join(data, 'train/good', im.name));
-      const mask = await decodeImage(im.maskPath!, { channels: 1 });
-      let area = 0, changedOutside = 0, changedInside = 0;
-      for (let p = 0; p < mask.data.length; p++) {
-        const changed = pasted.data[3 * p] !== original.data[3 * p];
-        if (mask.data[p]) { area++; if (changed) changedInside++; }
-        else if (changed) changedOutside++;
-      }
+      const { area, changedInside, changedOutside } = await changes(im, join(data, 'train/good', im.name));
       // At most a 40 x 20 px piece (41 x 21 pixel centres), at least the 40 pixels pasteCut insists on.
       assert.ok(area >= 40 && area <= 41 * 21, `${im.name}: piece of ${area} px`);
       assert.equal(changedOutside, 0, `${im.name}: pixels changed outside the mask`);
       assert.ok(changedInside >= 0.5 * area, `${im.name}: ${changedInside} of ${area} mask pixels changed`);
     }
     for (const im of l.test.filter((i) => i.defectType === SYNTHETIC_NOTCH)) {
-      const painted = await decodeImage(im.path);
-      const original = await decodeImage(join(data, 'train/good', im.name));
-      const mask = await decodeImage(im.maskPath!, { channels: 1 });
-      let area = 0, changedOutside = 0, changedInside = 0;
-      for (let p = 0; p < mask.data.length; p++) {
-        const changed = painted.data[3 * p] !== original.data[3 * p];
-        if (mask.data[p]) { area++; if (changed) changedInside++; }
-        else if (changed) changedOutside++;
-      }
+      const { area, changedInside, changedOutside } = await changes(im, join(data, 'train/good', im.name));
       // A disc of radius 4-10 px, half of it on one side of the outline: a few to ~300 pixels.
       assert.ok(area >= 5 && area <= Math.PI * 10 * 10, `${im.name}: notch of ${area} px`);
       assert.equal(changedOutside, 0, `${im.name}: pixels changed outside the mask`);
