@@ -171,10 +171,12 @@ export class LivePipeline {
 
   /**
    * A model that reads gray (PatchCore) gets gray files as one channel: no RGB copy to decode and convert back, and
-   * a third of the pixels to store (the frame JPEG).
+   * a third of the pixels to store (the frame JPEG). A part read ahead is also registered there with the model's
+   * settings, which leaves the backbone, search and map to this thread.
    */
   private readOptions(): FrameReadOptions {
-    return { keepGray: this.deps.current()?.model.inputChannels === 1 };
+    const model = this.deps.current()?.model;
+    return { keepGray: model?.inputChannels === 1, register: model?.registration };
   }
 
   /** The next frame, with its pixels already being read when `read` is set (a failed read is reported by inspect). */
@@ -187,8 +189,7 @@ export class LivePipeline {
     if (!read) return { frame };
     let image: Promise<RawImage>;
     try {
-      // Registered there too, with the active model's settings: that leaves the backbone, search and map here.
-      image = frame.read({ ...this.readOptions(), ahead: true, register: this.deps.current()?.model.registration });
+      image = frame.read({ ...this.readOptions(), ahead: true });
     } catch (e) {
       image = Promise.reject(e);
     }
