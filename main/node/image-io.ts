@@ -66,7 +66,7 @@ function checkSize(label: string, width: number, height: number): void {
 export async function decodeImage(input: string | Uint8Array, opts: DecodeOptions = {}): Promise<PreparedImage> {
   const channels = opts.channels ?? 3;
   const label = typeof input === 'string' ? input : `<${input.byteLength} bytes>`;
-  const fast = await decodePlainPng(input, channels, opts.keepGray ?? false, opts.ahead ? { register: opts.register } : undefined);
+  const fast = await decodePlainPng(input, channels, opts.keepGray ?? false, opts.ahead ?? false, opts.register);
   if (fast) {
     checkSize(label, fast.width, fast.height);
     return fast;
@@ -112,11 +112,11 @@ export async function decodeWithSharp(input: string | Uint8Array, opts: DecodeOp
  * files decoded ahead on the decode thread, the rest here, synchronously. null for every other file, and for any file the fast path finds odd (a read
  * error included), so sharp decodes it and reports its faults as before.
  */
-async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3, keepGray: boolean, ahead?: { register?: RegistrationConfig }): Promise<PreparedImage | null> {
+async function decodePlainPng(input: string | Uint8Array, channels: 1 | 3, keepGray: boolean, ahead: boolean, register?: RegistrationConfig): Promise<PreparedImage | null> {
   if (typeof input !== 'string') return decodePngFastSync(input, channels, MAX_IMAGE_PIXELS, keepGray);
   if (!/\.png$/i.test(input)) return null;
   if (ahead && decodeThread.usable()) {
-    const r = await decodeThread.decode(input, channels, keepGray, ahead.register);
+    const r = await decodeThread.decode(input, channels, keepGray, register);
     if (r !== 'unavailable') return r;
   }
   let bytes: Uint8Array;
