@@ -61,6 +61,7 @@ export async function writeSelectionSet(o: SelectionSetOptions): Promise<Selecti
   /** Writes `img` changed by `paint` (seeded by its name) and the mask `paint` returns under `type`. */
   const writeChanged = async (img: { path: string; name: string }, type: string, paint: (rgb: Uint8Array, w: number, h: number, rand: () => number) => Uint8Array) => {
     const raw = await decodeImage(img.path);
+    // Seed labels 'synthetic-scratch' / 'synthetic-notch', as before cut-paste: earlier sets stay byte-identical.
     const rng = createRng(hashSeed(type.replace('_', '-'), o.seed ?? 0, img.name));
     const mask = paint(raw.data, raw.width, raw.height, () => rng.next());
     const stem = img.name.replace(/\.[^.]+$/, '');
