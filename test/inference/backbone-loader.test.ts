@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, writeFile, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backbone, readBackboneManifest } from '../../main/inference/backbone/loader.js';
@@ -10,8 +10,18 @@ import { screwImages } from '../helpers.js';
 
 const kindIs = (kind: string, re?: RegExp) => (e: Error & { kind?: string }) => e.kind === kind && (!re || re.test(e.message));
 
-async function copyManifest(edit: (m: Record<string, unknown>) => void): Promise<string> {
+const made: string[] = [];
+after(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+
+/** A temp folder removed when the file's tests end. */
+async function tempFolder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'backbone-'));
+  made.push(dir);
+  return dir;
+}
+
+async function copyManifest(edit: (m: Record<string, unknown>) => void): Promise<string> {
+  const dir = await tempFolder();
   const m = JSON.parse(await readFile(nativeModelsDir('mobilenet_v2_imagenet', 'manifest.json'), 'utf8'));
   m.model = nativeModelsDir('mobilenet_v2_imagenet', m.model as string);
   edit(m);
@@ -36,7 +46,7 @@ test('the shipped mobilenet_v2_imagenet manifest loads and gives feature maps at
 
 test('manifest and model mismatches are bad-model faults that say what is wrong', async () => {
   await assert.rejects(readBackboneManifest('no_such_backbone'), kindIs('not-found', /no_such_backbone/));
-  const badJson = await mkdtemp(join(tmpdir(), 'backbone-'));
+  const badJson = await tempFolder();
   await writeFile(join(badJson, 'manifest.json'), '{ nope');
   await assert.rejects(readBackboneManifest(badJson), kindIs('bad-model', /not valid JSON/));
   const noInput = await copyManifest((m) => delete m.input);
