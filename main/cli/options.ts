@@ -50,6 +50,8 @@ export interface ModelFlags {
   mirrorBank?: boolean;
   gridStride?: number;
   phaseShifts?: number[];
+  scoreTop?: number;
+  maskDilation?: number;
 }
 
 /** Adds the PatchCore flags shared by train and experiment. */
@@ -59,6 +61,7 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--layers <names>', 'feature outputs to concatenate, finest first (comma separated)', listOption)
     .option('--no-registration', 'do not rotate/centre the part; resize the whole image instead')
     .option('--no-foreground', 'use every patch, not only those on the part')
+    .option('--mask-dilation <px>', 'canvas pixels added around the part outline before background patches are dropped and painted over', intOption('mask-dilation'))
     .option('--no-clean-background', 'keep the background around the part instead of painting it uniform')
     .option('--size <px>', 'canvas width fed to the backbone', intOption('size', 32))
     .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', floatOption('coreset-ratio'))
@@ -68,6 +71,7 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--position-window <n>', 'match each patch only with bank patches at most n grid columns away along the part (0 = off; default 2)', intOption('position-window'))
     .option('--mirror-bank', 'also put every training part mirrored across its axis into the bank')
     .option('--grid-stride <px>', 'patch grid stride in canvas pixels when coarser than the first layer (0 = that layer\'s grid)', intOption('grid-stride'))
+    .option('--score-top <fraction>', "image score: mean of this fraction of the part's highest patch scores (0 = the paper's re-weighted maximum)", floatOption('score-top'))
     .option('--phase-shifts <px>', 'training also adds each part moved by these canvas pixels along its axis to the bank candidates (comma separated, e.g. -4,4; none = off)', intListOption('phase-shifts'));
 }
 
@@ -85,6 +89,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
     reg.width = f.size;
     reg.height = Math.max(32, Math.round((f.size * 224) / 512 / 32) * 32);
   }
+  if (f.maskDilation !== undefined) reg.maskDilation = f.maskDilation;
   if (Object.keys(reg).length) c.registration = reg;
   if (f.foreground === false) c.foregroundOnly = false;
   if (f.cleanBackground === false || f.foreground === false) c.registration = { ...(c.registration ?? {}), cleanBackground: false };
@@ -94,6 +99,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   if (f.mirrorBank !== undefined) c.mirrorBank = f.mirrorBank;
   if (f.gridStride !== undefined) c.gridStride = f.gridStride;
   if (f.phaseShifts !== undefined) c.phaseShifts = f.phaseShifts;
+  if (f.scoreTop !== undefined) c.scoreTopFraction = f.scoreTop;
   if (f.coresetRatio !== undefined || f.coresetMax !== undefined) {
     c.coreset = { ...(f.coresetRatio !== undefined ? { ratio: f.coresetRatio } : {}), ...(f.coresetMax !== undefined ? { max: f.coresetMax } : {}) };
   }

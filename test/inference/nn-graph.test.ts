@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NearestNeighbourSearch } from '../../main/inference/patchcore/nn-graph.js';
 import { greedyCoreset } from '../../main/inference/patchcore/coreset.js';
 import { mulberry32 } from '../../main/common/random.js';
-import { BankNeighbourhoods, reweightedScore } from '../../main/inference/patchcore/scoring.js';
+import { BankNeighbourhoods, reweightedScore, topCount, topMean } from '../../main/inference/patchcore/scoring.js';
 
 function randomMatrix(n: number, d: number, seed: number): Float32Array {
   const r = mulberry32(seed);
@@ -104,4 +104,18 @@ test("a model's cached neighbourhoods N_b(m*) give exactly the scanned score, fo
     assert.equal(cache.of(m)[0], m, 'm* first');
   }
   assert.deepEqual([...new BankNeighbourhoods(bank, 3, d, b).of(1)].length, 3, 'b is capped at the bank size');
+});
+
+test('the top-mean image score averages the k largest patch scores, k = round(fraction x patches), at least 1', () => {
+  const scores = Float32Array.from([0.5, 3, 1, 4, 2, 0]);
+  assert.equal(topCount(6, 0.5), 3);
+  assert.equal(topCount(6, 0.01), 1, 'at least one patch');
+  assert.equal(topCount(6, 1), 6);
+  assert.equal(topCount(770, 0.01), 8, 'a screw: about 8 of 770 patches');
+  assert.equal(topMean(scores, 3), 3, '(4 + 3 + 2) / 3');
+  assert.equal(topMean(scores, 1), 4, 'k = 1 is the largest');
+  assert.equal(topMean(scores, 6), 10.5 / 6);
+  assert.deepEqual([...scores], [0.5, 3, 1, 4, 2, 0], 'the patch scores are left as they were');
+  assert.throws(() => topMean(scores, 0), RangeError);
+  assert.throws(() => topMean(scores, 7), RangeError);
 });

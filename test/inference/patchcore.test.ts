@@ -39,35 +39,47 @@ test('good parts score below scratched ones (image AUROC on held-out real images
   assert.ok(a >= 0.8, `AUROC ${a.toFixed(3)} on 6 good + 6 scratch_neck, scores ${scores.map((s) => s.toFixed(2)).join(' ')}`);
 });
 
-test('the pruned two-stage search (no position window) gives exactly the image score of a full search', async () => {
-  assert.ok(model.bank.count > 2048, `bank of ${model.bank.count} should be large enough to be pruned`);
-  // Models without a position window (trained before it) are searched with the coarse cover's pruning.
-  const config0 = { ...model.config, positionWindow: 0 };
-  const pruning = await PatchCoreModel.create(model.info, config0, model.extractor, model.bank);
-  const full = new PatchCoreModel(model.info, config0, model.extractor, model.bank, pruning.nn, null);
-  const tau = 0.75 * model.info.defaultThreshold;
-  try {
-    for (const f of [screwImages('test', 'good')[2]!, screwImages('test', 'scratch_head')[3]!]) {
-      const ps = await model.extractor.extract(await decodeImage(f));
-      const pruned = await pruning.scorePatches(ps);
-      const exact = await full.scorePatches(ps);
-      assert.equal(pruned.score, exact.score);
-      assert.equal(pruned.maxDistance, exact.maxDistance);
-      let prunedCount = 0;
-      for (let i = 0; i < exact.patchScores.length; i++) {
-        // Pruned patches keep an upper bound below tau; the others are exact.
-        if (pruned.patchScores[i]! >= tau) assert.equal(pruned.patchScores[i], exact.patchScores[i]);
-        else {
-          assert.ok(exact.patchScores[i]! <= pruned.patchScores[i]! + 1e-4);
-          if (exact.patchScores[i]! < pruned.patchScores[i]!) prunedCount++;
+for (const scoreTopFraction of [0, 0.05]) {
+  const what = scoreTopFraction > 0 ? `the mean of the top ${scoreTopFraction * 100} % of patch scores` : "the paper's re-weighted maximum";
+  test(`the pruned two-stage search (no position window) gives exactly the image score of a full search: ${what}`, async () => {
+    assert.ok(model.bank.count > 2048, `bank of ${model.bank.count} should be large enough to be pruned`);
+    // Models without a position window (trained before it) are searched with the coarse cover's pruning.
+    const config0 = { ...model.config, positionWindow: 0, scoreTopFraction };
+    const pruning = await PatchCoreModel.create(model.info, config0, model.extractor, model.bank);
+    const full = new PatchCoreModel(model.info, config0, model.extractor, model.bank, pruning.nn, null);
+    const tau = 0.75 * model.info.defaultThreshold;
+    try {
+      for (const f of [screwImages('test', 'good')[2]!, screwImages('test', 'scratch_head')[3]!]) {
+        const ps = await model.extractor.extract(await decodeImage(f));
+        const pruned = await pruning.scorePatches(ps);
+        const exact = await full.scorePatches(ps);
+        assert.equal(pruned.score, exact.score);
+        assert.equal(pruned.maxDistance, exact.maxDistance);
+        if (scoreTopFraction > 0) {
+          // The score is the mean of the k largest exact patch distances, k = round(fraction x part patches).
+          const onPart = [...exact.patchScores].filter((_, i) => ps.fg[i]).sort((a, b) => b - a);
+          const k = Math.round(scoreTopFraction * onPart.length);
+          assert.ok(k > 10, `${k} patches averaged`);
+          const mean = onPart.slice(0, k).reduce((a, b) => a + b, 0) / k;
+          assert.ok(Math.abs(exact.score - mean) <= 1e-6 * mean, `${exact.score} vs ${mean}`);
+          assert.ok(exact.score < exact.maxDistance);
         }
+        let prunedCount = 0;
+        for (let i = 0; i < exact.patchScores.length; i++) {
+          // Pruned patches keep an upper bound below tau; the others are exact.
+          if (pruned.patchScores[i]! >= tau) assert.equal(pruned.patchScores[i], exact.patchScores[i]);
+          else {
+            assert.ok(exact.patchScores[i]! <= pruned.patchScores[i]! + 1e-4);
+            if (exact.patchScores[i]! < pruned.patchScores[i]!) prunedCount++;
+          }
+        }
+        assert.ok(prunedCount > 0, 'some patches were pruned');
       }
-      assert.ok(prunedCount > 0, 'some patches were pruned');
+    } finally {
+      await pruning.disposeSearch();
     }
-  } finally {
-    await pruning.disposeSearch();
-  }
-});
+  });
+}
 
 test('with a position window, every patch gets its exact nearest bank patch inside the window (column search = K-NN search)', async () => {
   assert.ok(model.config.positionWindow > 0, 'the default has a position window');

@@ -9,7 +9,7 @@ import type { RegistrationConfig } from '../registration.js';
 import type { PatchCoreConfig } from './config.js';
 import { PatchExtractor, foregroundRows, type PatchSet } from './patch-extractor.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
-import { BankNeighbourhoods, reweightedScore } from './scoring.js';
+import { BankNeighbourhoods, reweightedScore, topCount, topMean } from './scoring.js';
 import { anomalyMap, boxesFromMap } from './anomaly-map.js';
 import { WindowedSearch } from './position-window.js';
 import { columnWeight } from './patch-extractor.js';
@@ -25,7 +25,7 @@ export interface MemoryBank {
 export interface PatchScores {
   /** [h*w]; background patches 0. */
   readonly patchScores: Float32Array;
-  /** Image score s (re-weighted). */
+  /** Image score s: s* re-weighted, or the mean of the top scoreTopFraction of the patch distances. */
   readonly score: number;
   /** Unweighted s*, the largest patch distance. */
   readonly maxDistance: number;
@@ -122,11 +122,13 @@ export class PatchCoreModel implements InspectionModel {
    * Nearest-neighbour distances of `n` query rows, exact where it can matter.
    * A coarse bank C ⊂ M gives an upper bound d_C(q) >= d_M(q) for every patch. Patches are searched in M when
    * their bound reaches PRUNE_FRACTION x threshold (they may colour the map strongly or make boxes), and then every patch
-   * whose bound exceeds the largest exact distance found, until none does; so the largest distance s* and its
-   * m* are exact, and the image score equals a full search. Pruned patches keep their bound (< 0.75 x threshold; on average 1.3 x their exact distance), so the map errs on the side of showing more, never less.
+   * whose bound reaches the k-th largest exact distance found, until none does. A pruned patch's exact distance is at
+   * most its bound, below the k-th largest exact one, so the k largest distances (s* and its m* for k = 1) are
+   * exact and the image score equals a full search. Pruned patches keep their bound (< 0.75 x threshold; on average 1.3 x their exact distance), so the map errs on the side of showing more, never less.
+   * @param k how many of the largest distances the image score needs exactly
    * @returns dist [n] and idx [n] (idx is -1 for pruned patches)
    */
-  private async nearest(rows: Float32Array, n: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
+  private async nearest(rows: Float32Array, n: number, k: number): Promise<{ dist: Float32Array; idx: Int32Array }> {
     if (!this.coarse) return this.nearestInBank(rows, n);
     const { dist } = await this.find('coarse', rows, n);
     const idx = new Int32Array(n).fill(-1);
@@ -141,11 +143,13 @@ export class PatchCoreModel implements InspectionModel {
     if (pick.length === 0) pick = [dist.reduce((b, v, i, a) => (v > a[b]! ? i : b), 0)];
     while (pick.length > 0) {
       await runExact(pick);
-      let maxExact = -Infinity;
-      for (let i = 0; i < n; i++) if (exact[i] && dist[i]! > maxExact) maxExact = dist[i]!;
+      const exactDist: number[] = [];
+      for (let i = 0; i < n; i++) if (exact[i]) exactDist.push(dist[i]!);
+      // The k-th largest exact distance (-Infinity while fewer than k are exact: every other patch is searched).
+      const bar = exactDist.length >= k ? exactDist.sort((a, b) => b - a)[k - 1]! : -Infinity;
       pick = [];
-      // >= so that a pruned patch can never tie with the maximum: the argmax is always exact.
-      for (let i = 0; i < n; i++) if (!exact[i] && dist[i]! >= maxExact) pick.push(i);
+      // >= so that a pruned patch can never tie with the k-th largest: the k largest are always exact.
+      for (let i = 0; i < n; i++) if (!exact[i] && dist[i]! >= bar) pick.push(i);
     }
     return { dist, idx };
   }
@@ -166,14 +170,15 @@ export class PatchCoreModel implements InspectionModel {
     const { rows, index } = foregroundRows(ps);
     const patchScores = new Float32Array(ps.h * ps.w);
     if (index.length === 0) return { patchScores, score: 0, maxDistance: 0 };
-    const { dist, idx } = await this.nearest(rows, index.length);
+    const top = this.config.scoreTopFraction > 0 ? topCount(index.length, this.config.scoreTopFraction) : 0;
+    const { dist, idx } = await this.nearest(rows, index.length, Math.max(1, top));
     let best = 0;
     for (let i = 0; i < index.length; i++) {
       patchScores[index[i]!] = dist[i]!;
       if (dist[i]! > dist[best]!) best = i;
     }
     const sStar = dist[best]!;
-    const score = reweightedScore(
+    const score = top > 0 ? topMean(dist, top) : reweightedScore(
       rows.subarray(best * ps.dim, (best + 1) * ps.dim),
       this.bank.features, this.bank.count, this.bank.dim, idx[best]!, sStar, this.config.reweightNeighbours, this.neighbourhoods,
     );

@@ -7,6 +7,20 @@
  * computed as 1 − softmax(distances)[0], as anomalib does, which is the same quantity, overflow-free.
  */
 
+/** k of the top-mean image score: max(1, round(fraction · n)) of a part's n foreground patches, at most n. */
+export function topCount(n: number, fraction: number): number {
+  return Math.min(n, Math.max(1, Math.round(fraction * n)));
+}
+
+/** The mean of the k largest values of `values` (1 <= k <= length), summed in double. */
+export function topMean(values: ArrayLike<number>, k: number): number {
+  if (!(k >= 1 && k <= values.length)) throw new RangeError(`top mean of ${k} of ${values.length} values`);
+  const sorted = Float64Array.from(values).sort();
+  let s = 0;
+  for (let i = sorted.length - k; i < sorted.length; i++) s += sorted[i]!;
+  return s / k;
+}
+
 /**
  * N_b(m*): the indices of the b bank entries closest to m* (itself first), by a scan of the whole bank. It depends
  * on the bank alone, not on the test patch, so a model caches it per m* (see {@link BankNeighbourhoods}).
