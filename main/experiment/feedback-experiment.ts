@@ -44,6 +44,8 @@ export interface FeedbackResult {
   readonly learned: { name: string; scoreBefore: number; scoreAfter: number; added: number; dropped: number; ms: number }[];
   /** Learned versions not promoted: a validation defect fell below the threshold in force (rechoose: more validation good parts rejected; escapes 0). */
   readonly refused: { name: string; validationEscapes: number }[];
+  /** Test good images (defect type/name) rejected at the threshold in force, before and after learning. */
+  readonly testGoodRejected: { readonly before: string[]; readonly after: string[] };
   /** Good images beyond the training ones that the first model rejected. */
   readonly candidatesRejected: number;
   readonly candidates: number;
@@ -62,7 +64,7 @@ export function splitValidationTest(test: readonly DatasetImage[]): { validation
   return { validation, test: rest };
 }
 
-type Scored = { score: number; label: 0 | 1 };
+type Scored = { score: number; label: 0 | 1; name: string };
 
 /**
  * Patch features of the validation and test images, computed once: a learned version shares the extractor of the
@@ -85,7 +87,7 @@ async function scoreAll(model: PatchCoreModel, cache: PatchCache | null, images:
   for (const [i, im] of images.entries()) {
     onProgress?.({ stage, done: i, total: images.length, message: `${im.defectType}/${im.name}` });
     const { score } = cache ? await model.scorePatches(await cache.get(im)) : await model.infer(await decodeImage(im.path, { channels: 1 }));
-    out.push({ score, label: im.defectType === 'good' ? 0 : 1 });
+    out.push({ score, label: im.defectType === 'good' ? 0 : 1, name: `${im.defectType}/${im.name}` });
   }
   return out;
 }
@@ -195,7 +197,9 @@ export async function runFeedbackExperiment(opts: {
       validationGood: val0.filter((s) => s.label === 0).length, validationDefects: val0.filter((s) => s.label === 1).length,
       testGood: before.testGood, testDefects: before.testDefects,
     };
-    return { threshold, thresholdAfter: inForce, before, after, recalibrated, learned, refused, candidatesRejected: rejected.length, candidates: candidates.length, split };
+    const goodRejected = (s: readonly Scored[], t: number): string[] => s.filter((x) => x.label === 0 && x.score >= t).map((x) => x.name);
+    const testGoodRejected = { before: goodRejected(test0, threshold), after: goodRejected(test1, inForce) };
+    return { threshold, thresholdAfter: inForce, before, after, recalibrated, learned, refused, testGoodRejected, candidatesRejected: rejected.length, candidates: candidates.length, split };
   } finally {
     await model.dispose();
   }
