@@ -4,7 +4,7 @@ import { gaussianBlur, gaussianKernel, resizeBilinear, dilate } from '../../main
 import { connectedComponents, fillHoles, largestComponent } from '../../main/imaging/components.js';
 import { otsuThreshold } from '../../main/imaging/segment.js';
 import { invertAffine, applyAffine } from '../../main/imaging/warp.js';
-import { boxesFromMap } from '../../main/inference/patchcore/anomaly-map.js';
+import { boxesFromMap, verdictBoxes } from '../../main/inference/patchcore/anomaly-map.js';
 
 /** Textbook separable blur with scipy's 'reflect' border, in float64, to check the fast one against. */
 function naiveBlur(w: number, h: number, d: Float32Array, sigma: number): Float64Array {
@@ -78,6 +78,27 @@ test('boxes from a map: one per region above the threshold, in original pixels, 
   for (const [x, y, v] of [[1, 1, 5], [2, 1, 6], [1, 2, 5], [2, 2, 5], [7, 3, 9], [8, 3, 8], [7, 4, 8], [8, 4, 8], [5, 5, 2]] as const) data[y * w + x] = v;
   const boxes = boxesFromMap({ width: w, height: h, data }, 4, 4, 4);
   assert.deepEqual(boxes.map((b) => [b.x, b.y, b.w, b.h, b.score]), [[28, 12, 8, 8, 9], [4, 4, 8, 8, 6]]);
+});
+
+test('verdict boxes: none when OK; regions above the threshold when NG; else the regions near the peak, never bare specks', () => {
+  const w = 12, h = 8;
+  const map = (cells: readonly (readonly [number, number, number])[]) => {
+    const data = new Float32Array(w * h);
+    for (const [x, y, v] of cells) data[y * w + x] = v;
+    return { width: w, height: h, data };
+  };
+  const square = (x0: number, y0: number, v: number) => [[x0, y0, v], [x0 + 1, y0, v], [x0, y0 + 1, v], [x0 + 1, y0 + 1, v]] as const;
+  const m = map([...square(1, 1, 3.5), ...square(7, 4, 3.3), [10, 0, 3.4], [5, 6, 2]]);
+  assert.deepEqual(verdictBoxes(m, 3.6, 3.7, 4, 4), [], 'OK: no box, whatever the map');
+  // NG by the image score, the map under the threshold everywhere: the two 2 x 2 regions within 90 % of the peak
+  // (3.15), not the one-cell speck at (10, 0).
+  assert.deepEqual(verdictBoxes(m, 3.8, 3.7, 4, 4).map((b) => [b.x, b.y, b.w, b.h, b.score]), [[4, 4, 8, 8, 3.5], [28, 16, 8, 8, 3.3]].map(([x, y, bw, bh, s]) => [x, y, bw, bh, Math.fround(s!)]));
+  // Only specks near the peak: the peak's own region.
+  const specks = map([[1, 1, 3.5], [6, 6, 3.4], [10, 2, 3.3]]);
+  assert.deepEqual(verdictBoxes(specks, 3.8, 3.7, 4, 4).map((b) => [b.x, b.y, b.score]), [[4, 4, Math.fround(3.5)]]);
+  // A region above the threshold: boxed as always (the speck above it too small to count).
+  const above = map([...square(3, 3, 4.2), [9, 1, 4.0]]);
+  assert.deepEqual(verdictBoxes(above, 4.5, 3.7, 4, 4).map((b) => [b.x, b.y, b.w, b.h]), [[12, 12, 8, 8]]);
 });
 
 test('dilation grows a mask by exactly the radius (square structuring element), including at borders', () => {

@@ -52,3 +52,20 @@ export function boxesFromMap(map: FloatMap, threshold: number, scale: number, mi
     .map((c) => ({ x: c.x * scale, y: c.y * scale, w: c.w * scale, h: c.h * scale, score: peak[c.label]!, label: 'anomaly' }))
     .sort((a, b) => b.score - a.score);
 }
+
+/**
+ * The boxes shown with a verdict: none for an OK part (score < threshold); for an NG part the map's regions at or above
+ * the threshold. The image score (the mean of the top patches, or the re-weighted largest one) can stand above the
+ * threshold while the blurred map stays under it everywhere; an NG part still gets a box then: the regions within 90 %
+ * of the map's peak that are at least `minArea`, or failing that the peak's own region alone (not every speck).
+ */
+export function verdictBoxes(map: FloatMap, score: number, threshold: number, scale: number, minArea = 12): Box[] {
+  if (!(score >= threshold)) return [];
+  const boxes = boxesFromMap(map, threshold, scale, minArea);
+  if (boxes.length > 0) return boxes;
+  let peak = 0;
+  for (let i = 0; i < map.data.length; i++) if (map.data[i]! > peak) peak = map.data[i]!;
+  if (!(peak > 0)) return [];
+  const near = boxesFromMap(map, 0.9 * peak, scale, minArea);
+  return near.length > 0 ? near : boxesFromMap(map, 0.9 * peak, scale, 1).slice(0, 1);
+}

@@ -10,7 +10,7 @@ import type { PatchCoreConfig } from './config.js';
 import { PatchExtractor, foregroundRows, type PatchSet } from './patch-extractor.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
 import { BankNeighbourhoods, reweightedScore, topCount, topMean } from './scoring.js';
-import { anomalyMap, boxesFromMap } from './anomaly-map.js';
+import { anomalyMap, verdictBoxes } from './anomaly-map.js';
 import { WindowedSearch } from './position-window.js';
 import { columnWeight } from './patch-extractor.js';
 import { ColumnWindowSearch } from './column-search.js';
@@ -198,14 +198,7 @@ export class PatchCoreModel implements InspectionModel {
       { sigma: this.config.mapSigma, mapScale: this.config.mapScale },
     );
     const threshold = opts.threshold ?? this.info.defaultThreshold;
-    let boxes = scored.score >= threshold ? boxesFromMap(map, threshold, this.config.mapScale) : [];
-    if (scored.score >= threshold && boxes.length === 0) {
-      // An NG part always gets a box: when the blur has pulled a one-patch peak under the threshold (the position
-      // window makes such sharp peaks more common), the region around the map's peak is boxed instead.
-      let peak = 0;
-      for (let i = 0; i < map.data.length; i++) if (map.data[i]! > peak) peak = map.data[i]!;
-      if (peak > 0) boxes = boxesFromMap(map, 0.9 * peak, this.config.mapScale, 1);
-    }
+    const boxes = verdictBoxes(map, scored.score, threshold, this.config.mapScale);
     const t2 = performance.now();
     return { score: scored.score, map, boxes, timings: { ...ps.timings, score: t1 - t0, map: t2 - t1 } };
   }
