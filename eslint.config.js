@@ -67,6 +67,18 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }] },
   },
   {
+    // One place creates onnxruntime sessions: it picks the execution provider, tunes the session and turns
+    // onnxruntime's telemetry off before the first one (inference/execution-provider.ts).
+    files: ['main/**/*.ts'],
+    ignores: ['main/inference/execution-provider.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name='create'][callee.object.property.name='InferenceSession'], CallExpression[callee.property.name='create'][callee.object.name='InferenceSession']",
+        message: 'create onnxruntime sessions with createSession (inference/execution-provider.ts).',
+      }],
+    },
+  },
+  {
     files: ['renderer/src/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },

@@ -89,3 +89,14 @@ for (const c of cases) {
     for (const code of c.good) assert.deepEqual(await restricted(c.file, code), [], `wrongly reported: ${code}`);
   });
 }
+
+test('onnxruntime sessions are created only by createSession (the provider choice and telemetry off live there)', async () => {
+  const syntax = async (file: string, code: string) =>
+    (await eslint.lintText(code, { filePath: join(repoRoot, file) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length;
+  const direct = "import * as ort from 'onnxruntime-node';\nexport const s = () => ort.InferenceSession.create(new Uint8Array(1));";
+  const named = "import { InferenceSession } from 'onnxruntime-node';\nexport const s = () => InferenceSession.create(new Uint8Array(1));";
+  assert.equal(await syntax('main/inference/planted.ts', direct), 1, 'ort.InferenceSession.create is reported');
+  assert.equal(await syntax('main/supervised/planted.ts', named), 1, 'InferenceSession.create is reported');
+  assert.equal(await syntax('main/inference/execution-provider.ts', direct), 0, 'createSession itself may');
+  assert.equal(await syntax('main/inference/planted.ts', "import { createSession } from './execution-provider.js';\nexport const s = () => createSession(new Uint8Array(1));"), 0);
+});

@@ -8,6 +8,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 
+// onnxruntime (1.29 on) starts Microsoft's usage telemetry with its first session unless ORT_DISABLE_TELEMETRY is set:
+// it writes /tmp/mat-debug-<pid>.log and sends events to mobile.events.data.microsoft.com wherever it finds a CA
+// bundle. A station on a plant network sends nothing anywhere. Every session is created in this module (a lint rule
+// keeps it so), and this line runs before any of them; an operator's own setting of the variable is kept.
+if (process.env.ORT_DISABLE_TELEMETRY === undefined) process.env.ORT_DISABLE_TELEMETRY = '1';
+
 /** True when onnxruntime-node's binary folder holds the provider's shared library (CUDA is downloaded at install). */
 function hasProviderLibrary(name: string): boolean {
   try {

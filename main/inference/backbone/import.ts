@@ -13,6 +13,7 @@ import { encodeModel, type GraphProto, type TensorProto, type ValueInfoProto } f
 import { pruneModel, readOnnxModel } from '../onnx/prune.js';
 import { BackboneManifestSchema, type BackboneManifest } from './manifest.js';
 import { writeFileAtomicSync } from '../../node/atomic-write.js';
+import { createSession } from '../execution-provider.js';
 
 export interface ImportBackboneOptions {
   /** The ONNX file to import. */
@@ -77,7 +78,7 @@ export async function importBackbone(options: ImportBackboneOptions): Promise<Ba
   const features: { name: string; channels: number; stride: number }[] = [];
   let session: ort.InferenceSession | undefined;
   try {
-    session = await ort.InferenceSession.create(bytes);
+    session = (await createSession(bytes, 'cpu')).session;
     const x = new ort.Tensor('float32', new Float32Array(n * c * h * w).fill(0.5), [n, c, h, w]);
     const out = await session.run({ [image.name]: x });
     for (const name of options.outputs) {
