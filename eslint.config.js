@@ -72,10 +72,14 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     ignores: ['main/inference/execution-provider.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "CallExpression[callee.property.name='create'][callee.object.property.name='InferenceSession'], CallExpression[callee.property.name='create'][callee.object.name='InferenceSession']",
-        message: 'create onnxruntime sessions with createSession (inference/execution-provider.ts).',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='create'][callee.object.property.name='InferenceSession'], CallExpression[callee.property.name='create'][callee.object.name='InferenceSession']",
+          message: 'create onnxruntime sessions with createSession (inference/execution-provider.ts).',
+        },
+      ],
     },
   },
   {
