@@ -98,5 +98,11 @@ test('onnxruntime sessions are created only by createSession (the provider choic
   assert.equal(await syntax('main/inference/planted.ts', direct), 1, 'ort.InferenceSession.create is reported');
   assert.equal(await syntax('main/supervised/planted.ts', named), 1, 'InferenceSession.create is reported');
   assert.equal(await syntax('main/inference/execution-provider.ts', direct), 0, 'createSession itself may');
-  assert.equal(await syntax('main/inference/planted.ts', "import { createSession } from './execution-provider.js';\nexport const s = () => createSession(new Uint8Array(1));"), 0);
+  assert.equal(
+    await syntax(
+      'main/inference/planted.ts',
+      "import { createSession } from './execution-provider.js';\nexport const s = () => createSession(new Uint8Array(1));",
+    ),
+    0,
+  );
 });
