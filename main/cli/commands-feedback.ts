@@ -51,7 +51,7 @@ export async function runFeedbackCommand(f: { data: string; train: number; feedb
   for (const x of r.refused) console.log(`  ${x.name}: not promoted, ${x.validationEscapes > 0 ? `${x.validationEscapes} validation defect(s) would escape` : 'more validation good parts rejected at its threshold'}`);
   for (const l of r.learned) console.log(`  ${l.name}: score ${l.scoreBefore.toFixed(3)} -> ${l.scoreAfter.toFixed(3)}, +${l.added} patches, -${l.dropped}`);
   const list = (names: readonly string[]): string => (names.length ? names.join(', ') : 'none');
-  console.log(`test good parts rejected before: ${list(r.testGoodRejected.before)}; after: ${list(r.testGoodRejected.after)}`);
+  console.log(`test good parts rejected before: ${list(r.before.testGoodRejected)}; after: ${list(r.after.testGoodRejected)}`);
   console.log(
     `threshold at recall = 1 on the validation half of test/ (${r.split.validationGood} good, ${r.split.validationDefects} defects); ` +
       `figures on the other half (${r.split.testGood} good, ${r.split.testDefects} defects); data ${f.data}`,

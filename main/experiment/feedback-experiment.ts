@@ -23,6 +23,8 @@ export interface FeedbackFigures {
   /** Test good images at or above the threshold / test good images. */
   readonly testFalseRejectRate: number;
   readonly testFalseRejects: number;
+  /** The test good images (defect type/name) rejected: testFalseRejects of them. */
+  readonly testGoodRejected: string[];
   readonly testGood: number;
   /** Test defects at or above the threshold / test defects. */
   readonly testRecall: number;
@@ -44,8 +46,6 @@ export interface FeedbackResult {
   readonly learned: { name: string; scoreBefore: number; scoreAfter: number; added: number; dropped: number; ms: number }[];
   /** Learned versions not promoted: a validation defect fell below the threshold in force (rechoose: more validation good parts rejected; escapes 0). */
   readonly refused: { name: string; validationEscapes: number }[];
-  /** Test good images (defect type/name) rejected at the threshold in force, before and after learning. */
-  readonly testGoodRejected: { readonly before: string[]; readonly after: string[] };
   /** Good images beyond the training ones that the first model rejected. */
   readonly candidatesRejected: number;
   readonly candidates: number;
@@ -92,18 +92,19 @@ async function scoreAll(model: PatchCoreModel, cache: PatchCache | null, images:
   return out;
 }
 
-function rates(s: readonly Scored[], t: number): { frr: number; fr: number; good: number; recall: number; defects: number } {
+function rates(s: readonly Scored[], t: number): { frr: number; fr: number; rejected: string[]; good: number; recall: number; defects: number } {
   const good = s.filter((x) => x.label === 0);
   const bad = s.filter((x) => x.label === 1);
-  const fr = good.filter((x) => x.score >= t).length;
-  return { frr: good.length ? fr / good.length : 0, fr, good: good.length, recall: bad.length ? bad.filter((x) => x.score >= t).length / bad.length : 1, defects: bad.length };
+  const rejected = good.filter((x) => x.score >= t).map((x) => x.name);
+  const fr = rejected.length;
+  return { frr: good.length ? fr / good.length : 0, fr, rejected, good: good.length, recall: bad.length ? bad.filter((x) => x.score >= t).length / bad.length : 1, defects: bad.length };
 }
 
 function figures(val: readonly Scored[], test: readonly Scored[], t: number, bankSize: number): FeedbackFigures {
   const te = rates(test, t);
   const va = rates(val, t);
   return {
-    testFalseRejectRate: te.frr, testFalseRejects: te.fr, testGood: te.good, testRecall: te.recall, testDefects: te.defects,
+    testFalseRejectRate: te.frr, testFalseRejects: te.fr, testGoodRejected: te.rejected, testGood: te.good, testRecall: te.recall, testDefects: te.defects,
     validationRecall: va.recall, validationFalseRejectRate: va.frr, bankSize,
   };
 }
@@ -197,9 +198,7 @@ export async function runFeedbackExperiment(opts: {
       validationGood: val0.filter((s) => s.label === 0).length, validationDefects: val0.filter((s) => s.label === 1).length,
       testGood: before.testGood, testDefects: before.testDefects,
     };
-    const goodRejected = (s: readonly Scored[], t: number): string[] => s.filter((x) => x.label === 0 && x.score >= t).map((x) => x.name);
-    const testGoodRejected = { before: goodRejected(test0, threshold), after: goodRejected(test1, inForce) };
-    return { threshold, thresholdAfter: inForce, before, after, recalibrated, learned, refused, testGoodRejected, candidatesRejected: rejected.length, candidates: candidates.length, split };
+    return { threshold, thresholdAfter: inForce, before, after, recalibrated, learned, refused, candidatesRejected: rejected.length, candidates: candidates.length, split };
   } finally {
     await model.dispose();
   }

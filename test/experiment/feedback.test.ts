@@ -25,10 +25,11 @@ test('feedback experiment: learned parts come from train/good outside the traini
   assert.equal(r.after.validationRecall, 1, 'a version that lets a validation defect escape is not kept');
   assert.equal(r.recalibrated.validationRecall, 1);
   assert.ok(r.after.bankSize > r.before.bankSize);
-  // The rejected test good parts are named, as many as the false-reject counts say, and only good ones.
-  assert.equal(r.testGoodRejected.before.length, r.before.testFalseRejects);
-  assert.equal(r.testGoodRejected.after.length, r.after.testFalseRejects);
-  for (const n of [...r.testGoodRejected.before, ...r.testGoodRejected.after]) assert.match(n, /^good\/\d{3}\.png$/);
+  // The rejected test good parts are named, as many as the false-reject counts say, and only good ones of the test
+  // half (odd positions: good/001, 003, ...), never validation ones.
+  assert.equal(r.before.testGoodRejected.length, r.before.testFalseRejects);
+  assert.equal(r.after.testGoodRejected.length, r.after.testFalseRejects);
+  for (const n of [...r.before.testGoodRejected, ...r.after.testGoodRejected]) assert.match(n, /^good\/\d\d[13579]\.png$/);
   const text = subsetsTable([{ from: 10, r }], 10);
   assert.match(text, /010-019/);
   assert.match(text, new RegExp(`${r.before.testFalseRejects}/12 -> ${r.after.testFalseRejects}/12`));

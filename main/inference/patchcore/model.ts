@@ -9,7 +9,7 @@ import type { RegistrationConfig } from '../registration.js';
 import type { PatchCoreConfig } from './config.js';
 import { PatchExtractor, foregroundRows, type PatchSet } from './patch-extractor.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
-import { BankNeighbourhoods, reweightedScore, topCount, topMean } from './scoring.js';
+import { BankNeighbourhoods, imageScore, scoreNeeds } from './scoring.js';
 import { anomalyMap, verdictBoxes } from './anomaly-map.js';
 import { WindowedSearch } from './position-window.js';
 import { columnWeight } from './patch-extractor.js';
@@ -170,18 +170,13 @@ export class PatchCoreModel implements InspectionModel {
     const { rows, index } = foregroundRows(ps);
     const patchScores = new Float32Array(ps.h * ps.w);
     if (index.length === 0) return { patchScores, score: 0, maxDistance: 0 };
-    const top = this.config.scoreTopFraction > 0 ? topCount(index.length, this.config.scoreTopFraction) : 0;
-    const { dist, idx } = await this.nearest(rows, index.length, Math.max(1, top));
-    let best = 0;
+    const { dist, idx } = await this.nearest(rows, index.length, scoreNeeds(index.length, this.config));
+    let sStar = 0;
     for (let i = 0; i < index.length; i++) {
       patchScores[index[i]!] = dist[i]!;
-      if (dist[i]! > dist[best]!) best = i;
+      if (dist[i]! > sStar) sStar = dist[i]!;
     }
-    const sStar = dist[best]!;
-    const score = top > 0 ? topMean(dist, top) : reweightedScore(
-      rows.subarray(best * ps.dim, (best + 1) * ps.dim),
-      this.bank.features, this.bank.count, this.bank.dim, idx[best]!, sStar, this.config.reweightNeighbours, this.neighbourhoods,
-    );
+    const score = imageScore(rows, dist, idx, this.bank, this.config, this.neighbourhoods);
     return { patchScores, score, maxDistance: sStar };
   }
 

@@ -6,10 +6,38 @@
  *
  * computed as 1 − softmax(distances)[0], as anomalib does, which is the same quantity, overflow-free.
  */
+import type { PatchCoreConfig } from './config.js';
 
 /** k of the top-mean image score: max(1, round(fraction · n)) of a part's n foreground patches, at most n. */
 export function topCount(n: number, fraction: number): number {
   return Math.min(n, Math.max(1, Math.round(fraction * n)));
+}
+
+/** How many of a part's n largest patch distances its image score needs exactly (1 for the paper's s*). */
+export function scoreNeeds(n: number, config: Pick<PatchCoreConfig, 'scoreTopFraction'>): number {
+  return config.scoreTopFraction > 0 ? topCount(n, config.scoreTopFraction) : 1;
+}
+
+/**
+ * The image score of a part from its patches' nearest-neighbour distances, as inspection computes it and as training's
+ * leave-one-out scores must (the default threshold is set on them): the mean of the top scoreTopFraction of the
+ * distances, or with 0 the largest one s* re-weighted by eq. 7.
+ * @param rows the part's patch features [n, D]
+ * @param dist their distances to the bank [n]; nearest the bank row of each [n]
+ */
+export function imageScore(
+  rows: Float32Array,
+  dist: Float32Array,
+  nearest: Int32Array,
+  bank: { readonly features: Float32Array; readonly count: number; readonly dim: number },
+  config: Pick<PatchCoreConfig, 'scoreTopFraction' | 'reweightNeighbours'>,
+  neighbourhoods?: BankNeighbourhoods,
+): number {
+  if (config.scoreTopFraction > 0) return topMean(dist, topCount(dist.length, config.scoreTopFraction));
+  let best = 0;
+  for (let i = 1; i < dist.length; i++) if (dist[i]! > dist[best]!) best = i;
+  const m = rows.subarray(best * bank.dim, (best + 1) * bank.dim);
+  return reweightedScore(m, bank.features, bank.count, bank.dim, nearest[best]!, dist[best]!, config.reweightNeighbours, neighbourhoods);
 }
 
 /** The mean of the k largest values of `values` (1 <= k <= length), summed in double. */

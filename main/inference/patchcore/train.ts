@@ -16,7 +16,7 @@ import { PatchExtractor, foregroundRows } from './patch-extractor.js';
 import { greedyCoresetOnnx } from './coreset-graph.js';
 import { PatchCoreModel, type MemoryBank } from './model.js';
 import { NearestNeighbourSearch } from './nn-graph.js';
-import { reweightedScore, topCount, topMean } from './scoring.js';
+import { imageScore } from './scoring.js';
 import { WindowedSearch } from './position-window.js';
 import { columnWeight } from './patch-extractor.js';
 import { DEFAULT_TARGET_FALSE_REJECT_RATE, fitGoodScores, thresholdForFalseRejectRate } from '../../evaluation/threshold-rule.js';
@@ -195,20 +195,13 @@ async function leaveOneOutScores(
   try {
     const k = Math.min(bank.count, 32);
     const scores: number[] = [];
-    // The image score as inspection computes it (model.ts scorePatches), from leave-one-out patch distances.
-    const imageScore = (rows: Float32Array, dist: Float32Array, nearest: Int32Array): number => {
-      if (config.scoreTopFraction > 0) return topMean(dist, topCount(dist.length, config.scoreTopFraction));
-      let best = 0;
-      for (let i = 1; i < dist.length; i++) if (dist[i]! > dist[best]!) best = i;
-      return reweightedScore(rows.subarray(best * bank.dim, (best + 1) * bank.dim), bank.features, bank.count, bank.dim, nearest[best]!, dist[best]!, config.reweightNeighbours);
-    };
     for (const [img, rows] of perImage.entries()) {
       const q = rows.length / bank.dim;
       if (q === 0) continue;
       if (windowed && !single) {
         // The nearest bank patch of another image inside the patch's position window, as inspection searches.
         const w = await windowed.search(rows, q, (m) => bankSource[m] === img);
-        scores.push(imageScore(rows, w.dist, w.idx));
+        scores.push(imageScore(rows, w.dist, w.idx, bank, config));
         continue;
       }
       const { dist, idx } = await nn.search(rows, q, k);
@@ -221,7 +214,7 @@ async function leaveOneOutScores(
         own[i] = dist[i * k + j]!;
         ownIdx[i] = idx[i * k + j]!;
       }
-      scores.push(imageScore(rows, own, ownIdx));
+      scores.push(imageScore(rows, own, ownIdx, bank, config));
     }
     return scores;
   } finally {
