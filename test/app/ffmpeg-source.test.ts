@@ -11,14 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { findFfmpeg } from '../../main/camera/ffmpeg.js';
 import { createVideoSource } from '../../main/camera/video-source.js';
 import type { SourceFrame, SourceStatusUpdate } from '../../main/camera/source.js';
-import { SCREW } from '../helpers.js';
+import { SCREW, inCi } from '../helpers.js';
 
 const ffmpeg = findFfmpeg();
-const inCi = /^(true|1)$/i.test(process.env.CI ?? '');
 
 test(
   'ffmpeg video source: every frame of a generated clip, decoded at its size, then "ended"',
-  { skip: !ffmpeg && !inCi ? 'ffmpeg not found (apt-get install -y ffmpeg)' : false, timeout: 60_000 },
+  { skip: !ffmpeg && !inCi() ? 'ffmpeg not found (apt-get install -y ffmpeg)' : false, timeout: 60_000 },
   async (t) => {
     assert.ok(ffmpeg, 'ffmpeg is required in CI (.ci/run installs it)');
     const dir = mkdtempSync(join(tmpdir(), 'station-ffmpeg-'));

@@ -17,6 +17,7 @@ import { MediaStore } from '../../main/pipeline/media-store.js';
 import { LiveService } from '../../main/services/live.js';
 import { registryWith } from './mean-model.js';
 import { openStore } from '../../main/store/store.js';
+import { inCi } from '../helpers.js';
 
 const availability = genicamAvailability();
 const missing = availability.available ? null : `${availability.reason} (install: ${availability.install})`;
@@ -69,13 +70,13 @@ function scriptedCamera(shots: readonly Shot[]): NativeCamera & { sentFrameIds: 
   };
 }
 
-if (missing && process.env.CI) {
+if (missing && inCi()) {
   test('GenICam addon is built (required in CI)', () => assert.fail(missing));
 }
 
 test(
   'a trigger whose frame never comes, an incomplete frame and a frame the spool cannot take each give their own part an ERROR row; the other parts keep their ids and frames',
-  { skip: missing && !process.env.CI ? `skipped: ${missing}` : false, timeout: 60_000 },
+  { skip: missing && !inCi() ? `skipped: ${missing}` : false, timeout: 60_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'genicam-missing-'));
     const store = openStore(join(dir, 'station.db'));

@@ -19,6 +19,7 @@ import { LiveService } from '../../main/services/live.js';
 import { registryWith } from './mean-model.js';
 import { openStore } from '../../main/store/store.js';
 import type { StationStore } from '../../main/store/interface.js';
+import { inCi } from '../helpers.js';
 
 const availability = genicamAvailability();
 const missing = !availability.available
@@ -27,7 +28,7 @@ const missing = !availability.available
     ? `${SIMULATOR_BIN} is not installed (apt-get install aravis-tools)`
     : null;
 
-if (missing && process.env.CI) {
+if (missing && inCi()) {
   test('GenICam: Aravis, the addon and the camera simulator are installed (required in CI)', () => {
     assert.fail(missing);
   });
@@ -55,7 +56,7 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('GenICam camera through Aravis', { skip: missing && !process.env.CI ? `skipped: ${missing}` : false }, () => {
+describe('GenICam camera through Aravis', { skip: missing && !inCi() ? `skipped: ${missing}` : false }, () => {
   let sim: Simulator;
   const pool = new CameraPool();
 

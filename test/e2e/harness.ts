@@ -10,6 +10,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot, sharedDir } from '../../main/node/paths.js';
 import { startStation, type RunningStation } from './station-process.js';
+import { inCi } from '../helpers.js';
 
 /** STATION_CHROMIUM, else the first chromium on PATH or in the usual places (Debian, Ubuntu, snap). */
 function findChromium(): string {
@@ -22,10 +23,8 @@ function findChromium(): string {
 export const CHROMIUM = process.env.STATION_CHROMIUM ?? findChromium();
 export const SCREW = sharedDir('datasets', 'mvtec-screw');
 
-/** CI=true (or 1): a missing browser or dataset must fail the run, never skip it. */
-export function inCi(): boolean {
-  return /^(true|1)$/i.test(process.env.CI ?? '');
-}
+/** In CI a missing browser or dataset must fail the run, never skip it (test/helpers.ts). */
+export { inCi };
 
 /**
  * The `skip` of a browser test: why it cannot run here (no Chromium, no dataset), outside CI only. In CI this is

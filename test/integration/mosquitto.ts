@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inCi } from '../helpers.js';
 
 export const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
@@ -14,7 +15,7 @@ export const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 export function brokerUnavailable(): string | null {
   if (existsSync(MOSQUITTO)) return null;
   const why = `no MQTT broker at ${MOSQUITTO} (apt-get install -y mosquitto, or set MOSQUITTO_BIN)`;
-  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`CI: ${why}`);
+  if (inCi()) throw new Error(`CI: ${why}`);
   return why;
 }
 

@@ -9,6 +9,7 @@ import { openStore } from '../../main/store/store.js';
 import { toStoreFault } from '../../main/store/faults.js';
 import { LATEST_VERSION } from '../../main/store/migrations/index.js';
 import { inspection, seed, tempDir } from './helpers.js';
+import { inCi } from '../helpers.js';
 
 function faultOf(fn: () => unknown): StationFault {
   try {
@@ -370,7 +371,7 @@ test('a read-only location gives an io fault', (t) => {
     assert.equal(f1.kind, 'io', f1.message);
     const f2 = faultOf(() => openStore(`/sys/station-test-${process.pid}/store.db`));
     assert.equal(f2.kind, 'io', f2.message);
-  } else if (process.env.CI) {
+  } else if (inCi()) {
     assert.fail('CI runs as root without /sys: no read-only place to check the store against');
   } else {
     t.skip('running as root without a read-only filesystem to try');
