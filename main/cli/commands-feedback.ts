@@ -22,7 +22,7 @@ export function subsetsTable(rs: readonly { from: number; r: FeedbackResult }[],
   const name = (n: number): string => String(n).padStart(3, '0');
   const sum = (f: (r: FeedbackResult) => number): number => rs.reduce((s, x) => s + f(x.r), 0);
   const frs = (a: number, b: number, n: number): string => `${a}/${n} -> ${b}/${n}`;
-  const missed = (f: FeedbackFigures): number => Math.round((1 - f.testRecall) * f.testDefects);
+  const missed = (f: FeedbackFigures): number => f.testDefectsMissed.length;
   const vfr = (f: FeedbackFigures): number => Math.round(f.validationFalseRejectRate * rs[0]!.r.split.validationGood);
   const row = (label: string, thr: string, learned: string, get: (f: (r: FeedbackResult) => number) => number): (string | number)[] => [
     label, thr, learned,
@@ -52,6 +52,7 @@ export async function runFeedbackCommand(f: { data: string; train: number; feedb
   for (const l of r.learned) console.log(`  ${l.name}: score ${l.scoreBefore.toFixed(3)} -> ${l.scoreAfter.toFixed(3)}, +${l.added} patches, -${l.dropped}`);
   const list = (names: readonly string[]): string => (names.length ? names.join(', ') : 'none');
   console.log(`test good parts rejected before: ${list(r.before.testGoodRejected)}; after: ${list(r.after.testGoodRejected)}`);
+  console.log(`test defects missed before: ${list(r.before.testDefectsMissed)}; after: ${list(r.after.testDefectsMissed)}`);
   console.log(
     `threshold at recall = 1 on the validation half of test/ (${r.split.validationGood} good, ${r.split.validationDefects} defects); ` +
       `figures on the other half (${r.split.testGood} good, ${r.split.testDefects} defects); data ${f.data}`,

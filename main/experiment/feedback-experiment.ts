@@ -28,6 +28,8 @@ export interface FeedbackFigures {
   readonly testGood: number;
   /** Test defects at or above the threshold / test defects. */
   readonly testRecall: number;
+  /** The test defects (defect type/name) below the threshold: the escapes, (1 - testRecall) x testDefects of them. */
+  readonly testDefectsMissed: string[];
   readonly testDefects: number;
   /** Recall on the validation defects at the threshold in force. */
   readonly validationRecall: number;
@@ -64,7 +66,7 @@ export function splitValidationTest(test: readonly DatasetImage[]): { validation
   return { validation, test: rest };
 }
 
-type Scored = { score: number; label: 0 | 1; name: string };
+export type Scored = { score: number; label: 0 | 1; name: string };
 
 /**
  * Patch features of the validation and test images, computed once: a learned version shares the extractor of the
@@ -92,19 +94,21 @@ async function scoreAll(model: PatchCoreModel, cache: PatchCache | null, images:
   return out;
 }
 
-function rates(s: readonly Scored[], t: number): { frr: number; fr: number; rejected: string[]; good: number; recall: number; defects: number } {
+function rates(s: readonly Scored[], t: number): { frr: number; fr: number; rejected: string[]; good: number; recall: number; missed: string[]; defects: number } {
   const good = s.filter((x) => x.label === 0);
   const bad = s.filter((x) => x.label === 1);
   const rejected = good.filter((x) => x.score >= t).map((x) => x.name);
+  const missed = bad.filter((x) => x.score < t).map((x) => x.name);
   const fr = rejected.length;
-  return { frr: good.length ? fr / good.length : 0, fr, rejected, good: good.length, recall: bad.length ? bad.filter((x) => x.score >= t).length / bad.length : 1, defects: bad.length };
+  return { frr: good.length ? fr / good.length : 0, fr, rejected, good: good.length, recall: bad.length ? (bad.length - missed.length) / bad.length : 1, missed, defects: bad.length };
 }
 
-function figures(val: readonly Scored[], test: readonly Scored[], t: number, bankSize: number): FeedbackFigures {
+/** The experiment's figures at threshold t: a part is rejected (NG) when its score is at or above t, as on the line. */
+export function figures(val: readonly Scored[], test: readonly Scored[], t: number, bankSize: number): FeedbackFigures {
   const te = rates(test, t);
   const va = rates(val, t);
   return {
-    testFalseRejectRate: te.frr, testFalseRejects: te.fr, testGoodRejected: te.rejected, testGood: te.good, testRecall: te.recall, testDefects: te.defects,
+    testFalseRejectRate: te.frr, testFalseRejects: te.fr, testGoodRejected: te.rejected, testGood: te.good, testRecall: te.recall, testDefectsMissed: te.missed, testDefects: te.defects,
     validationRecall: va.recall, validationFalseRejectRate: va.frr, bankSize,
   };
 }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SCREW } from '../helpers.js';
-import { runFeedbackExperiment } from '../../main/experiment/feedback-experiment.js';
+import { figures, runFeedbackExperiment } from '../../main/experiment/feedback-experiment.js';
 import { subsetsTable } from '../../main/cli/commands-feedback.js';
 
 const config = { registration: { width: 384, height: 160 } };
@@ -30,7 +30,27 @@ test('feedback experiment: learned parts come from train/good outside the traini
   assert.equal(r.before.testGoodRejected.length, r.before.testFalseRejects);
   assert.equal(r.after.testGoodRejected.length, r.after.testFalseRejects);
   for (const n of [...r.before.testGoodRejected, ...r.after.testGoodRejected]) assert.match(n, /^good\/\d\d[13579]\.png$/);
+  // The missed test defects likewise: as many as recall says, defect images only.
+  for (const f of [r.before, r.after, r.recalibrated]) {
+    assert.equal(f.testDefectsMissed.length, Math.round((1 - f.testRecall) * f.testDefects));
+    for (const n of f.testDefectsMissed) assert.doesNotMatch(n, /^good\//);
+  }
   const text = subsetsTable([{ from: 10, r }], 10);
   assert.match(text, /010-019/);
   assert.match(text, new RegExp(`${r.before.testFalseRejects}/12 -> ${r.after.testFalseRejects}/12`));
+});
+
+test('feedback figures: a part at the threshold is rejected; false rejects and escapes are named', () => {
+  const scored = (name: string, label: 0 | 1, score: number) => ({ name, label, score });
+  const test_ = [scored('good/001.png', 0, 3.0), scored('good/003.png', 0, 4.0), scored('good/005.png', 0, 5.0), scored('thread_side/001.png', 1, 3.99), scored('thread_top/003.png', 1, 4.0), scored('scratch_neck/005.png', 1, 6)];
+  const val = [scored('good/000.png', 0, 4.5), scored('good/002.png', 0, 1), scored('scratch_head/000.png', 1, 3.5)];
+  const f = figures(val, test_, 4.0, 123);
+  assert.deepEqual(f.testGoodRejected, ['good/003.png', 'good/005.png']);
+  assert.equal(f.testFalseRejects, 2);
+  assert.equal(f.testFalseRejectRate, 2 / 3);
+  assert.deepEqual(f.testDefectsMissed, ['thread_side/001.png']);
+  assert.equal(f.testRecall, 2 / 3);
+  assert.equal(f.validationRecall, 0);
+  assert.equal(f.validationFalseRejectRate, 0.5);
+  assert.equal(f.bankSize, 123);
 });
