@@ -33,7 +33,10 @@ test('feedback experiment: learned parts come from train/good outside the traini
   // The missed test defects likewise: as many as recall says, defect images only.
   for (const f of [r.before, r.after, r.recalibrated]) {
     assert.equal(f.testDefectsMissed.length, Math.round((1 - f.testRecall) * f.testDefects));
-    for (const n of f.testDefectsMissed) assert.doesNotMatch(n, /^good\//);
+    for (const n of f.testDefectsMissed) {
+      assert.doesNotMatch(n, /^good\//);
+      assert.match(n, /^[a-z_]+\/\d\d[13579]\.png$/, `${n} is not in the test half`);
+    }
   }
   const text = subsetsTable([{ from: 10, r }], 10);
   assert.match(text, /010-019/);

@@ -8,6 +8,7 @@ import { foregroundMask } from '../../main/imaging/segment.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCREW, screwImages } from '../helpers.js';
+import { DEFAULT_PATCHCORE_CONFIG } from '../../main/inference/patchcore/config.js';
 
 const cfg = { enabled: true, width: 256, height: 112, boxLength: 1.15, maskDilation: 2 };
 
@@ -50,11 +51,12 @@ test('every shared screw registers with the head on the left, with margin', asyn
   // way round would be compared head against tip. Head = wider end: on the default canvas the part's area in the
   // tenth of its length at the left is at least 1.5 x that at the right, on every train and test image (defects
   // included; measured: 2.05 at the least, median 3.2).
-  const W = 512, H = 224;
+  const reg = DEFAULT_PATCHCORE_CONFIG.registration;
+  const W = reg.width;
   const files = [...screwImages('train'), ...readdirSync(join(SCREW, 'test')).sort().flatMap((t) => screwImages('test', t))];
   assert.ok(files.length >= 150, `${files.length} images`);
   for (const file of files) {
-    const r = register(await decodeImage(file, { channels: 1 }), { ...cfg, width: W, height: H, maskDilation: 4 });
+    const r = register(await decodeImage(file, { channels: 1 }), reg);
     let x0 = W, x1 = -1;
     for (let i = 0; i < r.mask.length; i++) {
       if (!r.mask[i]) continue;
