@@ -41,6 +41,7 @@ export interface ModelFlags {
   registration?: boolean;
   foreground?: boolean;
   cleanBackground?: boolean;
+  tightMask?: boolean;
   size?: number;
   coresetRatio?: number;
   coresetMax?: number;
@@ -63,6 +64,7 @@ export function patchCoreFlags(cmd: Command): Command {
     .option('--no-foreground', 'use every patch, not only those on the part')
     .option('--mask-dilation <px>', 'canvas pixels added around the part outline before background patches are dropped and painted over', intOption('mask-dilation'))
     .option('--no-clean-background', 'keep the background around the part instead of painting it uniform')
+    .option('--no-tight-mask', "also score the shadow the part's outline takes in, not only the part's own pixels")
     .option('--size <px>', 'canvas width fed to the backbone', intOption('size', 32))
     .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', floatOption('coreset-ratio'))
     .option('--coreset-max <n>', 'absolute cap on the memory bank size', intOption('coreset-max', 1))
@@ -93,6 +95,7 @@ export function configFromFlags(f: ModelFlags): DeepPartial<PatchCoreConfig> {
   if (Object.keys(reg).length) c.registration = reg;
   if (f.foreground === false) c.foregroundOnly = false;
   if (f.cleanBackground === false || f.foreground === false) c.registration = { ...(c.registration ?? {}), cleanBackground: false };
+  if (f.tightMask === false) c.registration = { ...(c.registration ?? {}), tightMask: false };
   if (f.projection !== undefined) c.projectionDim = f.projection;
   if (f.positionWeight !== undefined) c.positionWeight = f.positionWeight;
   if (f.positionWindow !== undefined) c.positionWindow = f.positionWindow;

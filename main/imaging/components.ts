@@ -66,6 +66,20 @@ export function largestComponent(binary: ArrayLike<number>, width: number, heigh
 }
 
 /**
+ * Keeps the components of at least `fraction` of the largest one's area; returns a 0/1 mask. Unlike
+ * largestComponent, a part that a bright band splits in two keeps both halves, while specks and fibres go.
+ */
+export function largeComponents(binary: ArrayLike<number>, width: number, height: number, fraction: number): Uint8Array {
+  const { labels, components } = connectedComponents(binary, width, height);
+  const out = new Uint8Array(width * height);
+  const largest = components.reduce((m, c) => Math.max(m, c.area), 0);
+  const keep = new Uint8Array(components.length + 1);
+  for (const c of components) if (c.area >= fraction * largest) keep[c.label] = 1;
+  for (let i = 0; i < out.length; i++) out[i] = keep[labels[i]!]!;
+  return out;
+}
+
+/**
  * Fills holes: background pixels not connected (4-connectivity) to the image border become foreground. One flood
  * fill of the background from the border pixels, rather than labelling every background region.
  */

@@ -5,7 +5,7 @@
  */
 import type { RawImage } from '../common/types.js';
 import { StationFault } from '../common/result.js';
-import { largestComponent, fillHoles } from './components.js';
+import { largestComponent, largeComponents, fillHoles } from './components.js';
 import { gaussianBlur } from './filters.js';
 import { toGray, downsampleGray } from './gray.js';
 
@@ -85,4 +85,31 @@ export function foregroundMask(img: RawImage, opts: { workingSize?: number; blur
     bbox: { x: x0 * factor, y: y0 * factor, w: (x1 - x0 + 1) * factor, h: (y1 - y0 + 1) * factor },
     coverage: area / (w * h),
   };
+}
+
+/**
+ * The part's own pixels inside its outline, without the shadow and the background the outline took in.
+ * `foregroundMask` thresholds a blurred copy a quarter the size, so its outline also takes in the part's shadow and
+ * whatever lies in it (dust, fibres): 10-25 canvas pixels beside a screw. Inside that outline the canvas has two
+ * classes, the part and the lighter (or, for a light part, darker) shadow and background: Otsu on the outline's
+ * pixels splits them at full resolution. Components under a tenth of the largest one's area are dropped (a fibre, a
+ * speck); holes are filled (highlights inside the part).
+ * @param canvas gray canvas [width * height]
+ * @param outline 0/1 mask [width * height] of the part with its shadow (the warped `foregroundMask`)
+ * @param background the background's gray level (tells a dark part from a light one)
+ * @returns a 0/1 mask inside `outline`; `outline` itself when it holds too few pixels to split
+ */
+export function partWithoutShadow(canvas: ArrayLike<number>, outline: Uint8Array, width: number, height: number, background: number): Uint8Array {
+  const values: number[] = [];
+  for (let i = 0; i < outline.length; i++) if (outline[i]) values.push(canvas[i]!);
+  if (values.length < 64) return outline;
+  const t = otsuThreshold(values);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const dark = mean < background;
+  const binary = new Uint8Array(outline.length);
+  for (let i = 0; i < binary.length; i++) binary[i] = outline[i] && (dark ? canvas[i]! <= t : canvas[i]! > t) ? 1 : 0;
+  const part = fillHoles(largeComponents(binary, width, height, 0.1), width, height);
+  // Filled holes stay inside the outline.
+  for (let i = 0; i < part.length; i++) part[i] = part[i]! & outline[i]!;
+  return part;
 }

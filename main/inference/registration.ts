@@ -9,7 +9,7 @@
  * Without registration the whole image is resized to the canvas (and the mask still marks the part).
  */
 import type { RawImage } from '../common/types.js';
-import { foregroundMask } from '../imaging/segment.js';
+import { foregroundMask, partWithoutShadow } from '../imaging/segment.js';
 import { toGray } from '../imaging/gray.js';
 import { dilate } from '../imaging/filters.js';
 import { type Affine, warpGray, warpMask } from '../imaging/warp.js';
@@ -30,12 +30,18 @@ export interface RegistrationConfig {
    * otherwise leak into the part's own patch features.
    */
   readonly cleanBackground?: boolean;
+  /**
+   * Score only the part's own pixels (`partWithoutShadow`, dilated by maskDilation), not its shadow: the
+   * coarse outline's 10-25 px of shadow and background beside the part made most of a good part's highest patches
+   * (paper specks, a fibre). The canvas is still painted outside the dilated outline, so the features are unchanged.
+   */
+  readonly tightMask?: boolean;
 }
 
 export interface RegisteredImage {
   /** Canvas-sized gray image (channels 1). */
   readonly image: RawImage;
-  /** Canvas-sized 0/1 mask of the part (dilated). */
+  /** Canvas-sized 0/1 mask of the part (dilated): the patches scored. */
   readonly mask: Uint8Array;
   /** Canvas pixel -> original image pixel. */
   readonly toOriginal: Affine;
@@ -55,7 +61,8 @@ export interface PreparedImage extends RawImage {
 
 function sameRegistration(a: RegistrationConfig, b: RegistrationConfig): boolean {
   return a.enabled === b.enabled && a.width === b.width && a.height === b.height && a.boxLength === b.boxLength
-    && a.maskDilation === b.maskDilation && (a.cleanBackground ?? false) === (b.cleanBackground ?? false);
+    && a.maskDilation === b.maskDilation && (a.cleanBackground ?? false) === (b.cleanBackground ?? false)
+    && (a.tightMask ?? false) === (b.tightMask ?? false);
 }
 
 /** `img` registered with `cfg`: the registration it came with when that used the same settings, else done here. */
@@ -146,9 +153,14 @@ export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImag
     a: toOriginal.a / scale, b: toOriginal.b / scale, c: (toOriginal.c + 0.5) / scale - 0.5,
     d: toOriginal.d / scale, e: toOriginal.e / scale, f: (toOriginal.f + 0.5) / scale - 0.5,
   };
-  const canvasMask = dilate(warpMask(mask, mw, mh, cfg.width, cfg.height, toMask), cfg.width, cfg.height, cfg.maskDilation);
+  const outline = warpMask(mask, mw, mh, cfg.width, cfg.height, toMask);
+  const kept = dilate(outline, cfg.width, cfg.height, cfg.maskDilation);
+  // Before painting: the split needs the shadow's own gray levels.
+  const canvasMask = cfg.tightMask
+    ? dilate(partWithoutShadow(image, outline, cfg.width, cfg.height, fill), cfg.width, cfg.height, cfg.maskDilation)
+    : kept;
   if (cfg.cleanBackground) {
-    for (let i = 0; i < image.length; i++) if (!canvasMask[i]) image[i] = fill;
+    for (let i = 0; i < image.length; i++) if (!kept[i]) image[i] = fill;
   }
   return {
     image: { width: cfg.width, height: cfg.height, channels: 1, data: image },
@@ -158,4 +170,3 @@ export function register(img: RawImage, cfg: RegistrationConfig): RegisteredImag
     length,
   };
 }
-

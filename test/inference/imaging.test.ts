@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gaussianBlur, gaussianKernel, resizeBilinear, dilate } from '../../main/imaging/filters.js';
-import { connectedComponents, fillHoles, largestComponent } from '../../main/imaging/components.js';
-import { otsuThreshold } from '../../main/imaging/segment.js';
+import { connectedComponents, fillHoles, largestComponent, largeComponents } from '../../main/imaging/components.js';
+import { otsuThreshold, partWithoutShadow } from '../../main/imaging/segment.js';
 import { invertAffine, applyAffine } from '../../main/imaging/warp.js';
 import { boxesFromMap, verdictBoxes } from '../../main/inference/patchcore/anomaly-map.js';
 
@@ -57,6 +57,37 @@ test('connected components, largest component, hole filling and dilation', () =>
   assert.equal(filled.reduce((a, b) => a + b, 0), 9);
   const grown = dilate(Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0]), 3, 3, 1);
   assert.deepEqual([...grown], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+});
+
+test('large components keep every piece of at least the fraction of the largest one', () => {
+  // Areas 8, 1 and 2 (the first test's blobs): at 0.2 the 2-pixel blob stays (2 >= 1.6), the speck goes.
+  const img = Uint8Array.from([1, 1, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  const kept = largeComponents(img, 6, 5, 0.2);
+  assert.equal(kept.reduce((a, b) => a + b, 0), 10);
+  assert.equal(kept[1 * 6 + 4], 0, 'the speck is dropped');
+  assert.deepEqual([...largeComponents(img, 6, 5, 1)], [...largestComponent(img, 6, 5)]);
+});
+
+test('the part without its shadow: dark part kept with its highlight, shadow band and a fibre in it dropped', () => {
+  // 40 x 20 canvas: background 180; outline = rows 3..16 (the part and its shadow, 150); the part = rows 7..12, x 5..34
+  // (gray 80) with a highlight (220) inside; a dark fibre (2 x 2, gray 70) lies in the shadow band, apart from the part.
+  const w = 40, h = 20;
+  const canvas = new Uint8Array(w * h).fill(180);
+  const outline = new Uint8Array(w * h);
+  for (let y = 3; y <= 16; y++) for (let x = 2; x <= 37; x++) { canvas[y * w + x] = 150; outline[y * w + x] = 1; }
+  for (let y = 7; y <= 12; y++) for (let x = 5; x <= 34; x++) canvas[y * w + x] = 80;
+  canvas[9 * w + 20] = 220; canvas[10 * w + 20] = 220;
+  for (const [x, y] of [[10, 4], [11, 4], [10, 5], [11, 5]] as const) canvas[y * w + x] = 70;
+  const part = partWithoutShadow(canvas, outline, w, h, 180);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const inPart = y >= 7 && y <= 12 && x >= 5 && x <= 34;
+      assert.equal(part[y * w + x], inPart ? 1 : 0, `(${x}, ${y})`);
+    }
+  }
+  // A light part on a dark background: the same split, the other way round.
+  const inverted = canvas.map((v) => 255 - v);
+  assert.deepEqual([...partWithoutShadow(inverted, outline, w, h, 255 - 180)], [...part]);
 });
 
 test('Otsu separates a bimodal histogram between its modes', () => {
