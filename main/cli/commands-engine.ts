@@ -16,7 +16,7 @@ import { loadModel } from '../inference/load-model.js';
 import { listBackboneIds, readBackboneManifest } from '../inference/backbone/loader.js';
 import { importBackbone } from '../inference/backbone/import.js';
 import { overlayPng } from '../pipeline/overlay.js';
-import { scoreImages, selectTestImages, variantResult } from '../experiment/patchcore-experiment.js';
+import { PROTOCOLS, scoreImages, selectTestImages, variantResult, type Protocol } from '../experiment/patchcore-experiment.js';
 import { fileSha256, hashFiles, trainedOn } from '../experiment/trained-on.js';
 import { supervisedTrainingSet } from '../experiment/supervised-experiment.js';
 import { trainSupervised } from '../inference/supervised/train.js';
@@ -167,10 +167,10 @@ function evaluateCommand(): Command {
     .requiredOption('--data <dir>', 'MVTec-layout folder')
     .option('--model <dir>', 'model folder', defaultModelDir())
     .option('--defect <type>', "defect type, or 'all'", 'all')
-    .addOption(new Option('--protocol <p>', 'seed: 5 + 5 images; full: all').choices(['seed', 'full']).default('full'))
+    .addOption(new Option('--protocol <p>', 'seed: 5 + 5 images; full: all; even / odd: every other image by name within each folder').choices([...PROTOCOLS]).default('full'))
     .option('--with-train-good', "also score train/good as good images (those the model was not trained on)")
     .option('--json <file>', 'write per-image scores and metrics')
-    .action(async (f: { data: string; model: string; defect: string; protocol: 'seed' | 'full'; withTrainGood?: boolean; json?: string }) => {
+    .action(async (f: { data: string; model: string; defect: string; protocol: Protocol; withTrainGood?: boolean; json?: string }) => {
       const model = await loadModel(f.model);
       try {
         const listing = await listMvtec(f.data);

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareVariants } from '../experiment/prepare.js';
-import { runPatchCoreVariant, type VariantResult } from '../experiment/patchcore-experiment.js';
+import { PROTOCOLS, runPatchCoreVariant, type Protocol, type VariantResult } from '../experiment/patchcore-experiment.js';
 import { runSupervisedVariant } from '../experiment/supervised-experiment.js';
 import { DEFAULT_VARIANTS, REFERENCE } from '../experiment/reference.js';
 import { configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
@@ -16,7 +16,7 @@ interface ExperimentFlags extends ModelFlags {
   data: string;
   defect: string;
   train: number;
-  protocol: 'seed' | 'full';
+  protocol: Protocol;
   variants: string[];
   seed: number;
   work?: string;
@@ -36,7 +36,7 @@ export function experimentCommand(): Command {
     .option('--data <dir>', 'MVTec-layout folder', sharedDir('datasets', 'mvtec-screw'))
     .option('--defect <type>', "defect type to test, or 'all'", 'scratch_neck')
     .option('--train <n>', 'number of normal training images (first by name)', intOption('train', 1), 20)
-    .addOption(new Option('--protocol <p>', "'seed': first 5 good + first 5 defect images; 'full': every test image").choices(['seed', 'full']).default('full'))
+    .addOption(new Option('--protocol <p>', "'seed': first 5 good + first 5 defect images; 'full': every test image; 'even' / 'odd': every other one by name within each folder (choose settings on one half, report on the other)").choices([...PROTOCOLS]).default('full'))
     .option('--variants <list>', 'dataset variants, e.g. original,misalignment+brightness', listOption, [...DEFAULT_VARIANTS])
     .option('--seed <n>', 'seed of the dataset generator', intOption('seed'), 0)
     .option('--work <dir>', 'where generated variants are written (reused when unchanged)')

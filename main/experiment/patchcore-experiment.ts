@@ -14,7 +14,21 @@ import { auroc, bestF1, thresholdAtFullRecall } from '../evaluation/metrics.js';
 import { pixelAuroc, type PixelPair } from '../evaluation/pixel-metrics.js';
 import { summarize, type EvalSummary } from '../evaluation/summarize.js';
 
-export type Protocol = 'seed' | 'full';
+/**
+ * Which test images an experiment scores: 'seed' = the first 5 of each folder (the reference experiment's own
+ * protocol), 'full' = all, 'even' / 'odd' = every other image by name within each folder (positions 0, 2, … / 1, 3, …;
+ * the feedback experiment's validation / test halves): settings are chosen on one half and reported on the other.
+ */
+export type Protocol = 'seed' | 'full' | 'even' | 'odd';
+export const PROTOCOLS: readonly Protocol[] = ['seed', 'full', 'even', 'odd'];
+
+/** The images of one folder (sorted by name) that `protocol` takes. */
+export function protocolTake<T>(sorted: readonly T[], protocol: Protocol): T[] {
+  if (protocol === 'seed') return sorted.slice(0, 5);
+  if (protocol === 'full') return [...sorted];
+  const parity = protocol === 'even' ? 0 : 1;
+  return sorted.filter((_, i) => i % 2 === parity);
+}
 
 export interface ImageScore {
   readonly name: string;
@@ -41,7 +55,7 @@ export interface VariantResult {
   readonly images: ImageScore[];
 }
 
-/** The test images a protocol takes: 'seed' = first 5 good + first 5 of each requested defect type (by name). */
+/** The test images a protocol takes from good and each requested defect type (each folder sorted by name). */
 export function selectTestImages(test: readonly DatasetImage[], defect: string, protocol: Protocol, defectTypes: readonly string[]): DatasetImage[] {
   const types = defect === 'all' ? defectTypes : [defect];
   for (const t of types) {
@@ -49,7 +63,7 @@ export function selectTestImages(test: readonly DatasetImage[], defect: string, 
   }
   const take = (type: string): DatasetImage[] => {
     const list = test.filter((i) => i.defectType === type).sort((a, b) => a.name.localeCompare(b.name));
-    return protocol === 'seed' ? list.slice(0, 5) : list;
+    return protocolTake(list, protocol);
   };
   return [...take('good'), ...types.flatMap(take)];
 }

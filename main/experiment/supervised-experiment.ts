@@ -10,7 +10,7 @@ import { decodeImage } from '../node/image-io.js';
 import { maskFromImage } from '../inference/supervised/labels.js';
 import { masksToBoxes } from '../annotation/masks.js';
 import { listMvtec, type DatasetImage, type MvtecListing } from '../dataset/mvtec.js';
-import { scoreImages, selectTrainImages, variantResult, type Protocol, type VariantResult } from './patchcore-experiment.js';
+import { protocolTake, scoreImages, selectTrainImages, variantResult, type Protocol, type VariantResult } from './patchcore-experiment.js';
 import { trainSupervised, type SupervisedSample, type SupervisedTrainOptions } from '../inference/supervised/train.js';
 
 /** Indices of k items spread evenly over n (k <= n). */
@@ -61,7 +61,7 @@ export async function supervisedTrainingSet(opts: {
  * One variant of `station experiment --model supervised`, in the lead's VariantResult shape: train on
  * `trainDefects` annotated images of `defect` (spread evenly over test/<defect>, masks from ground_truth)
  * plus the first `train` images of train/good, test on test/good and every other test/<defect> image.
- * The protocol 'seed' keeps the first 5 good and first 5 untrained defect images.
+ * The protocol picks among the good and among the untrained defect images (protocolTake).
  */
 export async function runSupervisedVariant(opts: {
   dir: string;
@@ -87,7 +87,7 @@ export async function runSupervisedVariant(opts: {
   try {
     const goods = listing.test.filter((i) => i.defectType === 'good').sort((a, b) => a.name.localeCompare(b.name));
     const rest = defects.filter((_, i) => !trainIdx.has(i));
-    const test = opts.protocol === 'seed' ? [...goods.slice(0, 5), ...rest.slice(0, 5)] : [...goods, ...rest];
+    const test = [...protocolTake(goods, opts.protocol), ...protocolTake(rest, opts.protocol)];
     const { scores, pixel } = await scoreImages(model, test, { onProgress: opts.onProgress, signal: opts.signal, variant: opts.variant });
     return variantResult(opts.variant, 'supervised', scores, pixel, trainSeconds);
   } finally {

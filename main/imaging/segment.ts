@@ -22,15 +22,20 @@ export interface ForegroundMask {
   readonly coverage: number;
 }
 
+/** Histogram bin of a gray value: Math.round clamped to [0, 255] (for v >= 0, floor(v + 0.5) is that and cheaper). */
+function bin(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : Math.floor(v + 0.5);
+}
+
 /** Otsu's threshold on values in [0, 255] (256-bin histogram). */
 export function otsuThreshold(values: ArrayLike<number>): number {
   const hist = new Float64Array(256);
-  for (let i = 0; i < values.length; i++) {
-    // Math.round clamped to [0, 255]; for v >= 0, floor(v + 0.5) is Math.round(v) and cheaper.
-    const v = values[i]!;
-    hist[v <= 0 ? 0 : v >= 255 ? 255 : Math.floor(v + 0.5)]!++;
-  }
-  const total = values.length;
+  for (let i = 0; i < values.length; i++) hist[bin(values[i]!)]!++;
+  return otsuFromHistogram(hist, values.length);
+}
+
+/** Otsu's threshold from a 256-bin histogram holding `total` values: the bin maximising the between-class variance. */
+export function otsuFromHistogram(hist: Float64Array, total: number): number {
   let sumAll = 0;
   for (let t = 0; t < 256; t++) sumAll += t * hist[t]!;
   let wB = 0, sumB = 0, best = 0, bestT = 127;
@@ -100,16 +105,40 @@ export function foregroundMask(img: RawImage, opts: { workingSize?: number; blur
  * @returns a 0/1 mask inside `outline`; `outline` itself when it holds too few pixels to split
  */
 export function partWithoutShadow(canvas: ArrayLike<number>, outline: Uint8Array, width: number, height: number, background: number): Uint8Array {
-  const values: number[] = [];
-  for (let i = 0; i < outline.length; i++) if (outline[i]) values.push(canvas[i]!);
-  if (values.length < 64) return outline;
-  const t = otsuThreshold(values);
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const dark = mean < background;
-  const binary = new Uint8Array(outline.length);
-  for (let i = 0; i < binary.length; i++) binary[i] = outline[i] && (dark ? canvas[i]! <= t : canvas[i]! > t) ? 1 : 0;
-  const part = fillHoles(largeComponents(binary, width, height, 0.1), width, height);
+  // One pass: the outline's histogram, sum and bounding box (the rest of the canvas is never part).
+  const hist = new Float64Array(256);
+  let n = 0, sum = 0, x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (!outline[row + x]) continue;
+      const v = canvas[row + x]!;
+      hist[bin(v)]!++;
+      sum += v;
+      n++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (n < 64) return outline;
+  const t = otsuFromHistogram(hist, n);
+  const dark = sum / n < background;
+  // Work on the bounding box with a pixel of margin, so the hole filling's flood from its border goes round the part.
+  x0 = Math.max(0, x0 - 1); y0 = Math.max(0, y0 - 1); x1 = Math.min(width - 1, x1 + 1); y1 = Math.min(height - 1, y1 + 1);
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const binary = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0, i = (y0 + y) * width + x0; x < bw; x++, i++) {
+      binary[y * bw + x] = outline[i] && (dark ? canvas[i]! <= t : canvas[i]! > t) ? 1 : 0;
+    }
+  }
+  const part = fillHoles(largeComponents(binary, bw, bh, 0.1), bw, bh);
   // Filled holes stay inside the outline.
-  for (let i = 0; i < part.length; i++) part[i] = part[i]! & outline[i]!;
-  return part;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0, i = (y0 + y) * width + x0; x < bw; x++, i++) out[i] = part[y * bw + x]! & outline[i]!;
+  }
+  return out;
 }
