@@ -31,9 +31,10 @@ export interface RegistrationConfig {
    */
   readonly cleanBackground?: boolean;
   /**
-   * Score only the part's own pixels (`partWithoutShadow`, dilated by maskDilation), not its shadow: the
-   * coarse outline's 10-25 px of shadow and background beside the part made most of a good part's highest patches
-   * (paper specks, a fibre). The canvas is still painted outside the dilated outline, so the features are unchanged.
+   * Score only the part's own pixels (`partWithoutShadow`: dark pixels split from the shadow, plus lit metal behind the
+   * silhouette edge; dilated by maskDilation), not its shadow: the coarse outline's 10-25 px of shadow and background
+   * beside the part made most of a good part's highest patches (paper specks, a fibre). The canvas is still painted
+   * outside the dilated outline, so the features are unchanged.
    */
   readonly tightMask?: boolean;
 }

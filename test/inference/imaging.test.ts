@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gaussianBlur, gaussianKernel, resizeBilinear, dilate } from '../../main/imaging/filters.js';
 import { connectedComponents, fillHoles, largestComponent, largeComponents } from '../../main/imaging/components.js';
-import { otsuThreshold, partWithoutShadow } from '../../main/imaging/segment.js';
+import { kthSmallest, otsuThreshold, partWithoutShadow } from '../../main/imaging/segment.js';
 import { invertAffine, applyAffine } from '../../main/imaging/warp.js';
 import { boxesFromMap, verdictBoxes } from '../../main/inference/patchcore/anomaly-map.js';
 
@@ -88,6 +88,54 @@ test('the part without its shadow: dark part kept with its highlight, shadow ban
   // A light part on a dark background: the same split, the other way round.
   const inverted = canvas.map((v) => 255 - v);
   assert.deepEqual([...partWithoutShadow(inverted, outline, w, h, 255 - 180)], [...part]);
+});
+
+test('the part without its shadow keeps lit metal that a sharp edge separates from the shadow', () => {
+  // 40 x 24 canvas, background 180, outline rows 2..21 x 1..38: a soft shadow, 3 levels darker per pixel inward
+  // down to 150 (as a real shadow fades, so it is smooth). The part, rows 6..17 x 5..34: its lower half dark (80),
+  // its upper half lit metal as gray as the shadow (150), whose silhouette is a 1-px bright rim (210). The Otsu split
+  // alone drops the lit half; the rim stops the flood from the shadow, so the lit half is part.
+  const w = 40, h = 24;
+  const canvas = new Uint8Array(w * h).fill(180);
+  const outline = new Uint8Array(w * h);
+  for (let y = 2; y <= 21; y++) {
+    for (let x = 1; x <= 38; x++) {
+      const inward = Math.min(y - 1, 22 - y, x, 39 - x);
+      canvas[y * w + x] = 180 - 3 * Math.min(inward, 10);
+      outline[y * w + x] = 1;
+    }
+  }
+  for (let y = 12; y <= 17; y++) for (let x = 5; x <= 34; x++) canvas[y * w + x] = 80;
+  for (let x = 5; x <= 34; x++) canvas[6 * w + x] = 210;
+  for (let y = 6; y <= 11; y++) { canvas[y * w + 5] = 210; canvas[y * w + 34] = 210; }
+  const part = partWithoutShadow(canvas, outline, w, h, 180);
+  for (let y = 7; y <= 11; y++) for (let x = 6; x <= 33; x++) assert.equal(part[y * w + x], 1, `lit metal (${x}, ${y}) kept`);
+  for (let y = 12; y <= 17; y++) for (let x = 5; x <= 34; x++) assert.equal(part[y * w + x], 1, `dark metal (${x}, ${y}) kept`);
+  // The shadow more than a pixel from the part is not (the pixel next to an edge has the edge's gradient).
+  for (let y = 2; y <= 21; y++) {
+    for (let x = 1; x <= 38; x++) {
+      const far = y < 5 || y > 18 || x < 4 || x > 35;
+      if (far) assert.equal(part[y * w + x], 0, `shadow (${x}, ${y}) dropped`);
+    }
+  }
+});
+
+test('kthSmallest agrees with sorting: random, repeated, sorted, reversed and constant arrays', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const cases = [
+    Float64Array.from({ length: 1001 }, rnd),
+    Float64Array.from({ length: 500 }, () => Math.floor(rnd() * 5)),
+    Float64Array.from({ length: 300 }, (_, i) => i),
+    Float64Array.from({ length: 300 }, (_, i) => -i),
+    new Float64Array(64).fill(3),
+    Float64Array.of(2),
+  ];
+  for (const a of cases) {
+    const sorted = a.slice().sort();
+    for (const k of [0, a.length >> 1, a.length - 1, Math.floor(a.length / 3)]) assert.equal(kthSmallest(a.slice(), k), sorted[k], `k ${k} of ${a.length}`);
+  }
+  assert.throws(() => kthSmallest(new Float64Array(3), 3), RangeError);
 });
 
 test('Otsu separates a bimodal histogram between its modes', () => {
