@@ -91,7 +91,7 @@ export const PatchCoreConfigSchema = z.object({
    * Image score = the mean of the largest scoreTopFraction of the part's patch scores (at least one patch), instead
    * of the paper's re-weighted largest one. A defect lights several neighbouring patches where a speck or a glint on
    * a good part lights one or two, so the mean of the top few percent separates them better. 0 = the paper's score
-   * (models trained before it). 0.05 (about 25 of the ~500 patches the tight mask scores on a screw) was chosen with
+   * (models trained before it). 0.05 (about 27 of the ~540 patches the tight mask scores on a screw) was chosen with
    * the tight mask on the even half of the real test images (by name, within each type), the figures reported on the
    * odd half (README, Results, sixth round).
    */
