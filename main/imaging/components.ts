@@ -80,26 +80,35 @@ export function largeComponents(binary: ArrayLike<number>, width: number, height
 }
 
 /**
- * Fills holes: background pixels not connected (4-connectivity) to the image border become foreground. One flood
- * fill of the background from the border pixels, rather than labelling every background region.
+ * Floods (4-connectivity) from the pixels already set in `reached`, into every pixel not `blocked`; marks what it
+ * reaches in `reached` (in place) and returns it. Explicit stack: regions can cover the whole image.
  */
-export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
-  // out starts all foreground; the flood clears the background it reaches from the border.
-  const out = new Uint8Array(mask.length).fill(1);
-  const stack = new Int32Array(mask.length);
+export function flood(reached: Uint8Array, blocked: ArrayLike<number>, width: number): Uint8Array {
+  const n = reached.length;
+  const stack = new Int32Array(n);
   let top = 0;
-  const seed = (p: number) => {
-    if (!mask[p] && out[p]) { out[p] = 0; stack[top++] = p; }
-  };
-  for (let x = 0; x < width; x++) { seed(x); seed((height - 1) * width + x); }
-  for (let y = 0; y < height; y++) { seed(y * width); seed(y * width + width - 1); }
+  for (let p = 0; p < n; p++) if (reached[p]) stack[top++] = p;
   while (top > 0) {
     const p = stack[--top]!;
     const x = p % width;
-    if (x > 0 && !mask[p - 1] && out[p - 1]) { out[p - 1] = 0; stack[top++] = p - 1; }
-    if (x < width - 1 && !mask[p + 1] && out[p + 1]) { out[p + 1] = 0; stack[top++] = p + 1; }
-    if (p >= width && !mask[p - width] && out[p - width]) { out[p - width] = 0; stack[top++] = p - width; }
-    if (p + width < mask.length && !mask[p + width] && out[p + width]) { out[p + width] = 0; stack[top++] = p + width; }
+    if (x > 0 && !blocked[p - 1] && !reached[p - 1]) { reached[p - 1] = 1; stack[top++] = p - 1; }
+    if (x < width - 1 && !blocked[p + 1] && !reached[p + 1]) { reached[p + 1] = 1; stack[top++] = p + 1; }
+    if (p >= width && !blocked[p - width] && !reached[p - width]) { reached[p - width] = 1; stack[top++] = p - width; }
+    if (p + width < n && !blocked[p + width] && !reached[p + width]) { reached[p + width] = 1; stack[top++] = p + width; }
   }
-  return out;
+  return reached;
+}
+
+/**
+ * Fills holes: background pixels not connected (4-connectivity) to the image border become foreground. One flood
+ * of the background from the border pixels, rather than labelling every background region.
+ */
+export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
+  const outside = new Uint8Array(mask.length);
+  const seed = (p: number): void => { if (!mask[p]) outside[p] = 1; };
+  for (let x = 0; x < width; x++) { seed(x); seed((height - 1) * width + x); }
+  for (let y = 0; y < height; y++) { seed(y * width); seed(y * width + width - 1); }
+  flood(outside, mask, width);
+  for (let i = 0; i < outside.length; i++) outside[i] = outside[i] ? 0 : 1;
+  return outside;
 }

@@ -5,7 +5,7 @@
  */
 import type { RawImage } from '../common/types.js';
 import { StationFault } from '../common/result.js';
-import { largestComponent, largeComponents, fillHoles } from './components.js';
+import { largestComponent, largeComponents, fillHoles, flood } from './components.js';
 import { gaussianBlur } from './filters.js';
 import { toGray, downsampleGray } from './gray.js';
 
@@ -147,7 +147,6 @@ export function partWithoutShadow(canvas: ArrayLike<number>, outline: Uint8Array
   return out;
 }
 
-
 /**
  * Edge strength that stops the flood in `addEnclosedLight`: EDGE_FACTOR x the median Sobel magnitude of the outline's
  * light pixels (paper grain and soft shadow: 17-22 on the screws; their silhouette edges are several times that), and
@@ -185,26 +184,18 @@ function addEnclosedLight(binary: Uint8Array, canvas: ArrayLike<number>, outline
   // The median of the squares is the square of the median.
   const median2 = kthSmallest(light.subarray(0, nLight), nLight >> 1);
   const edge2 = Math.max(EDGE_FLOOR * EDGE_FLOOR, EDGE_FACTOR * EDGE_FACTOR * median2);
-  // Seeds: every box pixel outside the outline.
+  // Seeds: every box pixel outside the outline. Blocked: dark (already part), or an edge.
   const reached = new Uint8Array(bw * bh);
-  const stack = new Int32Array(bw * bh);
-  let top = 0;
+  const blocked = new Uint8Array(bw * bh);
   for (let y = 0; y < bh; y++) {
     for (let x = 0, i = (y0 + y) * width + x0; x < bw; x++, i++) {
-      if (!outline[i]) { reached[y * bw + x] = 1; stack[top++] = y * bw + x; }
+      const q = y * bw + x;
+      reached[q] = outline[i] ? 0 : 1;
+      blocked[q] = binary[q] || g2[q]! >= edge2 ? 1 : 0;
     }
   }
-  const n = binary.length;
-  while (top > 0) {
-    const p = stack[--top]!;
-    const x = p % bw;
-    // Passable: not yet reached, light, and smoother than an edge.
-    if (x > 0 && !reached[p - 1] && !binary[p - 1] && g2[p - 1]! < edge2) { reached[p - 1] = 1; stack[top++] = p - 1; }
-    if (x < bw - 1 && !reached[p + 1] && !binary[p + 1] && g2[p + 1]! < edge2) { reached[p + 1] = 1; stack[top++] = p + 1; }
-    if (p >= bw && !reached[p - bw] && !binary[p - bw] && g2[p - bw]! < edge2) { reached[p - bw] = 1; stack[top++] = p - bw; }
-    if (p + bw < n && !reached[p + bw] && !binary[p + bw] && g2[p + bw]! < edge2) { reached[p + bw] = 1; stack[top++] = p + bw; }
-  }
-  for (let q = 0; q < n; q++) if (!reached[q]) binary[q] = 1;
+  flood(reached, blocked, bw);
+  for (let q = 0; q < binary.length; q++) if (!reached[q]) binary[q] = 1;
 }
 
 /** The k-th smallest value (0-based) of `a`, as `sorted[k]` would give, in linear expected time; reorders `a`. */
