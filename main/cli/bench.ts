@@ -78,7 +78,9 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<BenchRow> {
     // inspecting thread's did on the 3 warm-up images, so those go through the decode-ahead loop first, untimed.
     await decodeAheadThroughput(model, picks.slice(0, 3));
     partsPerSecond = await decodeAheadThroughput(model, picks.slice(3));
-    await printLearningBench(model, good.slice(f.train, f.train + 5));
+    // Protected as on the station: the validation defects (here every other test defect, as the experiment's split).
+    const defects = testDirs.filter((t) => t !== 'good').flatMap((t) => readdirSync(join(dir, 'test', t)).sort().filter((_, i) => i % 2 === 0).map((n) => join(dir, 'test', t, n)));
+    await printLearningBench(model, good.slice(f.train, f.train + 5), defects);
   } finally {
     await model.dispose();
   }

@@ -28,6 +28,8 @@ interface ExperimentFlags extends ModelFlags {
   cover?: number;
   subsets?: number;
   rechoose?: boolean;
+  protect: boolean;
+  reach?: boolean;
 }
 
 export function experimentCommand(): Command {
@@ -45,6 +47,8 @@ export function experimentCommand(): Command {
     .option('--feedback <n>', 'learning on the line: learn up to n falsely rejected good images from train/good beyond --train, print false rejects and recall before/after', intOption('feedback', 1))
     .option('--subsets <k>', '--feedback: repeat on k disjoint training sets of --train images (train/good by name) and sum the figures', intOption('subsets', 1))
     .option('--rechoose', '--feedback: each learned version gets its threshold at recall = 1 on validation, promoted when it rejects no more validation good parts')
+    .option('--no-protect', "--feedback: learn without protecting the validation defects' scoring patches (the station protects them)")
+    .option('--reach', '--feedback: then learn each good candidate alone and name those that would take a still-rejected test good part below the threshold (rejected or not)')
     .option('--cover <f>', '--feedback: learn until the part is within f x threshold of the bank (default 0.75, as the station; 0 = down to the coreset radius)', (v) => Number(v))
     .option('--json <file>', 'write machine-readable results')
     .option('--quiet', 'no progress output');

@@ -40,19 +40,28 @@ export function subsetsTable(rs: readonly { from: number; r: FeedbackResult }[],
   );
 }
 
-export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; cover?: number; rechoose?: boolean; subsets?: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+/** `--reach`: which good images, learned alone into the final model, would take each still-rejected test good part below the threshold. */
+function printReach(r: FeedbackResult, prefix = ''): void {
+  for (const x of r.reach ?? []) {
+    const helpers = x.helpers.map((h) => `${h.name} (${h.candidateScore.toFixed(3)}, ${h.rejected ? 'rejected' : 'accepted'}; -> ${h.scoreAfter.toFixed(3)}${h.testDefectsMissed.length ? `, ${h.testDefectsMissed.length} test defect(s) missed` : ''})`);
+    console.log(`${prefix}reach: ${x.testGood} (${x.score.toFixed(3)}) falls below the threshold when one of these is learned: ${helpers.length ? helpers.join('; ') : 'none'}`);
+  }
+}
+
+export async function runFeedbackCommand(f: { data: string; train: number; feedback: number; cover?: number; rechoose?: boolean; protect?: boolean; reach?: boolean; subsets?: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
   if (f.subsets !== undefined && f.subsets > 1) return runSubsets({ ...f, subsets: f.subsets }, config, progress);
-  const r = await runFeedbackExperiment({ dir: f.data, train: f.train, feedback: f.feedback, cover: f.cover, rechoose: f.rechoose, config, onProgress: progress });
+  const r = await runFeedbackExperiment({ dir: f.data, train: f.train, feedback: f.feedback, cover: f.cover, rechoose: f.rechoose, protect: f.protect, reach: f.reach, config, onProgress: progress });
   console.log(feedbackTable(r));
   console.log(
     `\nlearned ${r.learned.length} of ${r.candidatesRejected} falsely rejected good images (train/good beyond the first ${f.train}: ${r.candidates}); ` +
       `learning took ${r.learned.map((l) => (l.ms / 1000).toFixed(2)).join(', ')} s each`,
   );
   for (const x of r.refused) console.log(`  ${x.name}: not promoted, ${x.validationEscapes > 0 ? `${x.validationEscapes} validation defect(s) would escape` : 'more validation good parts rejected at its threshold'}`);
-  for (const l of r.learned) console.log(`  ${l.name}: score ${l.scoreBefore.toFixed(3)} -> ${l.scoreAfter.toFixed(3)}, +${l.added} patches, -${l.dropped}`);
+  for (const l of r.learned) console.log(`  ${l.name}: score ${l.scoreBefore.toFixed(3)} -> ${l.scoreAfter.toFixed(3)}, +${l.added} patches, -${l.dropped}${l.withheld ? `, ${l.withheld} withheld (near a validation defect's scoring patch)` : ''}`);
   const list = (names: readonly string[]): string => (names.length ? names.join(', ') : 'none');
   console.log(`test good parts rejected before: ${list(r.before.testGoodRejected)}; after: ${list(r.after.testGoodRejected)}`);
   console.log(`test defects missed before: ${list(r.before.testDefectsMissed)}; after: ${list(r.after.testDefectsMissed)}`);
+  printReach(r);
   console.log(
     `threshold at recall = 1 on the validation half of test/ (${r.split.validationGood} good, ${r.split.validationDefects} defects); ` +
       `figures on the other half (${r.split.testGood} good, ${r.split.testDefects} defects); data ${f.data}`,
@@ -61,13 +70,14 @@ export async function runFeedbackCommand(f: { data: string; train: number; feedb
 }
 
 /** `--subsets K`: the same experiment on K disjoint training sets (train/good by name: 0..n-1, n..2n-1, ...), each learning from all other train/good images. */
-async function runSubsets(f: { data: string; train: number; feedback: number; cover?: number; rechoose?: boolean; subsets: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
+async function runSubsets(f: { data: string; train: number; feedback: number; cover?: number; rechoose?: boolean; protect?: boolean; reach?: boolean; subsets: number; json?: string }, config: DeepPartial<PatchCoreConfig>, progress: (p: Progress) => void): Promise<void> {
   const rs: { from: number; r: FeedbackResult }[] = [];
   for (let k = 0; k < f.subsets; k++) {
     const from = k * f.train;
-    rs.push({ from, r: await runFeedbackExperiment({ dir: f.data, train: f.train, trainFrom: from, feedback: f.feedback, cover: f.cover, rechoose: f.rechoose, config, onProgress: progress }) });
+    rs.push({ from, r: await runFeedbackExperiment({ dir: f.data, train: f.train, trainFrom: from, feedback: f.feedback, cover: f.cover, rechoose: f.rechoose, protect: f.protect, reach: f.reach, config, onProgress: progress }) });
   }
   console.log(subsetsTable(rs, f.train));
+  for (const { from, r } of rs) printReach(r, `${String(from).padStart(3, '0')}-${String(from + f.train - 1).padStart(3, '0')} `);
   const r0 = rs[0]!.r;
   console.log(
     `\nup to ${f.feedback} falsely rejected good images of train/good (outside the training set) learned per training set; threshold at recall = 1 on the validation half of test/ ` +

@@ -111,4 +111,8 @@ export interface LearnResult {
   readonly validationMs: number;
   readonly scoreBefore: number;
   readonly scoreAfter: number;
+  /** The threshold the new version keeps (its parent's). */
+  readonly threshold: number;
+  /** Patches of the part not added because they resemble a validation defect's scoring patches (protected). */
+  readonly withheld: number;
 }

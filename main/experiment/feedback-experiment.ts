@@ -14,7 +14,7 @@ import { listMvtec, type DatasetImage } from '../dataset/mvtec.js';
 import { decodeImage } from '../node/image-io.js';
 import { trainPatchCore, type PatchCoreConfig } from '../inference/patchcore/index.js';
 import type { DeepPartial } from '../inference/patchcore/config.js';
-import { LEARN_COVER_FRACTION, learnGood } from '../inference/patchcore/incremental.js';
+import { LEARN_COVER_FRACTION, concatRows, learnGood, scoringPatches } from '../inference/patchcore/incremental.js';
 import type { PatchCoreModel } from '../inference/patchcore/model.js';
 import { thresholdAtFullRecall } from '../evaluation/metrics.js';
 import type { PatchSet } from '../inference/patchcore/patch-extractor.js';
@@ -45,13 +45,26 @@ export interface FeedbackResult {
   readonly after: FeedbackFigures;
   /** Threshold at recall = 1 on the validation set re-chosen with the learned model, and the figures there. */
   readonly recalibrated: FeedbackFigures & { readonly threshold: number };
-  readonly learned: { name: string; scoreBefore: number; scoreAfter: number; added: number; dropped: number; ms: number }[];
+  readonly learned: { name: string; scoreBefore: number; scoreAfter: number; added: number; withheld: number; dropped: number; ms: number }[];
   /** Learned versions not promoted: a validation defect fell below the threshold in force (rechoose: more validation good parts rejected; escapes 0). */
   readonly refused: { name: string; validationEscapes: number }[];
   /** Good images beyond the training ones that the first model rejected. */
   readonly candidatesRejected: number;
   readonly candidates: number;
   readonly split: { validationGood: number; validationDefects: number; testGood: number; testDefects: number };
+  readonly reach?: Reach[];
+}
+
+/**
+ * Why learning did not fix a test false reject: each good candidate learned alone into the final model (as the
+ * station would learn it); `helpers` are those after which the test good part scores below the threshold, with
+ * whether the model rejected them (only rejected parts are marked good on a line) and the test defects that would
+ * then escape.
+ */
+export interface Reach {
+  readonly testGood: string;
+  readonly score: number;
+  readonly helpers: { name: string; candidateScore: number; rejected: boolean; scoreAfter: number; testDefectsMissed: string[] }[];
 }
 
 /** Even positions (by name, within each defect type) to validation, odd to test. */
@@ -81,6 +94,44 @@ class PatchCache {
     if (!ps) this.sets.set(im.path, (ps = await this.model.extractor.extract(await decodeImage(im.path, { channels: 1 }))));
     return ps;
   }
+}
+
+/** The scoring patches of the validation defects under `model` (the version learning starts from), one block of rows. */
+async function protectedRows(model: PatchCoreModel, cache: PatchCache, defects: readonly DatasetImage[]): Promise<Float32Array> {
+  const blocks: Float32Array[] = [];
+  for (const im of defects) blocks.push(await scoringPatches(model, await cache.get(im)));
+  return concatRows(blocks);
+}
+
+async function reachOf(
+  model: PatchCoreModel,
+  cache: PatchCache,
+  o: { candidates: readonly DatasetImage[]; test: readonly DatasetImage[]; validationDefects: readonly DatasetImage[]; threshold: number; cover?: number; protect?: boolean; rejectedGood: readonly string[]; onProgress?: ProgressFn },
+): Promise<Reach[]> {
+  const named = (n: string): DatasetImage => o.test.find((t) => `${t.defectType}/${t.name}` === n)!;
+  const goods = o.rejectedGood.map(named);
+  const defects = o.test.filter((t) => t.defectType !== 'good');
+  const out: Reach[] = [];
+  for (const g of goods) out.push({ testGood: `good/${g.name}`, score: (await model.scorePatches(await cache.get(g))).score, helpers: [] });
+  if (goods.length === 0) return out;
+  const protect = o.protect === false ? undefined : await protectedRows(model, cache, o.validationDefects);
+  for (const [i, c] of o.candidates.entries()) {
+    o.onProgress?.({ stage: 'reach', done: i, total: o.candidates.length, message: c.name });
+    const img = await decodeImage(c.path, { channels: 1 });
+    const candidateScore = (await model.infer(img)).score;
+    const { model: next } = await learnGood(model, [img], { id: `${model.info.id}+reach`, coverTo: (o.cover ?? LEARN_COVER_FRACTION) * o.threshold, protect });
+    try {
+      const after = await Promise.all(goods.map(async (g) => (await next.scorePatches(await cache.get(g))).score));
+      if (!after.some((s) => s < o.threshold)) continue;
+      const missed = (await scoreAll(next, cache, defects, 'reach: test defects')).filter((s) => s.score < o.threshold).map((s) => s.name);
+      after.forEach((s, j) => {
+        if (s < o.threshold) out[j]!.helpers.push({ name: c.name, candidateScore, rejected: candidateScore >= o.threshold, scoreAfter: s, testDefectsMissed: missed });
+      });
+    } finally {
+      await next.disposeSearch();
+    }
+  }
+  return out;
 }
 
 /** `cache` null: the images are scored once, their features not kept. */
@@ -127,6 +178,13 @@ export async function runFeedbackExperiment(opts: {
    * Default: the station's way (threshold kept, promoted when no validation defect escapes).
    */
   rechoose?: boolean;
+  /**
+   * Protect the validation defects' scoring patches while learning (learnGood's `protect`), as the station does;
+   * default true. false: learning may lower them, and the promotion check alone guards the validation defects.
+   */
+  protect?: boolean;
+  /** Also learn each candidate alone into the final model and report which would take a still-rejected test good part below the threshold ({@link Reach}). */
+  reach?: boolean;
   config?: DeepPartial<PatchCoreConfig>;
   onProgress?: ProgressFn;
 }): Promise<FeedbackResult> {
@@ -166,7 +224,8 @@ export async function runFeedbackExperiment(opts: {
       const scoreBefore = (await model.infer(img)).score;
       if (scoreBefore < inForce) continue;
       opts.onProgress?.({ stage: 'learn as good', done: learned.length, total: opts.feedback, message: im.name });
-      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? LEARN_COVER_FRACTION) * inForce });
+      const protect = opts.protect === false ? undefined : await protectedRows(model, cache, validationDefects);
+      const { model: next, report } = await learnGood(model, [img], { id: `${model.info.id}+${learned.length + 1}`, coverTo: (opts.cover ?? LEARN_COVER_FRACTION) * inForce, protect });
       let nextThreshold = inForce;
       let nextVal = valNow;
       let promote: boolean;
@@ -190,7 +249,7 @@ export async function runFeedbackExperiment(opts: {
       model = next;
       inForce = nextThreshold;
       valNow = nextVal;
-      learned.push({ name: im.name, scoreBefore, scoreAfter: (await model.infer(img)).score, added: report.added, dropped: report.dropped, ms: report.ms });
+      learned.push({ name: im.name, scoreBefore, scoreAfter: (await model.infer(img)).score, added: report.added, withheld: report.withheld, dropped: report.dropped, ms: report.ms });
     }
 
     const val1 = await scoreAll(model, cache, validation, 'validation (learned)', opts.onProgress);
@@ -202,7 +261,8 @@ export async function runFeedbackExperiment(opts: {
       validationGood: val0.filter((s) => s.label === 0).length, validationDefects: val0.filter((s) => s.label === 1).length,
       testGood: before.testGood, testDefects: before.testDefects,
     };
-    return { threshold, thresholdAfter: inForce, before, after, recalibrated, learned, refused, candidatesRejected: rejected.length, candidates: candidates.length, split };
+    const reach = opts.reach ? await reachOf(model, cache, { candidates, test, validationDefects, threshold: inForce, cover: opts.cover, protect: opts.protect, rejectedGood: after.testGoodRejected, onProgress: opts.onProgress }) : undefined;
+    return { threshold, thresholdAfter: inForce, before, after, recalibrated, learned, refused, candidatesRejected: rejected.length, candidates: candidates.length, split, ...(reach ? { reach } : {}) };
   } finally {
     await model.dispose();
   }

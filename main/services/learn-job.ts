@@ -12,7 +12,8 @@ import type { LearnResult } from '../common/learning.js';
 import { StationFault } from '../common/result.js';
 import { decodeImage } from '../node/image-io.js';
 import { loadPatchCore, savePatchCore } from '../inference/patchcore/artifact.js';
-import { LEARN_COVER_FRACTION, learnGood } from '../inference/patchcore/incremental.js';
+import { LEARN_COVER_FRACTION, concatRows, learnGood, scoringPatches } from '../inference/patchcore/incremental.js';
+import type { PatchCoreModel } from '../inference/patchcore/model.js';
 import type { InspectionModel } from '../inference/model.js';
 import { versionId, type ModelRegistry } from './model-registry.js';
 import type { JobContext } from './jobs.js';
@@ -57,8 +58,25 @@ export async function validationItems(reg: ModelRegistry, parentId: string, prod
   return items;
 }
 
+type ScoredItem = { name: string; score: number; label: 0 | 1; defectType?: string };
+
+/** Scores the validation items with the version learning starts from, and collects the defects' scoring patches. */
+async function scoreAndProtect(model: PatchCoreModel, items: readonly ValItem[], ctx: JobContext): Promise<{ scores: ScoredItem[]; protect: Float32Array }> {
+  const scores: ScoredItem[] = [];
+  const blocks: Float32Array[] = [];
+  for (const [i, it] of items.entries()) {
+    if (ctx.signal.aborted) throw new StationFault('cancelled', 'cancelled');
+    ctx.progress({ stage: 'validation (active version)', done: i, total: items.length, message: it.name });
+    const ps = await model.extractor.extract(await decodeImage(it.path, { channels: 1 }));
+    const { score } = await model.scorePatches(ps);
+    scores.push({ name: it.name, score, label: it.label, ...(it.defectType ? { defectType: it.defectType } : {}) });
+    if (it.label === 1) blocks.push(await scoringPatches(model, ps));
+  }
+  return { scores, protect: concatRows(blocks) };
+}
+
 async function scoreItems(model: InspectionModel, items: readonly ValItem[], ctx: JobContext, stage: string) {
-  const out: { name: string; score: number; label: 0 | 1; defectType?: string }[] = [];
+  const out: ScoredItem[] = [];
   for (const [i, it] of items.entries()) {
     if (ctx.signal.aborted) throw new StationFault('cancelled', 'cancelled');
     ctx.progress({ stage, done: i, total: items.length, message: it.name });
@@ -81,16 +99,16 @@ export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: Job
     const threshold = reg.thresholdOf(parent);
     const scoreBefore = (await model.infer(img)).score;
     const id = versionId(parent.id, 'v');
-    const learned = await learnGood(model, [img], { id, coverTo: LEARN_COVER_FRACTION * threshold });
+    const t0 = performance.now();
+    const items = await validationItems(reg, parent.id, task.productId, resolveMedia);
+    // The validation defects' scoring patches are protected: learning cannot lower a known defect's score.
+    const { scores: before, protect } = await scoreAndProtect(model, items, ctx);
+    const learned = await learnGood(model, [img], { id, coverTo: LEARN_COVER_FRACTION * threshold, protect });
     next = learned.model;
     const scoreAfter = (await next.infer(img)).score;
     ctx.progress({ stage: 'learn', done: 1, total: 1, message: `bank ${learned.report.bankSize} (+${learned.report.added})` });
-
-    const t0 = performance.now();
-    const items = await validationItems(reg, parent.id, task.productId, resolveMedia);
-    const before = items.length ? await scoreItems(model, items, ctx, 'validation (active version)') : [];
     const after = items.length ? await scoreItems(next, items, ctx, 'validation (new version)') : [];
-    const validationMs = performance.now() - t0;
+    const validationMs = performance.now() - t0 - learned.report.ms;
     if (after.length) next.info = { ...next.info, validation: after };
 
     const parentVersion = reg.store.learning.getModelVersion(parent.id);
@@ -118,6 +136,7 @@ export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: Job
         scoreBefore,
         scoreAfter,
         added: learned.report.added,
+        withheld: learned.report.withheld,
         dropped: learned.report.dropped,
         bankSize: learned.report.bankSize,
         learnMs: Math.round(learned.report.ms),
@@ -137,7 +156,7 @@ export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: Job
     });
     return {
       modelId: summary.id, parentId: parent.id, added: learned.report.added, dropped: learned.report.dropped, bankSize: learned.report.bankSize,
-      learnMs: learned.report.ms, validationMs, scoreBefore, scoreAfter,
+      learnMs: learned.report.ms, validationMs, scoreBefore, scoreAfter, threshold, withheld: learned.report.withheld,
     };
   } finally {
     if (!registered) {

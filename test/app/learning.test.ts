@@ -50,8 +50,10 @@ test('mark good -> learn -> new version in shadow -> promote -> re-activate the 
 
   const job = await engine.jobs.wait((await api.learning.learnGood({ inspectionId: p1.id, reason: 'false reject on the neck', confirmFar: false })).jobId);
   fail(job);
-  const result = job.result as { modelId: string; parentId: string; added: number; scoreBefore: number; scoreAfter: number };
+  const result = job.result as { modelId: string; parentId: string; added: number; scoreBefore: number; scoreAfter: number; threshold: number; withheld: number };
   assert.equal(result.parentId, v1.id);
+  assert.equal(result.threshold, v1.threshold);
+  assert.ok(Number.isInteger(result.withheld) && result.withheld >= 0, JSON.stringify(result));
   assert.ok(result.added > 0 && result.scoreAfter < result.scoreBefore, JSON.stringify(result));
 
   const versions = await api.learning.versions();
@@ -64,6 +66,8 @@ test('mark good -> learn -> new version in shadow -> promote -> re-activate the 
   let shadow = await api.learning.shadowStatus();
   assert.equal(shadow.candidateId, v2.modelId);
   assert.ok(shadow.validation.active && shadow.validation.candidate);
+  // The validation defects' scoring patches were protected while learning: none of them can newly escape.
+  assert.ok(shadow.validation.candidate.escapes <= shadow.validation.active.escapes, JSON.stringify(shadow.validation));
 
   // A part decided by the active version is scored by the candidate afterwards (bounded wait); the row is announced
   // as the live path announces the rows it records.

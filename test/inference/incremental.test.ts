@@ -5,7 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainPatchCore, PatchCoreModel } from '../../main/inference/patchcore/index.js';
-import { learnGood } from '../../main/inference/patchcore/incremental.js';
+import { concatRows, learnGood, scoringPatches } from '../../main/inference/patchcore/incremental.js';
+import { foregroundRows } from '../../main/inference/patchcore/patch-extractor.js';
+import { scoreNeeds } from '../../main/inference/patchcore/scoring.js';
 import { decodeImage } from '../../main/node/image-io.js';
 import { screwImages } from '../helpers.js';
 
@@ -75,4 +77,37 @@ test('learn as good: the part scores lower, the bank keeps its cap and its old r
 test('learn as good refuses an image without a part', async () => {
   const blank = { width: 256, height: 256, channels: 1 as const, data: new Uint8Array(256 * 256).fill(200) };
   await assert.rejects(learnGood(model, [blank], { id: 'x' }), (e: Error & { kind?: string }) => e.kind === 'invalid-input' || e.kind === 'corrupt-image');
+});
+
+test('protected defects: learning never lowers the score of a defect whose scoring patches are protected', async () => {
+  // Every thread_side test defect (the defect type learning lowers most on the screws) is protected; the learned
+  // part is taken down to the coreset radius, the most patches a part can add.
+  const defects = screwImages('test', 'thread_side');
+  const sets = await Promise.all(defects.map(async (f) => model.extractor.extract(await decodeImage(f, { channels: 1 }))));
+  const base = await Promise.all(sets.map(async (ps) => (await model.scorePatches(ps)).score));
+  const protect = concatRows(await Promise.all(sets.map((ps) => scoringPatches(model, ps))));
+  assert.equal(protect.length, sets.reduce((n, ps) => n + scoreNeeds(foregroundRows(ps).index.length, model.config), 0) * model.bank.dim);
+  const parts = screwImages('train').slice(40, 44);
+  let fell = 0;
+  let withheld = 0;
+  for (const f of parts) {
+    const part = await decodeImage(f, { channels: 1 });
+    const open = await learnGood(model, [part], { id: 'open' });
+    const guarded = await learnGood(model, [part], { id: 'guarded', protect });
+    try {
+      withheld += guarded.report.withheld;
+      for (const [i, ps] of sets.entries()) {
+        if ((await open.model.scorePatches(ps)).score < base[i]!) fell++;
+        const s = (await guarded.model.scorePatches(ps)).score;
+        assert.ok(s >= base[i]! * (1 - 1e-6), `${f} learned, ${defects[i]} protected: ${base[i]!.toFixed(4)} -> ${s.toFixed(4)}`);
+      }
+      // Protection withholds patches; it does not stop the part from being learned.
+      assert.ok(guarded.report.added > 0, `${f}: nothing added`);
+    } finally {
+      await open.model.disposeSearch();
+      await guarded.model.disposeSearch();
+    }
+  }
+  // Unprotected, the same learning does lower some of these defects: the guard has something to prevent.
+  assert.ok(fell > 0 && withheld > 0, `unprotected learning lowered ${fell} defect scores; ${withheld} patches withheld`);
 });

@@ -18,7 +18,8 @@ import type { RawImage } from '../../common/types.js';
 import { StationFault } from '../../common/result.js';
 import type { ModelInfo } from '../model.js';
 import { PatchCoreModel, coarseSize, type MemoryBank } from './model.js';
-import { columnWeight, foregroundRows } from './patch-extractor.js';
+import { columnWeight, foregroundRows, type PatchSet } from './patch-extractor.js';
+import { scoreNeeds } from './scoring.js';
 
 /**
  * The station learns a part until its patches are within this fraction of the threshold of the bank (coverTo), not
@@ -32,6 +33,8 @@ export interface LearnReport {
   readonly candidatePatches: number;
   /** Patches that joined the bank. */
   readonly added: number;
+  /** Patches farther from the bank than the stopping distance but withheld: adding them would bring a protected defect patch closer. */
+  readonly withheld: number;
   /** Bank rows dropped to keep the cap. */
   readonly dropped: number;
   readonly bankSize: number;
@@ -54,6 +57,66 @@ function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number, dim: n
 }
 
 /**
+ * The patches that make a part's image score: its scoreNeeds(n) largest nearest-bank distances (the top-mean's k, or
+ * s*'s patch alone for the paper's score), rows [k, D]. Protecting these ({@link learnGood}'s `protect`) keeps the
+ * part's top-mean score from falling: their distances cannot fall, and the mean of the k largest distances is at
+ * least theirs.
+ */
+export async function scoringPatches(model: PatchCoreModel, ps: PatchSet): Promise<Float32Array> {
+  const { rows } = foregroundRows(ps);
+  const dim = model.bank.dim;
+  const n = rows.length / dim;
+  if (n === 0) return new Float32Array(0);
+  const { dist } = await model.nearestInBank(rows, n);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => dist[b]! - dist[a]!);
+  const k = scoreNeeds(n, model.config);
+  const out = new Float32Array(k * dim);
+  order.slice(0, k).forEach((r, j) => out.set(rows.subarray(r * dim, (r + 1) * dim), j * dim));
+  return out;
+}
+
+/** Rows of several parts in one block (e.g. the scoring patches of every validation defect, for `protect`). */
+export function concatRows(blocks: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(blocks.reduce((n, b) => n + b.length, 0));
+  let off = 0;
+  for (const b of blocks) {
+    out.set(b, off);
+    off += b.length;
+  }
+  return out;
+}
+
+/**
+ * Which of the part's n patches P may join the bank: those no closer to any protected patch q (inside q's position
+ * window) than q's nearest bank patch. The comparison keeps a relative margin of 1e-4 on squared distances, so that
+ * the search's own rounding cannot let a protected distance fall.
+ */
+async function eligiblePatches(
+  model: PatchCoreModel,
+  P: Float32Array,
+  np: number,
+  col: Int32Array,
+  protect: Float32Array | undefined,
+  window: number,
+  columnOf: (rows: Float32Array, i: number) => number,
+): Promise<Uint8Array> {
+  const eligible = new Uint8Array(np).fill(1);
+  const dim = model.bank.dim;
+  if (!protect || protect.length === 0) return eligible;
+  if (protect.length % dim !== 0) throw new StationFault('invalid-input', `learn as good: protected rows of ${protect.length} values are not rows of ${dim}`);
+  const nq = protect.length / dim;
+  const { dist: dq } = await model.nearestInBank(protect, nq);
+  for (let j = 0; j < nq; j++) {
+    const bar = dq[j]! * dq[j]! * (1 + 1e-4);
+    const cq = columnOf(protect, j);
+    for (let i = 0; i < np; i++) {
+      if (eligible[i] && Math.abs(col[i]! - cq) <= window && sqDist(P, i * dim, protect, j * dim, dim) < bar) eligible[i] = 0;
+    }
+  }
+  return eligible;
+}
+
+/**
  * Returns a new model whose bank also covers `images` (same preprocessing and registration as inspection: the
  * model's own extractor). The new model shares the extractor with `model`; release the old one's searches with
  * `model.disposeSearch()` (not `dispose()`) when it is no longer used.
@@ -69,6 +132,13 @@ export async function learnGood(
      * patches that made the part score high are added, so defect-like patterns near them are absorbed less.
      */
     coverTo?: number;
+    /**
+     * Patches of known defects whose distance to the bank must not fall (rows [m, D], e.g. {@link scoringPatches} of
+     * the validation defects): a new patch closer to one of them than its nearest bank patch (inside its position
+     * window) is never added. Rows can only be added or dropped, so each protected patch keeps or raises its distance,
+     * and a defect whose scoring patches are all protected keeps or raises its top-mean score.
+     */
+    protect?: Float32Array;
   },
 ): Promise<{ model: PatchCoreModel; report: LearnReport }> {
   const t0 = performance.now();
@@ -113,12 +183,16 @@ export async function learnGood(
   // With a position window, patches match only within `window` columns (the column is the last coordinate).
   const window = config.positionWindow > 0 ? config.positionWindow : Infinity;
   const cw = columnWeight(config);
-  const col = Int32Array.from({ length: np }, (_, i) => (cw > 0 ? Math.round(P[i * dim + dim - 1]! / cw) : 0));
+  const columnOf = (rows: Float32Array, i: number): number => (cw > 0 ? Math.round(rows[i * dim + dim - 1]! / cw) : 0);
+  const col = Int32Array.from({ length: np }, (_, i) => columnOf(P, i));
+  const eligible = await eligiblePatches(model, P, np, col, opts.protect, window, columnOf);
+  let withheld = 0;
+  for (let i = 0; i < np; i++) if (!eligible[i] && minSq[i]! > radiusSq) withheld++;
   while (picks.length < quota) {
     let best = -1;
     let bestD = radiusSq;
     for (let i = 0; i < np; i++) {
-      if (!taken[i] && minSq[i]! > bestD) {
+      if (!taken[i] && eligible[i] && minSq[i]! > bestD) {
         best = i;
         bestD = minSq[i]!;
       }
@@ -177,7 +251,7 @@ export async function learnGood(
   const t4 = performance.now();
   return {
     model: next,
-    report: { candidatePatches: np, added: usedPicks.length, dropped, bankSize: count, coverageRadius: radius, maxDistanceBefore, ms: t4 - t0,
+    report: { candidatePatches: np, added: usedPicks.length, withheld, dropped, bankSize: count, coverageRadius: radius, maxDistanceBefore, ms: t4 - t0,
       stages: { extract: t1 - t0, search: t2 - t1, select: t3 - t2, build: t4 - t3 } },
   };
 }

@@ -24,7 +24,12 @@ export function FeedbackActions({ inspectionId, score, threshold, verdict }: { i
     (j: JobInfo) => {
       // A failure is shown as a banner by the versions panel (Live) and here as the part's state.
       const r = j.result as LearnResult | null;
-      if (learnJob) setDone({ part: learnJob.part, text: j.state === 'done' && r ? t('learning.learned', { id: r.modelId.slice(-6) }) : t('learning.learnFailed', { why: j.error?.message ?? j.state }) });
+      // Protected defect patches can leave the learned part above the threshold: say so rather than "learned".
+      const learnedText = (r: LearnResult): string =>
+        r.scoreAfter >= r.threshold
+          ? t('learning.learnedPartly', { id: r.modelId.slice(-6), after: r.scoreAfter.toFixed(2), threshold: r.threshold.toFixed(2), withheld: r.withheld })
+          : t('learning.learned', { id: r.modelId.slice(-6) });
+      if (learnJob) setDone({ part: learnJob.part, text: j.state === 'done' && r ? learnedText(r) : t('learning.learnFailed', { why: j.error?.message ?? j.state }) });
     },
     [learnJob, t],
   );
