@@ -2,8 +2,9 @@
  * Learning on the line, measured (`station experiment --feedback N`): PatchCore trained on `train` good images
  * (train/good by name from position `trainFrom`, default the first ones), threshold at recall = 1 on a validation set;
  * then the other good images of train/good that the model falsely rejects are learned as good, one at a time as an operator would mark them (each one only if
- * it is still rejected by the model learned so far), up to N. Test images are never learned from. A learned version
- * that lets a validation defect fall below the threshold is not promoted (as on the station) and the next image is tried.
+ * it is still rejected by the model learned so far), up to N. Test images are never learned from. As on the station,
+ * the validation defects' scoring patches are protected while learning, and a learned version that lets a validation
+ * defect fall below the threshold is not promoted (the next image is tried).
  *
  * Validation / test: the MVTec test folder split by name within each defect type (and good), even positions to
  * validation, odd to test, so the threshold is chosen on images the figures are not measured on.

@@ -10,6 +10,9 @@
  * were. At the cap, each new pick replaces the bank's last row, the least novel one (farthest-first order puts it
  * last), so the bank never exceeds `coreset.max`.
  *
+ * Known defects can be protected: a new patch closer to one of their scoring patches than that patch's nearest bank
+ * row is never picked, so learning cannot lower their scores (the station protects its validation defects).
+ *
  * The pruned search (model.ts) takes the first ⅛ of the bank as its coarse cover; the new picks go right after the
  * old cover's head, so the cover spans the learned patches too. Exactness needs only that the cover is a subset of
  * the bank, which any order keeps; the order only keeps it fast.
