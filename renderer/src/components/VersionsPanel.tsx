@@ -152,6 +152,7 @@ export function VersionsPanel() {
               </div>
               <div className="small muted">
                 {t(`learning.change.${v.change}`, { defaultValue: v.change })}
+                {v.change === 'learn-good' && typeof v.detail['added'] === 'number' ? <> · {learnedDetail(v.detail, t)}</> : null}
                 {v.parentId ? <> · {t('learning.from', { name: byId.get(v.parentId)?.name ?? v.parentId })}</> : null} · {v.who}
                 {v.why ? `: ${v.why}` : ''} · {v.createdAt.slice(0, 19).replace('T', ' ')}
               </div>
@@ -171,4 +172,10 @@ export function VersionsPanel() {
       ) : null}
     </div>
   );
+}
+
+/** "+N patches", and how many were withheld as too close to a known defect (older versions have no count). */
+function learnedDetail(d: Record<string, unknown>, t: (k: string, o?: Record<string, unknown>) => string): string {
+  const added = t('learning.patchesAdded', { n: d['added'] });
+  return typeof d['withheld'] === 'number' && d['withheld'] > 0 ? `${added}, ${t('learning.patchesWithheld', { n: d['withheld'] })}` : added;
 }

@@ -103,6 +103,8 @@ export const learningEn = {
   kind: { confirmed: 'confirmed', missed: 'missed' },
   learning: 'learning as good…',
   learned: 'learned: new version {{id}} runs in shadow mode',
+  patchesAdded: '+{{n}} patches',
+  patchesWithheld: '{{n}} withheld (like a known defect)',
   learnedPartly:
     'learned in part: new version {{id}} runs in shadow mode, but still rejects this part ({{after}} ≥ {{threshold}}): {{withheld}} of its patches resemble a known defect and were not learned',
   learnFailed: 'not learned: {{why}}',
@@ -147,6 +149,8 @@ export const learningDe: Catalogue<typeof learningEn> = {
   kind: { confirmed: 'bestätigt', missed: 'übersehen' },
   learning: 'wird als gut gelernt…',
   learned: 'gelernt: neue Version {{id}} läuft im Schattenbetrieb',
+  patchesAdded: '+{{n}} Patches',
+  patchesWithheld: '{{n}} zurückgehalten (wie ein bekannter Fehler)',
   learnedPartly:
     'teilweise gelernt: neue Version {{id}} läuft im Schattenbetrieb, weist dieses Teil aber weiter aus ({{after}} ≥ {{threshold}}): {{withheld}} seiner Patches ähneln einem bekannten Fehler und wurden nicht gelernt',
   learnFailed: 'nicht gelernt: {{why}}',
