@@ -17,7 +17,7 @@ import { printLearningBench } from './bench-learning.js';
 import { listBackboneIds } from '../inference/backbone/loader.js';
 import { median } from '../experiment/patchcore-experiment.js';
 import { prepareVariants } from '../experiment/prepare.js';
-import { runPatchCoreVariant } from '../experiment/patchcore-experiment.js';
+import { protocolTake, runPatchCoreVariant } from '../experiment/patchcore-experiment.js';
 import { benchmarkBackbone, configFromFlags, intOption, listOption, patchCoreFlags, type ModelFlags } from './options.js';
 import { table } from './output.js';
 import { runLogBench } from './bench-log.js';
@@ -79,7 +79,7 @@ async function benchOne(f: BenchFlags, backbone?: string): Promise<BenchRow> {
     await decodeAheadThroughput(model, picks.slice(0, 3));
     partsPerSecond = await decodeAheadThroughput(model, picks.slice(3));
     // Protected as on the station: the validation defects (here every other test defect, as the experiment's split).
-    const defects = testDirs.filter((t) => t !== 'good').flatMap((t) => readdirSync(join(dir, 'test', t)).sort().filter((_, i) => i % 2 === 0).map((n) => join(dir, 'test', t, n)));
+    const defects = testDirs.filter((t) => t !== 'good').flatMap((t) => protocolTake(readdirSync(join(dir, 'test', t)).sort(), 'even').map((n) => join(dir, 'test', t, n)));
     await printLearningBench(model, good.slice(f.train, f.train + 5), defects);
   } finally {
     await model.dispose();

@@ -106,7 +106,7 @@ export interface LearnResult {
   readonly added: number;
   readonly dropped: number;
   readonly bankSize: number;
-  /** Bank update time (image decoded to the new model ready), and the validation re-scoring after it. */
+  /** Bank update time (image decoded to the new model ready), and the validation set's scoring with both versions. */
   readonly learnMs: number;
   readonly validationMs: number;
   readonly scoreBefore: number;

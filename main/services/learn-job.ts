@@ -14,7 +14,6 @@ import { decodeImage } from '../node/image-io.js';
 import { loadPatchCore, savePatchCore } from '../inference/patchcore/artifact.js';
 import { LEARN_COVER_FRACTION, concatRows, learnGood, scoringPatches } from '../inference/patchcore/incremental.js';
 import type { PatchCoreModel } from '../inference/patchcore/model.js';
-import type { InspectionModel } from '../inference/model.js';
 import { versionId, type ModelRegistry } from './model-registry.js';
 import type { JobContext } from './jobs.js';
 import { labelledImagesOf } from './training.js';
@@ -60,28 +59,19 @@ export async function validationItems(reg: ModelRegistry, parentId: string, prod
 
 type ScoredItem = { name: string; score: number; label: 0 | 1; defectType?: string };
 
-/** Scores the validation items with the version learning starts from, and collects the defects' scoring patches. */
-async function scoreAndProtect(model: PatchCoreModel, items: readonly ValItem[], ctx: JobContext): Promise<{ scores: ScoredItem[]; protect: Float32Array }> {
-  const scores: ScoredItem[] = [];
-  const blocks: Float32Array[] = [];
-  for (const [i, it] of items.entries()) {
-    if (ctx.signal.aborted) throw new StationFault('cancelled', 'cancelled');
-    ctx.progress({ stage: 'validation (active version)', done: i, total: items.length, message: it.name });
-    const ps = await model.extractor.extract(await decodeImage(it.path, { channels: 1 }));
-    const { score } = await model.scorePatches(ps);
-    scores.push({ name: it.name, score, label: it.label, ...(it.defectType ? { defectType: it.defectType } : {}) });
-    if (it.label === 1) blocks.push(await scoringPatches(model, ps));
-  }
-  return { scores, protect: concatRows(blocks) };
-}
-
-async function scoreItems(model: InspectionModel, items: readonly ValItem[], ctx: JobContext, stage: string) {
+/**
+ * Scores the validation items with `model` (score = `model.infer(image).score`). With `protect`, also collects each
+ * defect's scoring patches there (the version learning starts from: learnGood's `protect`).
+ */
+async function scoreItems(model: PatchCoreModel, items: readonly ValItem[], ctx: JobContext, stage: string, protect?: Float32Array[]): Promise<ScoredItem[]> {
   const out: ScoredItem[] = [];
   for (const [i, it] of items.entries()) {
     if (ctx.signal.aborted) throw new StationFault('cancelled', 'cancelled');
     ctx.progress({ stage, done: i, total: items.length, message: it.name });
-    const { score } = await model.infer(await decodeImage(it.path, { channels: model.inputChannels ?? 3 }));
+    const ps = await model.extractor.extract(await decodeImage(it.path, { channels: 1 }));
+    const { score } = await model.scorePatches(ps);
     out.push({ name: it.name, score, label: it.label, ...(it.defectType ? { defectType: it.defectType } : {}) });
+    if (protect && it.label === 1) protect.push(await scoringPatches(model, ps));
   }
   return out;
 }
@@ -102,13 +92,16 @@ export async function runLearnGood(reg: ModelRegistry, task: LearnTask, ctx: Job
     const t0 = performance.now();
     const items = await validationItems(reg, parent.id, task.productId, resolveMedia);
     // The validation defects' scoring patches are protected: learning cannot lower a known defect's score.
-    const { scores: before, protect } = await scoreAndProtect(model, items, ctx);
-    const learned = await learnGood(model, [img], { id, coverTo: LEARN_COVER_FRACTION * threshold, protect });
+    const protect: Float32Array[] = [];
+    const before = await scoreItems(model, items, ctx, 'validation (active version)', protect);
+    const beforeMs = performance.now() - t0;
+    const learned = await learnGood(model, [img], { id, coverTo: LEARN_COVER_FRACTION * threshold, protect: concatRows(protect) });
     next = learned.model;
     const scoreAfter = (await next.infer(img)).score;
     ctx.progress({ stage: 'learn', done: 1, total: 1, message: `bank ${learned.report.bankSize} (+${learned.report.added})` });
-    const after = items.length ? await scoreItems(next, items, ctx, 'validation (new version)') : [];
-    const validationMs = performance.now() - t0 - learned.report.ms;
+    const t1 = performance.now();
+    const after = await scoreItems(next, items, ctx, 'validation (new version)');
+    const validationMs = beforeMs + performance.now() - t1;
     if (after.length) next.info = { ...next.info, validation: after };
 
     const parentVersion = reg.store.learning.getModelVersion(parent.id);
