@@ -19,6 +19,7 @@ import { LEARN_COVER_FRACTION, concatRows, learnGood, scoringPatches } from '../
 import type { PatchCoreModel } from '../inference/patchcore/model.js';
 import { thresholdAtFullRecall } from '../evaluation/metrics.js';
 import type { PatchSet } from '../inference/patchcore/patch-extractor.js';
+import { protocolTake } from './patchcore-experiment.js';
 
 export interface FeedbackFigures {
   /** Test good images at or above the threshold / test good images. */
@@ -75,7 +76,9 @@ export function splitValidationTest(test: readonly DatasetImage[]): { validation
   const validation: DatasetImage[] = [];
   const rest: DatasetImage[] = [];
   for (const list of byType.values()) {
-    list.sort((a, b) => a.name.localeCompare(b.name)).forEach((im, i) => (i % 2 === 0 ? validation : rest).push(im));
+    const sorted = list.sort((a, b) => a.name.localeCompare(b.name));
+    validation.push(...protocolTake(sorted, 'even'));
+    rest.push(...protocolTake(sorted, 'odd'));
   }
   return { validation, test: rest };
 }
